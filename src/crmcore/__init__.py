@@ -1,0 +1,54 @@
+"""crmcore: an event-sourced CRM core that ends sales collisions (撞单).
+
+The public API: :class:`CrmApplication` takes commands and emits events; commands are
+validated pydantic models; errors are the named hierarchy in :mod:`crmcore.errors`.
+"""
+
+from crmcore.application import CrmApplication
+from crmcore.clock import Clock, ManualClock, SystemClock
+from crmcore.commands import (
+    AddIdentityKey,
+    CorrectContactDetails,
+    RegisterCustomer,
+    RemoveIdentityKey,
+    parse_command,
+)
+from crmcore.config import CrmConfig
+from crmcore.errors import (
+    ConcurrencyConflict,
+    CrmError,
+    CustomerNotFound,
+    DuplicateCustomer,
+    IdentityKeyNotHeld,
+    NotFound,
+    RefusedByRule,
+    ValidationFailed,
+)
+from crmcore.identity import IdentityKey, KeyKind, normalise_key
+from crmcore.records import CustomerRecord, RegistrationResult
+
+__all__ = [
+    "AddIdentityKey",
+    "Clock",
+    "ConcurrencyConflict",
+    "CorrectContactDetails",
+    "CrmApplication",
+    "CrmConfig",
+    "CrmError",
+    "CustomerNotFound",
+    "CustomerRecord",
+    "DuplicateCustomer",
+    "IdentityKey",
+    "IdentityKeyNotHeld",
+    "KeyKind",
+    "ManualClock",
+    "NotFound",
+    "RefusedByRule",
+    "RegisterCustomer",
+    "RegistrationResult",
+    "RemoveIdentityKey",
+    "SystemClock",
+    "ValidationFailed",
+    "normalise_key",
+    "parse_command",
+]

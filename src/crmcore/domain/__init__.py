@@ -1,0 +1,7 @@
+"""Aggregates: one module per aggregate, each emitting immutable, past-tense events."""
+
+from crmcore.domain.base import CrmEvent, EventContext
+from crmcore.domain.customer import Customer
+from crmcore.domain.identity_index import IdentityKeyIndex
+
+__all__ = ["CrmEvent", "Customer", "EventContext", "IdentityKeyIndex"]

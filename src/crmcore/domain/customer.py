@@ -1,0 +1,171 @@
+"""The Customer aggregate: who the customer is and which identity keys it holds.
+
+Command methods check and compute; event ``apply`` methods only assign, because they
+run again on every replay.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from crmcore.domain.base import CrmEvent, EventContext
+from crmcore.identity import IdentityKey, KeyKind
+
+DETAIL_FIELDS = ("company_name", "contact_name", "region", "industry", "source")
+
+
+class Customer(Aggregate):
+    """A company or person the sales team sells to; one record per real customer."""
+
+    if TYPE_CHECKING:
+        company_name: str | None
+        contact_name: str | None
+        region: str | None
+        industry: str | None
+        source: str | None
+        external_id: str | None
+        identity_keys: tuple[IdentityKey, ...]
+        registered_by: str
+        registered_at: datetime
+
+    class Event(CrmEvent):
+        pass
+
+    class Registered(Event, Aggregate.Created):
+        """A customer was entered for the first time (v1)."""
+
+        company_name: str | None
+        contact_name: str | None
+        phones: tuple[str, ...]
+        emails: tuple[str, ...]
+        uscc: str | None
+        wechat: str | None
+        region: str | None
+        industry: str | None
+        source: str | None
+        external_id: str | None
+
+        def apply(self, customer: Customer) -> None:
+            customer.company_name = self.company_name
+            customer.contact_name = self.contact_name
+            customer.region = self.region
+            customer.industry = self.industry
+            customer.source = self.source
+            customer.external_id = self.external_id
+            customer.registered_by = self.actor
+            customer.registered_at = self.occurred_at
+            keys = [IdentityKey(KeyKind.PHONE, p) for p in self.phones]
+            keys += [IdentityKey(KeyKind.EMAIL, e) for e in self.emails]
+            if self.uscc:
+                keys.append(IdentityKey(KeyKind.USCC, self.uscc))
+            if self.wechat:
+                keys.append(IdentityKey(KeyKind.WECHAT, self.wechat))
+            customer.identity_keys = tuple(keys)
+
+    class ContactDetailsCorrected(Event):
+        """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""
+
+        changes: dict[str, str | None]
+        previous: dict[str, str | None]
+
+        def apply(self, customer: Customer) -> None:
+            for name, value in self.changes.items():
+                setattr(customer, name, value)
+
+    class IdentityKeyAdded(Event):
+        """The customer now holds one more identity key (v1)."""
+
+        kind: str
+        value: str
+
+        def apply(self, customer: Customer) -> None:
+            key = IdentityKey(KeyKind(self.kind), self.value)
+            customer.identity_keys = (*customer.identity_keys, key)
+
+    class IdentityKeyRemoved(Event):
+        """The customer no longer holds an identity key; the key is free again (v1)."""
+
+        kind: str
+        value: str
+
+        def apply(self, customer: Customer) -> None:
+            key = IdentityKey(KeyKind(self.kind), self.value)
+            customer.identity_keys = tuple(k for k in customer.identity_keys if k != key)
+
+    @classmethod
+    def register(
+        cls,
+        customer_id: UUID,
+        *,
+        company_name: str | None,
+        contact_name: str | None,
+        keys: tuple[IdentityKey, ...],
+        region: str | None,
+        industry: str | None,
+        source: str | None,
+        external_id: str | None,
+        context: EventContext,
+    ) -> Customer:
+        """Creates the customer; the application has already claimed ``keys`` for it."""
+        if company_name is None and contact_name is None:
+            raise ValueError("a customer needs a company name or a contact name")
+        by_kind: dict[KeyKind, list[str]] = {kind: [] for kind in KeyKind}
+        for key in keys:
+            by_kind[key.kind].append(key.value)
+        if len(by_kind[KeyKind.USCC]) > 1 or len(by_kind[KeyKind.WECHAT]) > 1:
+            raise ValueError("register takes at most one USCC and one WeChat id")
+        return cls._create(
+            cls.Registered,
+            id=customer_id,
+            company_name=company_name,
+            contact_name=contact_name,
+            phones=tuple(by_kind[KeyKind.PHONE]),
+            emails=tuple(by_kind[KeyKind.EMAIL]),
+            uscc=next(iter(by_kind[KeyKind.USCC]), None),
+            wechat=next(iter(by_kind[KeyKind.WECHAT]), None),
+            region=region,
+            industry=industry,
+            source=source,
+            external_id=external_id,
+            **context.fields(),
+        )
+
+    def correct_details(self, corrections: dict[str, str], context: EventContext) -> bool:
+        """Records the corrections that change something; returns False if none do."""
+        unknown = set(corrections) - set(DETAIL_FIELDS)
+        if unknown:
+            raise ValueError(f"not contact details: {sorted(unknown)}")
+        changes = {n: v for n, v in corrections.items() if getattr(self, n) != v}
+        if not changes:
+            return False
+        previous = {n: getattr(self, n) for n in changes}
+        self.trigger_event(
+            self.ContactDetailsCorrected, changes=changes, previous=previous, **context.fields()
+        )
+        return True
+
+    def holds(self, key: IdentityKey) -> bool:
+        return key in self.identity_keys
+
+    def add_identity_key(self, key: IdentityKey, context: EventContext) -> None:
+        """Records a key the application has claimed for this customer."""
+        if self.holds(key):
+            raise ValueError(f"{key.label} is already held by this customer")
+        self.trigger_event(
+            self.IdentityKeyAdded, kind=key.kind.value, value=key.value, **context.fields()
+        )
+
+    def remove_identity_key(self, key: IdentityKey, context: EventContext) -> None:
+        """Records that this customer gave up ``key``."""
+        if not self.holds(key):
+            raise ValueError(f"{key.label} is not held by this customer")
+        self.trigger_event(
+            self.IdentityKeyRemoved, kind=key.kind.value, value=key.value, **context.fields()
+        )
+
+    def keys_of(self, kind: KeyKind) -> tuple[str, ...]:
+        return tuple(k.value for k in self.identity_keys if k.kind is kind)

@@ -1,0 +1,108 @@
+"""The errors crmcore raises, each with a reason a caller can show a user.
+
+Three families, which the CLI maps to its exit codes:
+
+* :class:`ValidationFailed` - the input itself is wrong (exit 2);
+* :class:`RefusedByRule` - the input is fine but a business rule refuses it, e.g.
+  :class:`DuplicateCustomer` (exit 3);
+* :class:`NotFound` - the command names something that does not exist (exit 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+
+class CrmError(Exception):
+    """Base class of every error crmcore raises on purpose."""
+
+    code: str = "crm_error"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description, used by ``--json`` output and services."""
+        return {"error": self.code, "message": str(self)}
+
+
+class ValidationFailed(CrmError):
+    """A field of a command is invalid; nothing was changed.
+
+    ``field`` names the input field as the caller spelled it (``uscc``, ``phone``...).
+    """
+
+    code = "validation_failed"
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "field": self.field, "reason": self.reason}
+
+
+class RefusedByRule(CrmError):
+    """A valid command that a business rule refuses; nothing was changed."""
+
+    code = "refused"
+    rule: str = "unspecified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "rule": self.rule}
+
+
+class DuplicateCustomer(RefusedByRule):
+    """An identity key of the new customer already belongs to another customer."""
+
+    code = "duplicate_customer"
+    rule = "exact_identity_key"
+
+    def __init__(self, existing_customer_id: UUID, key: str) -> None:
+        self.existing_customer_id = existing_customer_id
+        self.key = key
+        super().__init__(f"{key} already belongs to customer {existing_customer_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "existing_customer_id": str(self.existing_customer_id),
+            "key": self.key,
+        }
+
+
+class IdentityKeyNotHeld(RefusedByRule):
+    """The customer does not hold the identity key a command wants to remove."""
+
+    code = "identity_key_not_held"
+    rule = "key_must_be_held"
+
+    def __init__(self, customer_id: UUID, key: str) -> None:
+        self.customer_id = customer_id
+        self.key = key
+        super().__init__(f"customer {customer_id} does not hold {key}")
+
+
+class NotFound(CrmError):
+    """The command names an aggregate that does not exist."""
+
+    code = "not_found"
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+    def __init__(self, customer_id: UUID | str) -> None:
+        self.customer_id = customer_id
+        super().__init__(f"no customer with id {customer_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "customer_id": str(self.customer_id)}
+
+
+class ConcurrencyConflict(CrmError):
+    """Another writer kept winning the same aggregates; the command was not applied.
+
+    Raised only after bounded retries, so a caller may simply try again later.
+    """
+
+    code = "concurrency_conflict"

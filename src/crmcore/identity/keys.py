@@ -1,0 +1,41 @@
+"""Exact identity keys: a kind and a normalised value, with a stable index id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+# Fixed forever: changing it would orphan every stored key index.
+_KEY_INDEX_NAMESPACE = UUID("6f1d8a52-3c1e-4f4e-9a57-2b0c8e6d7a10")
+
+
+class KeyKind(StrEnum):
+    """The kinds of exact identity key; each has one normaliser."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    USCC = "uscc"
+    WECHAT = "wechat"
+
+
+@dataclass(frozen=True, order=True)
+class IdentityKey:
+    """A normalised identity key, e.g. ``phone:+8613800138000``.
+
+    Build one through :func:`crmcore.identity.normalise_key`, which guarantees the
+    value is normalised; the constructor trusts its caller.
+    """
+
+    kind: KeyKind
+    value: str
+
+    @property
+    def label(self) -> str:
+        """The key as people and error messages show it."""
+        return f"{self.kind.value}:{self.value}"
+
+    @property
+    def index_id(self) -> UUID:
+        """The id of the index aggregate that makes this key unique across the store."""
+        return uuid5(_KEY_INDEX_NAMESPACE, self.label)

@@ -1,0 +1,86 @@
+"""Read-only answers the application gives: snapshots a caller may keep and show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from crmcore.domain import Customer
+from crmcore.errors import DuplicateCustomer
+from crmcore.identity import KeyKind
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer as it stands at ``version``; never a live aggregate."""
+
+    customer_id: UUID
+    version: int
+    company_name: str | None
+    contact_name: str | None
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    usccs: tuple[str, ...]
+    wechats: tuple[str, ...]
+    region: str | None
+    industry: str | None
+    source: str | None
+    external_id: str | None
+    registered_by: str
+    registered_at: datetime
+    modified_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerRecord:
+        return cls(
+            customer_id=customer.id,
+            version=customer.version,
+            company_name=customer.company_name,
+            contact_name=customer.contact_name,
+            phones=customer.keys_of(KeyKind.PHONE),
+            emails=customer.keys_of(KeyKind.EMAIL),
+            usccs=customer.keys_of(KeyKind.USCC),
+            wechats=customer.keys_of(KeyKind.WECHAT),
+            region=customer.region,
+            industry=customer.industry,
+            source=customer.source,
+            external_id=customer.external_id,
+            registered_by=customer.registered_by,
+            registered_at=customer.registered_at,
+            modified_at=customer.modified_on,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as ``crm customer show --json`` prints it."""
+        return {
+            "customer_id": str(self.customer_id),
+            "version": self.version,
+            "company_name": self.company_name,
+            "contact_name": self.contact_name,
+            "phones": list(self.phones),
+            "emails": list(self.emails),
+            "usccs": list(self.usccs),
+            "wechats": list(self.wechats),
+            "region": self.region,
+            "industry": self.industry,
+            "source": self.source,
+            "external_id": self.external_id,
+            "registered_by": self.registered_by,
+            "registered_at": self.registered_at.isoformat(),
+            "modified_at": self.modified_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """How one command of a batched registration ended, reported on its own."""
+
+    position: int
+    customer_id: UUID | None = None
+    refusal: DuplicateCustomer | None = field(default=None)
+
+    @property
+    def outcome(self) -> Literal["created", "blocked"]:
+        return "created" if self.refusal is None else "blocked"
