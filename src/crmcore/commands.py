@@ -74,10 +74,28 @@ def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-# A free-text field: NFC, whitespace folded, no control characters, bounded length.
-Text = Annotated[str, AfterValidator(_clean_text)]
-OptionalText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
-ActorId = Annotated[str, AfterValidator(_clean_text), Field(min_length=1, max_length=100)]
+# Free-text fields: NFC, whitespace folded, no control characters, bounded length;
+# a blank value is an absent one (CSV cells and form fields are often blank).
+ActorId = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
+Tag = Annotated[
+    Annotated[str, Field(max_length=50), AfterValidator(_clean_text)] | None,
+    BeforeValidator(_blank_to_none),
+]
+ShortText = Annotated[
+    Annotated[str, Field(max_length=100), AfterValidator(_clean_text)] | None,
+    BeforeValidator(_blank_to_none),
+]
+LongText = Annotated[
+    Annotated[str, Field(max_length=200), AfterValidator(_clean_text)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Note = Annotated[
+    Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] | None,
+    BeforeValidator(_blank_to_none),
+]
+RawKey = Annotated[
+    Annotated[str, Field(max_length=40)] | None, BeforeValidator(_blank_to_none)
+]
 
 
 class Command(BaseModel):
@@ -91,7 +109,7 @@ class Command(BaseModel):
     occurred_at: datetime | None = Field(
         default=None, description="Business time; the application's clock when omitted."
     )
-    reason: Annotated[OptionalText, Field(max_length=500)] = None
+    reason: Note = None
 
     @field_validator("occurred_at")
     @classmethod
@@ -102,8 +120,8 @@ class Command(BaseModel):
 class RegisterCustomer(Command):
     """Register a new customer; refused if any identity key already belongs to another."""
 
-    company_name: Annotated[OptionalText, Field(max_length=200)] = None
-    contact_name: Annotated[OptionalText, Field(max_length=100)] = None
+    company_name: LongText = None
+    contact_name: ShortText = None
     phones: Annotated[
         tuple[Annotated[str, Field(max_length=40)], ...],
         BeforeValidator(_split_list),
@@ -114,12 +132,12 @@ class RegisterCustomer(Command):
         BeforeValidator(_split_list),
         Field(alias="email", max_length=10),
     ] = ()
-    uscc: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=40)] = None
-    wechat: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=40)] = None
-    region: Annotated[OptionalText, Field(max_length=100)] = None
-    industry: Annotated[OptionalText, Field(max_length=100)] = None
-    source: Annotated[OptionalText, Field(max_length=50)] = None
-    external_id: Annotated[OptionalText, Field(max_length=100)] = None
+    uscc: RawKey = None
+    wechat: RawKey = None
+    region: ShortText = None
+    industry: ShortText = None
+    source: Tag = None
+    external_id: ShortText = None
 
     @field_validator("phones")
     @classmethod
@@ -163,11 +181,11 @@ class CorrectContactDetails(Command):
     """Correct the descriptive details of a customer; omitted fields stay as they are."""
 
     customer_id: UUID
-    company_name: Annotated[OptionalText, Field(max_length=200)] = None
-    contact_name: Annotated[OptionalText, Field(max_length=100)] = None
-    region: Annotated[OptionalText, Field(max_length=100)] = None
-    industry: Annotated[OptionalText, Field(max_length=100)] = None
-    source: Annotated[OptionalText, Field(max_length=50)] = None
+    company_name: LongText = None
+    contact_name: ShortText = None
+    region: ShortText = None
+    industry: ShortText = None
+    source: Tag = None
 
     def corrections(self) -> dict[str, str]:
         """The fields the caller asked to change, with their new values."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: a manual clock and applications on the in-memory and SQLite stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from crmcore import CrmApplication, ManualClock, RegisterCustomer, parse_command
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> CrmApplication:
+    """An application on eventsourcing's in-memory store: the domain without I/O."""
+    return CrmApplication({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+
+
+def sqlite_env(path: Path) -> dict[str, str]:
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, clock: ManualClock) -> Iterator[CrmApplication]:
+    application = CrmApplication(sqlite_env(tmp_path / "crm.db"), clock=clock)
+    yield application
+    application.close()
+
+
+def registration(**fields: Any) -> RegisterCustomer:
+    """A RegisterCustomer built through the same validation as every entry path."""
+    return parse_command(RegisterCustomer, {"actor": "rep-1", **fields})
+
+
+def register(app: CrmApplication, **fields: Any) -> UUID:
+    return app.register_customer(registration(**fields))
+
+
+def event_count(app: CrmApplication) -> int:
+    """How many events the store holds (counted, not inferred from ids, which may gap)."""
+    return len(app.recorder.select_notifications(start=None, limit=10**9))
