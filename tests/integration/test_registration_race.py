@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
+from adapters.demo_race import RaceEntry, race, typed_phone
 from crmcore import CrmApplication, normalise_key
 from crmcore.domain import Customer
 from tests.conftest import sqlite_env
-from tests.integration.race_worker import register_in_rounds, typed_phone
 
 PROCESSES = 8
 ROUNDS = 50
@@ -19,30 +18,21 @@ ROUNDS = 50
 
 @pytest.mark.slow
 def test_racing_processes_leave_exactly_one_customer_per_phone(tmp_path: Path) -> None:
-    db = tmp_path / "race.db"
-    CrmApplication(sqlite_env(db)).close()  # create the tables before the race starts
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    workers = [ctx.Process(target=register_in_rounds, args=(str(db), w, ROUNDS, barrier, results))
-               for w in range(PROCESSES)]
-    for worker in workers:
-        worker.start()
-    outcomes = [row for _ in workers for row in results.get(timeout=600)]
-    for worker in workers:
-        worker.join(timeout=60)
-        assert worker.exitcode == 0
+    env = {**sqlite_env(tmp_path / "race.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+    CrmApplication(env).close()  # create the tables before the race starts
+    entries = race(env, PROCESSES, range(ROUNDS))
 
-    by_round: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for round_no, outcome, customer_id in outcomes:
-        by_round[round_no].append((outcome, customer_id))
+    by_round: dict[int, list[RaceEntry]] = defaultdict(list)
+    for entry in entries:
+        by_round[entry.round_no].append(entry)
     for round_no in range(ROUNDS):
         rows = by_round[round_no]
-        assert Counter(o for o, _ in rows) == {"created": 1, "blocked": PROCESSES - 1}, round_no
-        assert len({cid for _, cid in rows}) == 1, "every loser must name the winner"
+        assert len({e.typed for e in rows}) == PROCESSES, "each worker types it its own way"
+        assert Counter(e.outcome for e in rows) == {"created": 1, "blocked": PROCESSES - 1}
+        assert len({e.customer_id for e in rows}) == 1, "every loser names the winner"
 
-    # The store itself, read back independently of what the workers said.
-    app = CrmApplication(sqlite_env(db))
+    # The store itself, read back independently of what the workers reported.
+    app = CrmApplication(env)
     try:
         registered = [
             app.mapper.to_domain_event(n)
@@ -50,13 +40,12 @@ def test_racing_processes_leave_exactly_one_customer_per_phone(tmp_path: Path) -
             if n.topic.endswith("Customer.Registered")
         ]
         assert all(isinstance(e, Customer.Registered) for e in registered)
-        phones = Counter(p for e in registered for p in e.phones)
         assert len(registered) == ROUNDS
+        phones = Counter(p for e in registered for p in e.phones)
         assert set(phones.values()) == {1}
         for round_no in range(ROUNDS):
-            key = normalise_key("phone", typed_phone(round_no, 0))
-            holder = app.find_customer_by_key(key)
+            holder = app.find_customer_by_key(normalise_key("phone", typed_phone(round_no, 0)))
             assert holder is not None
-            assert str(holder.customer_id) == by_round[round_no][0][1]
+            assert str(holder.customer_id) == by_round[round_no][0].customer_id
     finally:
         app.close()

@@ -1,0 +1,1 @@
+"""The outside world: persistence settings, the composition root, the ``crm`` CLI."""

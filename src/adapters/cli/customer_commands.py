@@ -1,0 +1,144 @@
+"""``crm customer add|show|list``: the option names are the CSV import's column names."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.table import Table
+
+from adapters.bootstrap import open_application
+from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
+from adapters.cli.output import console, print_json, reporting_errors
+from crmcore import RegisterCustomer, ValidationFailed, parse_command
+from crmcore.records import CustomerRecord
+from projections.customer_directory import customer_directory
+
+customer_app = typer.Typer(help="Register, show and list customers.", no_args_is_help=True)
+
+Text = Annotated[str | None, typer.Option()]
+Texts = Annotated[list[str] | None, typer.Option(help="Repeat, or separate values with ';'.")]
+
+
+@customer_app.command("add")
+def add_customer(
+    company_name: Annotated[str | None, typer.Option(help="e.g. 北京某某科技有限公司.")] = None,
+    contact_name: Annotated[str | None, typer.Option(help="Contact person's name.")] = None,
+    phone: Texts = None,
+    email: Texts = None,
+    uscc: Annotated[str | None, typer.Option(help="Unified social credit code (18 chars).")] = None,
+    wechat: Annotated[str | None, typer.Option(help="WeChat id.")] = None,
+    region: Text = None,
+    industry: Text = None,
+    source: Annotated[str | None, typer.Option(help="Source channel, e.g. 展会, 官网.")] = None,
+    external_id: Annotated[str | None, typer.Option(help="The source system's id.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, recorded on the event.")] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Register a customer; exit 3 naming the existing customer if a key is taken."""
+    with reporting_errors(json_output):
+        settings = settings_from(db, config, actor)
+        command = parse_command(
+            RegisterCustomer,
+            {
+                "actor": settings.actor,
+                "company_name": company_name,
+                "contact_name": contact_name,
+                "phone": ";".join(phone or []),
+                "email": ";".join(email or []),
+                "uscc": uscc,
+                "wechat": wechat,
+                "region": region,
+                "industry": industry,
+                "source": source,
+                "external_id": external_id,
+                "reason": reason,
+            },
+            phone_region=settings.identity.default_phone_region,
+        )
+        app = open_application(settings)
+        try:
+            customer_id = app.register_customer(command)
+            record = app.get_customer(customer_id)
+        finally:
+            app.close()
+        if json_output:
+            print_json({"outcome": "created", **record.to_dict()})
+        else:
+            console.print(f"[green]created[/] customer {customer_id}")
+            console.print(_record_table(record))
+
+
+@customer_app.command("show")
+def show_customer(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id (a UUID).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show one customer as it stands now."""
+    with reporting_errors(json_output):
+        cid = _parse_uuid(customer_id)
+        app = open_application(settings_from(db, config))
+        try:
+            record = app.get_customer(cid)
+        finally:
+            app.close()
+        if json_output:
+            print_json(record.to_dict())
+        else:
+            console.print(_record_table(record))
+
+
+@customer_app.command("list")
+def list_customers(
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List customers, oldest first."""
+    with reporting_errors(json_output):
+        app = open_application(settings_from(db, config))
+        try:
+            rows = customer_directory(app)
+        finally:
+            app.close()
+        shown = rows[:limit]
+        if json_output:
+            print_json({
+                "total": len(rows),
+                "customers": [
+                    {"customer_id": str(r.customer_id), "company_name": r.company_name,
+                     "contact_name": r.contact_name, "region": r.region,
+                     "industry": r.industry, "source": r.source,
+                     "registered_at": r.registered_at.isoformat()}
+                    for r in shown
+                ],
+            })
+            return
+        table = Table("customer id", "company", "contact", "region", "industry", "source",
+                      title=f"{len(shown)} of {len(rows)} customers")
+        for r in shown:
+            table.add_row(str(r.customer_id), r.company_name or "", r.contact_name or "",
+                          r.region or "", r.industry or "", r.source or "")
+        console.print(table)
+
+
+def _parse_uuid(value: str) -> UUID:
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise ValidationFailed("customer_id", f"{value!r} is not a customer id (UUID)") from None
+
+
+def _record_table(record: CustomerRecord) -> Table:
+    table = Table(show_header=False, box=None)
+    for name, value in record.to_dict().items():
+        shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
+        table.add_row(f"[bold]{name}[/]", str(shown))
+    return table

@@ -1,0 +1,25 @@
+"""The ``crm`` entry point: wires the command groups together."""
+
+from __future__ import annotations
+
+import typer
+
+from adapters.cli.config_commands import config_app
+from adapters.cli.customer_commands import customer_app
+from adapters.cli.demo_command import demo
+
+app = typer.Typer(
+    name="crm",
+    help="crmcore: one customer, one record, one owner. Exit codes: 0 ok, 2 invalid "
+    "input, 3 refused by a rule, 4 not found.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(customer_app, name="customer")
+app.add_typer(config_app, name="config")
+app.command("demo")(demo)
+
+
+def run() -> None:
+    app()

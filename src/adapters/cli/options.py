@@ -1,0 +1,32 @@
+"""Options every command shares, and loading the settings they point at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters.settings import Settings, load_settings
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file of the event store [env CRM_DB; default ./crm.db]."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file [env CRM_CONFIG; default ./crm.toml if any]."),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who is acting, recorded on each event [env CRM_ACTOR]."),
+]
+
+
+def settings_from(
+    db: Path | None, config: Path | None, actor: str | None = None
+) -> Settings:
+    return load_settings(config, db=db, actor=actor)

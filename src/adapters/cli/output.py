@@ -1,0 +1,56 @@
+"""How the CLI speaks: rich tables for people, one JSON document for scripts.
+
+Exit codes are a contract: 0 ok, 2 invalid input (the message names the field),
+3 refused by a business rule, 4 not found, 1 anything else crmcore refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from crmcore.errors import CrmError, NotFound, RefusedByRule, ValidationFailed
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+EXIT_REFUSED = 3
+EXIT_NOT_FOUND = 4
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def exit_code_for(error: CrmError) -> int:
+    if isinstance(error, ValidationFailed):
+        return EXIT_INVALID
+    if isinstance(error, RefusedByRule):
+        return EXIT_REFUSED
+    if isinstance(error, NotFound):
+        return EXIT_NOT_FOUND
+    return EXIT_FAILED
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def reporting_errors(json_output: bool) -> Iterator[None]:
+    """Turns crmcore's errors into a message (or JSON) and the contract's exit code."""
+    try:
+        yield
+    except CrmError as error:
+        code = exit_code_for(error)
+        if json_output:
+            print_json(error.to_dict())
+        else:
+            label = {EXIT_INVALID: "invalid", EXIT_REFUSED: "refused"}.get(code, "error")
+            err_console.print(f"[bold red]{label}:[/] {error}")
+        raise typer.Exit(code) from None

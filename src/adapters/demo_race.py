@@ -1,0 +1,96 @@
+"""Several processes registering one phone, typed differently, at the same instant.
+
+Used by ``crm demo`` to show the guarantee and by the race test to prove it: each
+process runs its own application on the same store, as separate services would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+
+from crmcore import CrmApplication, DuplicateCustomer, RegisterCustomer, parse_command
+
+FORMATS = (
+    "{p} {a} {b}",
+    "+86-{p}-{a}-{b}",
+    "0086 {p}{a}{b}",
+    "86 {p}-{a}-{b}",
+    "{p}{a}{b}",
+    "(+86) {p} {a} {b}",
+    "+86 {p}.{a}.{b}",
+    "{fullwidth}",
+)
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def typed_phone(round_no: int, style: int, prefix: str = "147") -> str:
+    """Round ``round_no``'s mobile, as the ``style``-th rep would type it."""
+    a, b = "0013", f"{round_no % 10_000:04d}"
+    fullwidth = f"{prefix}{a}{b}".translate(_FULLWIDTH)
+    return FORMATS[style % len(FORMATS)].format(p=prefix, a=a, b=b, fullwidth=fullwidth)
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    round_no: int
+    worker: int
+    typed: str
+    outcome: str  # "created" or "blocked"
+    customer_id: str  # the new customer, or the one the refusal names
+
+
+def register_in_rounds(
+    env: Mapping[str, str],
+    worker: int,
+    rounds: range,
+    barrier: Barrier,
+    results: Queue[list[RaceEntry]],
+) -> None:
+    """A worker: waits for all others at each round, then registers that round's phone."""
+    app = CrmApplication(env)
+    entries: list[RaceEntry] = []
+    try:
+        for round_no in rounds:
+            typed = typed_phone(round_no, worker)
+            command = parse_command(RegisterCustomer, {
+                "actor": f"rep-{worker + 1}",
+                "company_name": f"竞速科技{round_no}号（销售{worker + 1}录入）",
+                "phone": typed,
+            })
+            barrier.wait(timeout=120)
+            entries.append(_register(app, round_no, worker, typed, command))
+    finally:
+        app.close()
+        results.put(entries)
+
+
+def _register(
+    app: CrmApplication, round_no: int, worker: int, typed: str, command: RegisterCustomer
+) -> RaceEntry:
+    try:
+        return RaceEntry(round_no, worker, typed, "created", str(app.register_customer(command)))
+    except DuplicateCustomer as refusal:
+        return RaceEntry(round_no, worker, typed, "blocked", str(refusal.existing_customer_id))
+
+
+def race(env: Mapping[str, str], processes: int, rounds: range) -> list[RaceEntry]:
+    """Runs ``processes`` workers over ``rounds``; returns every entry of every worker."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    results: Queue[list[RaceEntry]] = ctx.Queue()
+    workers = [
+        ctx.Process(target=register_in_rounds, args=(dict(env), w, rounds, barrier, results))
+        for w in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    entries = [entry for _ in workers for entry in results.get(timeout=600)]
+    for worker in workers:
+        worker.join(timeout=60)
+        if worker.exitcode != 0:
+            raise RuntimeError(f"race worker exited with {worker.exitcode}")
+    return entries

@@ -1,0 +1,135 @@
+"""Settings: where the store lives and which rules apply, from crm.toml, CRM_* and flags.
+
+Precedence, lowest first: defaults, ``crm.toml`` (or the file named by ``--config`` /
+``CRM_CONFIG``), ``CRM_*`` environment variables (``CRM_DB``,
+``CRM_IDENTITY__DEFAULT_PHONE_REGION`` - a double underscore enters a section),
+then command-line flags. Every problem is a ValidationFailed naming the setting.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from crmcore.config import CrmConfig
+from crmcore.errors import ValidationFailed
+
+ENV_PREFIX = "CRM_"
+CONFIG_FILE_ENV = "CRM_CONFIG"
+DEFAULT_CONFIG_FILE = Path("crm.toml")
+
+
+def _default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in containers without /etc/passwd entries
+        return "cli:unknown"
+
+
+class Settings(CrmConfig):
+    """The rules (inherited from CrmConfig) plus what only a deployment decides."""
+
+    db: Path = Field(
+        default=Path("crm.db"),
+        description="SQLite file holding the event store (and, later, read models).",
+    )
+    sqlite_lock_timeout: int = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description=(
+            "Seconds a writer waits for SQLite's write lock before failing. Generous "
+            "because several processes may write one file; each commit holds it ~1 ms."
+        ),
+    )
+    actor: str = Field(
+        default_factory=_default_actor,
+        min_length=1,
+        max_length=100,
+        description="Who the CLI records as the actor of each event (e.g. rep-007).",
+    )
+
+    def rules(self) -> CrmConfig:
+        """The business rules alone, as the application takes them."""
+        return CrmConfig.model_validate(
+            {name: getattr(self, name) for name in CrmConfig.model_fields}
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's persistence settings for this deployment."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.db),
+            "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
+        }
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Loads settings; ``overrides`` (command-line flags) that are None are ignored."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    _merge(values, _read_config_file(config_file, env))
+    _merge(values, _read_environment(env))
+    _merge(values, {k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ValidationFailed(field, str(first["msg"]).removeprefix("Value error, ")) from None
+    if not settings.db.parent.is_dir():
+        raise ValidationFailed("db", f"folder {settings.db.parent} does not exist")
+    return settings
+
+
+def _read_config_file(config_file: Path | None, env: Mapping[str, str]) -> dict[str, Any]:
+    named = config_file or (Path(env[CONFIG_FILE_ENV]) if env.get(CONFIG_FILE_ENV) else None)
+    path = named or DEFAULT_CONFIG_FILE
+    if not path.exists():
+        if named is not None:
+            raise ValidationFailed("config", f"file {path} does not exist")
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("config", f"{path} is not valid TOML: {exc}") from None
+
+
+def _read_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """``CRM_A__B=v`` becomes ``{"a": {"b": "v"}}``; names that are no setting are ignored."""
+    known = set(Settings.model_fields)
+    values: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_ENV:
+            continue
+        path = name.removeprefix(ENV_PREFIX).lower().split("__")
+        if path[0] not in known:
+            continue
+        _merge(values, _nest(path, value))
+    return values
+
+
+def _nest(path: list[str], value: str) -> dict[str, Any]:
+    nested: Any = value
+    for part in reversed(path):
+        nested = {part: nested}
+    result: dict[str, Any] = nested
+    return result
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value

@@ -1,0 +1,94 @@
+"""The customer directory: one row per customer, folded from the event log.
+
+Built on demand by reading the log from the start; every row is derived from events
+alone, so the directory can be rebuilt at any time and always gives the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import get_topic
+
+from crmcore.domain import Customer
+from crmcore.domain.customer import DETAIL_FIELDS
+
+_TOPICS = [
+    get_topic(cls)
+    for cls in (
+        Customer.Registered,
+        Customer.ContactDetailsCorrected,
+        Customer.IdentityKeyAdded,
+        Customer.IdentityKeyRemoved,
+    )
+]
+_PAGE = 1_000
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    customer_id: UUID
+    company_name: str | None
+    contact_name: str | None
+    region: str | None
+    industry: str | None
+    source: str | None
+    key_count: int
+    registered_at: datetime
+    registered_by: str
+
+
+def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow]:
+    """Applies customer events in log order; other events are ignored."""
+    rows: dict[UUID, DirectoryRow] = {}
+    for event in events:
+        cid = event.originator_id
+        if isinstance(event, Customer.Registered):
+            keys = len(event.phones) + len(event.emails) + bool(event.uscc) + bool(event.wechat)
+            rows[cid] = DirectoryRow(
+                customer_id=cid,
+                company_name=event.company_name,
+                contact_name=event.contact_name,
+                region=event.region,
+                industry=event.industry,
+                source=event.source,
+                key_count=keys,
+                registered_at=event.occurred_at,
+                registered_by=event.actor,
+            )
+        elif isinstance(event, Customer.ContactDetailsCorrected):
+            changes: dict[str, Any] = {
+                k: v for k, v in event.changes.items() if k in DETAIL_FIELDS
+            }
+            rows[cid] = replace(rows[cid], **changes)
+        elif isinstance(event, Customer.IdentityKeyAdded):
+            rows[cid] = replace(rows[cid], key_count=rows[cid].key_count + 1)
+        elif isinstance(event, Customer.IdentityKeyRemoved):
+            rows[cid] = replace(rows[cid], key_count=rows[cid].key_count - 1)
+    return rows
+
+
+def read_customer_events(app: Application[UUID]) -> Iterator[DomainEventProtocol[UUID]]:
+    """Every customer event in the log, in recording order, page by page."""
+    after: int | None = None
+    while True:
+        page = app.recorder.select_notifications(
+            start=after, limit=_PAGE, topics=_TOPICS, inclusive_of_start=False
+        )
+        if not page:
+            return
+        for notification in page:
+            yield app.mapper.to_domain_event(notification)
+        after = page[-1].id  # ids may have gaps: continue from "greater than last"
+
+
+def customer_directory(app: Application[UUID]) -> list[DirectoryRow]:
+    """All customers, oldest registration first."""
+    rows = fold(read_customer_events(app)).values()
+    return sorted(rows, key=lambda row: (row.registered_at, str(row.customer_id)))
