@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs crmcore with its test tools into ./.venv and runs every check CI runs:
+# ruff, mypy --strict, the doctests in src/ and the whole pytest suite.
+# Needs only python3.11 (or python3 >= 3.11) and the package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+echo "== ruff"
+.venv/bin/ruff check src tests scripts
+echo "== mypy --strict"
+.venv/bin/mypy
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest -n auto --doctest-modules src tests "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure here" >&2
+    exit 1
+fi
+exit "$status"

@@ -1,0 +1,135 @@
+"""The ``crm`` tool as a user runs it: a real process, a real SQLite file, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crmcore import CrmApplication
+from tests.conftest import event_count, sqlite_env
+
+CRM = [sys.executable, "-c", "from adapters.cli.main import run; run()"]
+
+
+def crm(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    return subprocess.run([*CRM, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**clean, **(env or {})}, check=False)
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(result.stdout)
+
+
+def stored_events(db: Path) -> int:
+    app = CrmApplication(sqlite_env(db))
+    try:
+        return event_count(app)
+    finally:
+        app.close()
+
+
+def test_customer_add_writes_to_crm_db_in_the_working_directory(tmp_path: Path) -> None:
+    result = crm("customer", "add", "--company-name", "北京某某科技有限公司",
+                 "--phone", "138 0013 8000", "--email", "Li@X.cn", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    created = as_json(result)
+    assert created["phones"] == ["+8613800138000"]
+    assert (tmp_path / "crm.db").exists()
+    shown = as_json(crm("customer", "show", created["customer_id"], "--json", cwd=tmp_path))
+    assert shown["emails"] == ["li@x.cn"]
+
+
+def test_a_bad_uscc_exits_2_naming_uscc_and_changes_nothing(tmp_path: Path) -> None:
+    assert crm("customer", "add", "--company-name", "甲", cwd=tmp_path).returncode == 0
+    before = stored_events(tmp_path / "crm.db")
+    result = crm("customer", "add", "--company-name", "乙", "--uscc", "91110000600037341M",
+                 cwd=tmp_path)
+    assert result.returncode == 2
+    assert "uscc" in result.stderr
+    as_doc = crm("customer", "add", "--company-name", "乙", "--uscc", "91110000600037341M",
+                 "--json", cwd=tmp_path)
+    assert (as_doc.returncode, as_json(as_doc)["field"]) == (2, "uscc")
+    assert stored_events(tmp_path / "crm.db") == before
+
+
+def test_a_duplicate_exits_3_naming_the_existing_customer(tmp_path: Path) -> None:
+    first = as_json(crm("customer", "add", "--company-name", "甲", "--phone", "13800138000",
+                        "--json", cwd=tmp_path))
+    result = crm("customer", "add", "--company-name", "甲公司", "--phone", "+86-138-0013-8000",
+                 "--json", cwd=tmp_path)
+    assert result.returncode == 3
+    refusal = as_json(result)
+    assert refusal["existing_customer_id"] == first["customer_id"]
+    assert (refusal["key"], refusal["rule"]) == ("phone:+8613800138000", "exact_identity_key")
+
+
+@pytest.mark.parametrize(("customer_id", "code"), [
+    ("not-a-uuid", 2), ("00000000-0000-4000-8000-000000000000", 4)])
+def test_showing_a_missing_customer_fails_clearly(tmp_path: Path, customer_id: str,
+                                                  code: int) -> None:
+    result = crm("customer", "show", customer_id, "--json", cwd=tmp_path)
+    assert result.returncode == code
+    assert as_json(result)["error"] in {"validation_failed", "customer_not_found"}
+
+
+def test_db_comes_from_flag_then_environment(tmp_path: Path) -> None:
+    env_db, flag_db = tmp_path / "env.db", tmp_path / "flag.db"
+    crm("customer", "add", "--contact-name", "张三", cwd=tmp_path, env={"CRM_DB": str(env_db)})
+    crm("customer", "add", "--contact-name", "李四", "--db", str(flag_db), cwd=tmp_path,
+        env={"CRM_DB": str(env_db)})
+    assert stored_events(env_db) == 1
+    assert stored_events(flag_db) == 1
+    assert not (tmp_path / "crm.db").exists()
+
+
+def test_config_show_merges_toml_environment_and_defaults(tmp_path: Path) -> None:
+    (tmp_path / "crm.toml").write_text(
+        'db = "book.db"\n[identity]\ndefault_phone_region = "HK"\n', encoding="utf-8")
+    shown = as_json(crm("config", "show", "--json", cwd=tmp_path,
+                        env={"CRM_REGISTRATION__BATCH_SIZE": "250"}))
+    assert shown["db"] == "book.db"
+    assert shown["identity"]["default_phone_region"] == "HK"
+    assert shown["registration"]["batch_size"] == 250
+    assert shown["registration"]["max_save_attempts"] == 5
+
+
+def test_a_bad_setting_exits_2_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "crm.toml").write_text('[identity]\ndefault_phone_region = "XX"\n',
+                                       encoding="utf-8")
+    result = crm("config", "show", "--json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert as_json(result)["field"] == "identity.default_phone_region"
+    typo = crm("config", "show", "--json", cwd=tmp_path,
+               env={"CRM_CONFIG": str(tmp_path / "missing.toml")})
+    assert (typo.returncode, as_json(typo)["field"]) == (2, "config")
+
+
+def test_customer_list_shows_what_was_registered(tmp_path: Path) -> None:
+    for name in ("甲", "乙", "丙"):
+        crm("customer", "add", "--company-name", name, cwd=tmp_path)
+    listed = as_json(crm("customer", "list", "--limit", "2", "--json", cwd=tmp_path))
+    assert listed["total"] == 3
+    assert [c["company_name"] for c in listed["customers"]] == ["甲", "乙"]
+
+
+@pytest.mark.slow
+def test_demo_blocks_the_planted_exact_duplicates_and_wins_the_race(tmp_path: Path) -> None:
+    result = crm("demo", "--customers", "300", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = as_json(result)
+    assert report["outcomes"]["blocked"] == report["planted_exact_key_duplicates"]
+    assert report["outcomes"]["created"] == (report["distinct_customers"]
+                                            + report["planted_name_only_duplicates"])
+    assert sum(report["invalid_by_field"].values()) == report["outcomes"]["invalid"] > 0
+    assert (report["race"]["created"], report["race"]["blocked"]) == (1, 7)
+    blocked = [d for d in report["details"] if d["outcome"] == "blocked"]
+    assert all(d["variation"] != "original" and d["key"] for d in blocked)
