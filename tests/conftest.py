@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock, RegisterCustomer, parse_command
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -27,7 +28,8 @@ def app(clock: ManualClock) -> CrmApplication:
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    """The store settings the crm CLI uses (with the bulk-reading recorder)."""
+    return Settings(db=path).eventsourcing_env()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from crmcore.errors import ValidationFailed
 ENV_PREFIX = "CRM_"
 CONFIG_FILE_ENV = "CRM_CONFIG"
 DEFAULT_CONFIG_FILE = Path("crm.toml")
+SQLITE_RECORDER_TOPIC = "adapters.persistence.sqlite_recorder:BulkReadingSQLiteApplicationRecorder"
 
 
 def _default_actor() -> str:
@@ -67,6 +68,7 @@ class Settings(CrmConfig):
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(self.db),
             "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from crmcore.clock import Clock, SystemClock
 from crmcore.commands import (
@@ -38,6 +38,20 @@ from crmcore.identity import IdentityKey
 from crmcore.records import CustomerRecord, RegistrationResult
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class ReadsManyAggregates(Protocol):
+    """A recorder that returns the stored events of many aggregates in one read.
+
+    Optional: with a recorder that has it (``adapters.persistence``), a batch reads all
+    its key indexes at once; without it, one repository read per key gives the same
+    answer more slowly.
+    """
+
+    def select_events_of_many(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[StoredEvent]]: ...
 
 # Business time may lag recording time (a call logged tomorrow) but not lead it.
 _MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -91,7 +105,7 @@ class CrmApplication(Application[UUID]):
         return self._with_retries(lambda: self._register_batch(commands))
 
     def _register_batch(self, commands: Sequence[RegisterCustomer]) -> list[RegistrationResult]:
-        indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
+        indexes = self._find_indexes([k for c in commands for k in c.identity_keys()])
         results: list[RegistrationResult] = []
         to_save: list[Aggregate] = []
         for position, command in enumerate(commands):
@@ -236,6 +250,23 @@ class CrmApplication(Application[UUID]):
             return None
         assert isinstance(index, IdentityKeyIndex)
         return index
+
+    def _find_indexes(
+        self, keys: Sequence[IdentityKey]
+    ) -> dict[IdentityKey, IdentityKeyIndex | None]:
+        """The index of each key (None where never claimed), in as few reads as possible."""
+        if not isinstance(self.recorder, ReadsManyAggregates):
+            return {key: self._find_index(key) for key in keys}
+        by_id = {key.index_id: key for key in keys}
+        stored = self.recorder.select_events_of_many(list(by_id))
+        indexes: dict[IdentityKey, IdentityKeyIndex | None] = dict.fromkeys(keys)
+        for index_id, events in stored.items():
+            index: object = None
+            for event in events:
+                index = self.mapper.to_domain_event(event).mutate(index)  # type: ignore[attr-defined]
+            assert isinstance(index, IdentityKeyIndex)
+            indexes[by_id[index_id]] = index
+        return indexes
 
     def _with_retries(self, attempt: Callable[[], T]) -> T:
         """Runs ``attempt`` again from fresh reads when another writer won a race."""

@@ -169,3 +169,26 @@ def test_a_new_application_on_the_same_store_replays_the_same_customer(
         assert reopened.get_customer(cid).version == 3
     finally:
         reopened.close()
+
+
+def test_the_bulk_reading_store_decides_a_batch_as_the_plain_one_does(
+    app: CrmApplication, sqlite_app: CrmApplication,
+) -> None:
+    from crmcore.application import ReadsManyAggregates
+
+    assert isinstance(sqlite_app.recorder, ReadsManyAggregates)
+    assert not isinstance(app.recorder, ReadsManyAggregates)
+    outcomes = []
+    for application in (app, sqlite_app):
+        first = register(application, company_name="老客户", phone="13800138000")
+        application.remove_identity_key(parse_command(RemoveIdentityKey, {
+            "actor": "rep-1", "customer_id": str(first), "kind": "phone",
+            "value": "13800138000"}))
+        register(application, company_name="另一家", email="a@b.cn")
+        results = application.register_customers([
+            registration(company_name="甲", phone="13800138000"),  # released: free again
+            registration(company_name="乙", email="A@B.cn"),  # held
+            registration(company_name="丙", phone="+86 138 0013 8000"),  # taken by 甲 above
+        ])
+        outcomes.append([r.outcome for r in results])
+    assert outcomes == [["created", "blocked", "blocked"]] * 2

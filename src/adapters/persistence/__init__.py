@@ -1,0 +1,1 @@
+"""Persistence adapters: recorders that extend eventsourcing's for crmcore's reads."""
