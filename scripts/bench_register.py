@@ -117,7 +117,7 @@ def main() -> None:
         args.dir.mkdir(parents=True, exist_ok=True)
         run(args.customers, args.batch, args.dir)
     else:
-        with tempfile.TemporaryDirectory(dir=".") as folder:
+        with tempfile.TemporaryDirectory() as folder:
             run(args.customers, args.batch, Path(folder))
 
 

@@ -31,6 +31,7 @@ from crmcore.errors import ValidationFailed
 from crmcore.identity import (
     IdentityKey,
     KeyKind,
+    keys_of_contact,
     normalise_email,
     normalise_key,
     normalise_phone,
@@ -168,13 +169,7 @@ class RegisterCustomer(Command):
 
     def identity_keys(self) -> tuple[IdentityKey, ...]:
         """The exact keys this customer would hold, in a stable order."""
-        keys = [IdentityKey(KeyKind.PHONE, p) for p in self.phones]
-        keys += [IdentityKey(KeyKind.EMAIL, e) for e in self.emails]
-        if self.uscc:
-            keys.append(IdentityKey(KeyKind.USCC, self.uscc))
-        if self.wechat:
-            keys.append(IdentityKey(KeyKind.WECHAT, self.wechat))
-        return tuple(keys)
+        return keys_of_contact(self.phones, self.emails, self.uscc, self.wechat)
 
 
 class CorrectContactDetails(Command):

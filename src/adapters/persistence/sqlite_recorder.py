@@ -31,7 +31,7 @@ class BulkReadingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             for start in range(0, len(unique), _CHUNK):
                 chunk = unique[start:start + _CHUNK]
                 cursor.execute(
-                    f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                    f"SELECT originator_id, originator_version, topic, state "
                     f"FROM {self.events_table_name} "
                     f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
                     f"ORDER BY originator_id, originator_version",

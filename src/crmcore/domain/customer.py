@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from crmcore.domain.base import CrmEvent, EventContext
-from crmcore.identity import IdentityKey, KeyKind
+from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 
 DETAIL_FIELDS = ("company_name", "contact_name", "region", "industry", "source")
 
@@ -58,13 +58,9 @@ class Customer(Aggregate):
             customer.external_id = self.external_id
             customer.registered_by = self.actor
             customer.registered_at = self.occurred_at
-            keys = [IdentityKey(KeyKind.PHONE, p) for p in self.phones]
-            keys += [IdentityKey(KeyKind.EMAIL, e) for e in self.emails]
-            if self.uscc:
-                keys.append(IdentityKey(KeyKind.USCC, self.uscc))
-            if self.wechat:
-                keys.append(IdentityKey(KeyKind.WECHAT, self.wechat))
-            customer.identity_keys = tuple(keys)
+            customer.identity_keys = keys_of_contact(
+                self.phones, self.emails, self.uscc, self.wechat
+            )
 
     class ContactDetailsCorrected(Event):
         """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""

@@ -4,7 +4,7 @@ This foundation holds the exact keys (phone, e-mail, USCC, WeChat id) and their
 normalisers; the fuzzy pipeline (blocking, comparison, scoring, decision) joins here.
 """
 
-from crmcore.identity.keys import IdentityKey, KeyKind
+from crmcore.identity.keys import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.normalise import (
     InvalidIdentityValue,
     normalise_email,
@@ -18,6 +18,7 @@ __all__ = [
     "IdentityKey",
     "InvalidIdentityValue",
     "KeyKind",
+    "keys_of_contact",
     "normalise_email",
     "normalise_key",
     "normalise_phone",

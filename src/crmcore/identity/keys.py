@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID, uuid5
@@ -39,3 +40,16 @@ class IdentityKey:
     def index_id(self) -> UUID:
         """The id of the index aggregate that makes this key unique across the store."""
         return uuid5(_KEY_INDEX_NAMESPACE, self.label)
+
+
+def keys_of_contact(
+    phones: Iterable[str], emails: Iterable[str], uscc: str | None, wechat: str | None
+) -> tuple[IdentityKey, ...]:
+    """The keys of already-normalised contact fields, in the order registration lists them."""
+    keys = [IdentityKey(KeyKind.PHONE, p) for p in phones]
+    keys += [IdentityKey(KeyKind.EMAIL, e) for e in emails]
+    if uscc:
+        keys.append(IdentityKey(KeyKind.USCC, uscc))
+    if wechat:
+        keys.append(IdentityKey(KeyKind.WECHAT, wechat))
+    return tuple(keys)
