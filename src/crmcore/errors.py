@@ -81,6 +81,9 @@ class IdentityKeyNotHeld(RefusedByRule):
         self.key = key
         super().__init__(f"customer {customer_id} does not hold {key}")
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "customer_id": str(self.customer_id), "key": self.key}
+
 
 class NotFound(CrmError):
     """The command names an aggregate that does not exist."""
