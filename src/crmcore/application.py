@@ -105,12 +105,12 @@ class CrmApplication(Application[UUID]):
         return self._with_retries(lambda: self._register_batch(commands))
 
     def _register_batch(self, commands: Sequence[RegisterCustomer]) -> list[RegistrationResult]:
-        indexes = self._find_indexes([k for c in commands for k in c.identity_keys()])
+        keys_of = [command.identity_keys() for command in commands]
+        indexes = self._find_indexes([key for keys in keys_of for key in keys])
         results: list[RegistrationResult] = []
         to_save: list[Aggregate] = []
-        for position, command in enumerate(commands):
+        for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True)):
             context = self._context(command)
-            keys = command.identity_keys()
             refusal = self._first_held(keys, indexes)
             if refusal is not None:
                 results.append(RegistrationResult(position, refusal=refusal))
@@ -137,8 +137,6 @@ class CrmApplication(Application[UUID]):
         self, keys: Sequence[IdentityKey], indexes: dict[IdentityKey, IdentityKeyIndex | None]
     ) -> DuplicateCustomer | None:
         for key in keys:
-            if key not in indexes:
-                indexes[key] = self._find_index(key)
             index = indexes[key]
             if index is not None and index.holder is not None:
                 return DuplicateCustomer(existing_customer_id=index.holder, key=key.label)
@@ -183,7 +181,7 @@ class CrmApplication(Application[UUID]):
             if customer.holds(key):
                 return
             context = self._context(command)
-            indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
+            indexes = self._find_indexes([key])
             refusal = self._first_held([key], indexes)
             if refusal is not None:
                 raise refusal

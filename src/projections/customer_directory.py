@@ -18,6 +18,7 @@ from eventsourcing.utils import get_topic
 
 from crmcore.domain import Customer
 from crmcore.domain.customer import DETAIL_FIELDS
+from crmcore.identity import keys_of_contact
 
 _TOPICS = [
     get_topic(cls)
@@ -50,7 +51,7 @@ def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow
     for event in events:
         cid = event.originator_id
         if isinstance(event, Customer.Registered):
-            keys = len(event.phones) + len(event.emails) + bool(event.uscc) + bool(event.wechat)
+            keys = len(keys_of_contact(event.phones, event.emails, event.uscc, event.wechat))
             rows[cid] = DirectoryRow(
                 customer_id=cid,
                 company_name=event.company_name,
