@@ -51,3 +51,9 @@ def register(app: CrmApplication, **fields: Any) -> UUID:
 def event_count(app: CrmApplication) -> int:
     """How many events the store holds (counted, not inferred from ids, which may gap)."""
     return len(app.recorder.select_notifications(start=None, limit=10**9))
+
+
+def all_events(app: CrmApplication) -> list[Any]:
+    """Every stored event as a domain event, in recording order."""
+    notifications = app.recorder.select_notifications(start=None, limit=10**9)
+    return [app.mapper.to_domain_event(n) for n in notifications]

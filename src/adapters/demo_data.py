@@ -1,9 +1,19 @@
-"""A seeded, realistic Chinese B2B customer set with the duplicates reps really enter.
+"""A seeded, labelled Chinese B2B customer book with the duplicates reps really enter.
 
-Each planted duplicate says what kind of variation it is and whether an exact
-identity key can catch it (phone in another format, e-mail in other case, credit code
-with spaces...) or only fuzzy matching can (company name typed differently, no key
-in common). A few rows are invalid on purpose, as imports always have some.
+Used by ``crm demo`` (a few thousand rows) and by ``scripts/bench_identity_quality.py``
+(tens of thousands). Every row says which real-world company it is (``entity``) and how
+it was made (``variation``), so a run can be scored:
+
+* ``original`` - the legacy book; cores are drawn at random, so some originals are
+  near neighbours of others, as in real books;
+* exact-key re-entries - ``phone_format``, ``email_case``, ``uscc_spacing``,
+  ``wechat_case``, ``external_id_rerun``;
+* fuzzy re-entries sharing no key - ``name_retyped``, ``suffix_region``,
+  ``traditional``, ``homophone``, ``typo``, ``english_variant``, ``phone_one_digit``,
+  ``email_sibling_domain``;
+* hard non-duplicates (new companies) - ``similar_name_same_city`` (one character of
+  the name differs, not a homophone) and ``same_person_other_company``;
+* a few ``invalid`` rows, as every import has.
 """
 
 from __future__ import annotations
@@ -11,40 +21,43 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from stdnum.cn import uscc as stdnum_uscc
+from opencc import OpenCC
+from pypinyin import lazy_pinyin
 
-from crmcore.identity import InvalidIdentityValue, normalise_phone
+from adapters.demo_names import (
+    CITIES,
+    CORE_CHARACTERS,
+    ENGLISH_TRADES,
+    ENGLISH_WORDS,
+    GIVEN_CHARACTERS,
+    HOMOPHONE_SOURCE,
+    MOBILE_PREFIXES,
+    SOURCES,
+    SURNAMES,
+    TRADES,
+    uscc_for,
+)
 
-# City, area code, and the name the city is written with in a company name.
-CITIES = [
-    ("北京", "010"), ("上海", "021"), ("深圳", "0755"), ("广州", "020"), ("杭州", "0571"),
-    ("成都", "028"), ("武汉", "027"), ("南京", "025"), ("苏州", "0512"), ("西安", "029"),
-    ("天津", "022"), ("重庆", "023"), ("厦门", "0592"), ("青岛", "0532"), ("长沙", "0731"),
-]
-CORES = [
-    ("华信", "huaxin"), ("中科", "zhongke"), ("鼎盛", "dingsheng"), ("瑞丰", "ruifeng"),
-    ("恒达", "hengda"), ("博远", "boyuan"), ("天宇", "tianyu"), ("金桥", "jinqiao"),
-    ("宏图", "hongtu"), ("星辰", "xingchen"), ("联创", "lianchuang"), ("汇通", "huitong"),
-    ("创新", "chuangxin"), ("蓝海", "lanhai"), ("新锐", "xinrui"), ("安泰", "antai"),
-    ("远景", "yuanjing"), ("盛世", "shengshi"), ("同方", "tongfang"), ("海纳", "haina"),
-    ("云帆", "yunfan"), ("智达", "zhida"), ("东方", "dongfang"), ("长城", "changcheng"),
-]
-TRADES = [
-    ("科技", "软件和信息技术服务业"), ("信息技术", "软件和信息技术服务业"),
-    ("网络科技", "互联网"), ("智能制造", "制造业"), ("医疗器械", "医疗"),
-    ("物流", "交通运输"), ("贸易", "批发和零售业"), ("生物科技", "医药"),
-    ("新能源", "能源"), ("建筑工程", "建筑业"), ("教育咨询", "教育"), ("食品", "制造业"),
-]
-LEGAL_FORMS = ["有限公司", "有限公司", "股份有限公司", "有限责任公司"]
-SURNAMES = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"),
-            ("杨", "yang"), ("赵", "zhao"), ("黄", "huang"), ("周", "zhou"), ("吴", "wu"),
-            ("徐", "xu"), ("孙", "sun"), ("马", "ma"), ("胡", "hu"), ("郭", "guo")]
-GIVEN = [("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"),
-         ("磊", "lei"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"),
-         ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("建华", "jianhua")]
-SOURCES = ["官网表单", "展会", "百度推广", "电话咨询", "微信公众号", "转介绍", "地推", "抖音广告"]
-MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151",
-                   "152", "158", "159", "176", "177", "180", "182", "186", "188", "189", "199"]
+EXACT_KEY_VARIATIONS = (
+    "phone_format",
+    "email_case",
+    "uscc_spacing",
+    "wechat_case",
+    "external_id_rerun",
+)
+FUZZY_VARIATIONS = (
+    "name_retyped",
+    "suffix_region",
+    "traditional",
+    "homophone",
+    "typo",
+    "english_variant",
+    "phone_one_digit",
+    "email_sibling_domain",
+)
+HARD_NEGATIVES = ("similar_name_same_city", "same_person_other_company")
+_ENGLISH_LEGAL_FORMS = ("Co., Ltd.", "Limited", "Inc.", "LLC")
+_TRADES_LONGEST_FIRST = sorted((trade for trade, _ in TRADES), key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -52,141 +65,256 @@ class DemoRecord:
     """One row as a rep would enter it, with what the generator planted in it."""
 
     fields: dict[str, str]
+    entity: int
     variation: str = "original"
-    duplicate_of: int | None = None  # position of the original in the originals list
-    exact_key_duplicate: bool = False  # True when a normalised identity key is shared
     invalid_field: str | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.variation in EXACT_KEY_VARIATIONS + FUZZY_VARIATIONS
+
+    @property
+    def exact_key_duplicate(self) -> bool:
+        return self.variation in EXACT_KEY_VARIATIONS
 
 
 @dataclass
 class DemoDataset:
     originals: list[DemoRecord] = field(default_factory=list)
-    # Originals first (the legacy book), then re-entries and bad rows in random order.
+    # Originals first (the legacy book), then re-entries, new companies and bad rows.
     rows: list[DemoRecord] = field(default_factory=list)
 
 
-def generate(customers: int = 3000, seed: int = 20261123) -> DemoDataset:
-    """``customers`` distinct customers, plus ~25% duplicates and ~1% invalid rows."""
+def generate(
+    customers: int = 3000,
+    seed: int = 20261123,
+    duplicate_share: float = 0.25,
+    negative_share: float = 0.05,
+) -> DemoDataset:
+    """``customers`` originals plus duplicates, hard non-duplicates and ~1% invalid rows."""
     rng = random.Random(seed)
+    t2s_check = _Traditional()
     data = DemoDataset()
-    used_names: set[str] = set()
+    used: set[str] = set()
     for number in range(customers):
-        data.originals.append(_original(rng, number, used_names))
-    variants = [_variant(rng, i, data.originals[i]) for i in
-                rng.sample(range(customers), k=customers // 4)]
-    invalid = [_invalid(rng, data.originals[i]) for i in
-               rng.sample(range(customers), k=max(1, customers // 100))]
-    later = variants + invalid
+        data.originals.append(_original(rng, number, used))
+    later: list[DemoRecord] = []
+    for i in rng.choices(range(customers), k=int(customers * duplicate_share)):
+        later.append(_variant(rng, data.originals[i], t2s_check))
+    next_entity = customers
+    for i in rng.choices(range(customers), k=int(customers * negative_share)):
+        record = _negative(rng, data.originals[i], next_entity, used)
+        if record is not None:
+            later.append(record)
+            next_entity += 1
+    for i in rng.sample(range(customers), k=max(1, customers // 100)):
+        later.append(_invalid(rng, data.originals[i]))
     rng.shuffle(later)
     data.rows = data.originals + later
     return data
 
 
+def _person(rng: random.Random) -> tuple[str, str, str]:
+    surname, s_py = rng.choice(SURNAMES)
+    given = "".join(rng.choices(GIVEN_CHARACTERS, k=rng.choice((1, 2, 2))))
+    return surname + given, s_py, "".join(lazy_pinyin(given))
+
+
+def _mobile(rng: random.Random) -> str:
+    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+
+
 def _original(rng: random.Random, number: int, used: set[str]) -> DemoRecord:
-    (city, area), trade_industry = rng.choice(CITIES), rng.choice(TRADES)
+    city, area = rng.choice(CITIES)
+    english = rng.random() < 0.08
     while True:
-        core, core_py = rng.choice(CORES)
-        name = f"{city}{core}{trade_industry[0]}{rng.choice(LEGAL_FORMS)}"
-        if name not in used:
+        if english:
+            words = rng.sample(ENGLISH_WORDS, 2)
+            core = f"{words[0]} {words[1]} {rng.choice(ENGLISH_TRADES)}"
+            name = f"{core} {rng.choice(_ENGLISH_LEGAL_FORMS)}"
+            trade, industry = "", "外资企业"
+        else:
+            core = "".join(rng.sample(CORE_CHARACTERS, rng.choice((2, 2, 3))))
+            trade, industry = rng.choice(TRADES)
+            name = f"{city}{core}{trade}{rng.choice(['有限公司', '有限公司', '股份有限公司'])}"
+        # Word order is ignored for uniqueness: "Jade River" and "River Jade" are not
+        # two real companies' names often enough to plant them as distinct.
+        unique = " ".join(sorted(core.lower().split())) if english else core
+        if unique not in used:
+            used.add(unique)
             break
-        core_py = f"{core_py}{rng.randint(2, 99)}"
-        name = f"{city}{core}{rng.choice('一二三四五六七八九')}号{trade_industry[0]}有限公司"
-        if name not in used:
-            break
-    used.add(name)
-    (surname, s_py), (given, g_py) = rng.choice(SURNAMES), rng.choice(GIVEN)
-    mobile = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+    contact, s_py, g_py = _person(rng)
     fields = {
         "company_name": name,
-        "contact_name": surname + given,
-        "phone": _spaced_mobile(mobile),
-        "email": f"{s_py}.{g_py}{number}@{core_py}{number % 97}.com.cn",
+        "contact_name": contact,
+        "phone": _spaced(_mobile(rng)),
+        "email": f"{s_py}.{g_py}{number}@{_domain(core)}{number}.com",
         "region": city,
-        "industry": trade_industry[1],
+        "industry": industry,
         "source": rng.choice(SOURCES),
         "external_id": f"LEGACY-{number:06d}",
     }
     if rng.random() < 0.6:
-        fields["uscc"] = _uscc(rng, area)
+        fields["uscc"] = uscc_for(rng, area)
     if rng.random() < 0.4:
-        fields["wechat"] = f"{s_py}{g_py}_{rng.randrange(10**4):04d}"
-    if rng.random() < 0.3:
-        fields["phone"] += f";{_landline(rng, area)}"
-    return DemoRecord(fields)
+        fields["wechat"] = f"{s_py}{g_py}_{rng.randrange(10**5):05d}"
+    return DemoRecord(fields, entity=number)
 
 
-def _variant(rng: random.Random, position: int, original: DemoRecord) -> DemoRecord:
-    f = dict(original.fields)
-    bare_name = _strip_legal_form(f["company_name"])
-    f["external_id"] = f"CRM2-{rng.randrange(10**6):06d}"
-    mobile = f["phone"].split(";")[0].replace(" ", "")
-    kinds = ["phone_formats", "email_case"]
-    if "uscc" in f:
-        kinds.append("uscc_spacing")
-    if "wechat" in f:
-        kinds.append("wechat_case")
-    kinds.append("name_only")
-    kind = rng.choice(kinds)
-    new = {"company_name": rng.choice([bare_name, f["company_name"]]),
-           "contact_name": f["contact_name"], "region": f.get("region", ""),
-           "source": rng.choice(SOURCES), "external_id": f["external_id"]}
-    if kind == "phone_formats":
-        new["phone"] = rng.choice([f"+86-{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}",
-                                   f"0086 {mobile}", f"86 {mobile[:3]}-{mobile[3:7]}-{mobile[7:]}",
-                                   f"(+86) {mobile}", mobile])
-    elif kind == "email_case":
-        new["email"] = f["email"].upper() if rng.random() < 0.5 else f"  {f['email'].title()} "
-    elif kind == "uscc_spacing":
-        code = f["uscc"]
-        new["uscc"] = f"{code[:4]} {code[4:8]} {code[8:12]} {code[12:]}".lower()
-    elif kind == "wechat_case":
-        new["wechat"] = f["wechat"].upper()
-    else:  # the company typed again from memory: no key in common
-        new["company_name"] = bare_name
-        new["phone"] = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-    return DemoRecord(new, variation=kind, duplicate_of=position,
-                      exact_key_duplicate=kind != "name_only")
+def _domain(core: str) -> str:
+    return "".join(lazy_pinyin(core)).replace(" ", "").lower()[:12]
 
 
-def _invalid(rng: random.Random, original: DemoRecord) -> DemoRecord:
-    f = dict(original.fields)
-    f["external_id"] = f"BAD-{rng.randrange(10**6):06d}"
-    choice = rng.choice(["uscc", "phone", "email"])
-    if choice == "uscc":
-        code = _uscc(rng, "010")
-        f["uscc"] = code[:-1] + ("0" if code[-1] != "0" else "1")  # checksum broken
-    elif choice == "phone":
-        f["phone"] = f["phone"].split(";")[0].replace(" ", "")[:-1]  # a digit missing
-    else:
-        f["email"] = f["email"].replace("@", " at ")
-    return DemoRecord(f, variation=f"invalid_{choice}", invalid_field=choice)
-
-
-def _landline(rng: random.Random, area: str) -> str:
-    """A landline valid in its city (local numbers are 7 or 8 digits by city)."""
-    while True:
-        digits = 8 if rng.random() < 0.8 else 7
-        typed = f"{area}-{rng.randrange(2 * 10 ** (digits - 1), 9 * 10 ** (digits - 1))}"
-        try:
-            normalise_phone(typed)
-        except InvalidIdentityValue:
-            continue
-        return typed
-
-
-def _strip_legal_form(name: str) -> str:
-    for form in sorted(set(LEGAL_FORMS), key=len, reverse=True):
-        if name.endswith(form):
-            return name.removesuffix(form)
-    return name
-
-
-def _spaced_mobile(mobile: str) -> str:
+def _spaced(mobile: str) -> str:
     return f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}"
 
 
-def _uscc(rng: random.Random, area: str) -> str:
-    region_code = {"010": "110105", "021": "310115", "0755": "440300"}.get(area, "330106")
-    body = "91" + region_code + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
-                                        for _ in range(9))
-    return body + str(stdnum_uscc.calc_check_digit(body))
+class _Traditional:
+    def __init__(self) -> None:
+        self.converter = OpenCC("s2t")
+
+    def __call__(self, text: str) -> str:
+        return str(self.converter.convert(text))
+
+
+def _homophone(rng: random.Random, core: str) -> str | None:
+    positions = list(range(len(core)))
+    rng.shuffle(positions)
+    for position in positions:
+        sound = lazy_pinyin(core[position])[0]
+        choices = [c for c in HOMOPHONE_SOURCE.get(sound, ()) if c != core[position]]
+        if choices:
+            return core[:position] + rng.choice(choices) + core[position + 1 :]
+    return None
+
+
+def _typo(rng: random.Random, core: str) -> str:
+    position = rng.randrange(len(core))
+    sound = lazy_pinyin(core[position])[0]
+    while True:
+        replacement = rng.choice(CORE_CHARACTERS)
+        if replacement != core[position] and lazy_pinyin(replacement)[0] != sound:
+            return core[:position] + replacement + core[position + 1 :]
+
+
+def _core_of(record: DemoRecord) -> tuple[str, str, str]:
+    """(city, core, rest) of a generated Chinese name."""
+    name, city = record.fields["company_name"], record.fields["region"]
+    body = name.removeprefix(city)
+    for trade in _TRADES_LONGEST_FIRST:
+        at = body.find(trade)
+        if at > 0:
+            return city, body[:at], body[at:]
+    raise ValueError(name)
+
+
+def _variant(rng: random.Random, original: DemoRecord, traditional: _Traditional) -> DemoRecord:
+    f = original.fields
+    is_english = f["industry"] == "外资企业"
+    kinds = ["phone_format", "email_case", "external_id_rerun", "name_retyped"]
+    kinds += ["uscc_spacing"] * ("uscc" in f) + ["wechat_case"] * ("wechat" in f)
+    kinds += ["phone_one_digit", "email_sibling_domain"]
+    kinds += ["english_variant"] * 3 if is_english else ["suffix_region", "traditional", "typo"]
+    kinds += ["homophone"] * (not is_english)
+    kind = rng.choice(kinds)
+    new = {
+        "company_name": f["company_name"],
+        "contact_name": f["contact_name"],
+        "source": rng.choice(SOURCES),
+    }
+    mobile = f["phone"].replace(" ", "")
+    if kind == "phone_format":
+        new["phone"] = rng.choice(
+            [f"+86-{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}", f"0086 {mobile}", f"(+86) {mobile}"]
+        )
+    elif kind == "email_case":
+        new["email"] = f["email"].upper()
+    elif kind == "uscc_spacing":
+        code = f["uscc"].lower()
+        new["uscc"] = " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    elif kind == "wechat_case":
+        new["wechat"] = f["wechat"].upper()
+    elif kind == "external_id_rerun":
+        new["external_id"] = f["external_id"]
+        new["company_name"] = f["company_name"].replace("有限公司", "")
+    elif kind == "suffix_region":
+        city, core, rest = _core_of(original)
+        trade = rest.replace("股份有限公司", "").replace("有限公司", "")
+        new["company_name"] = rng.choice(
+            [
+                f"{city}市{core}{trade}股份有限公司",
+                f"{core}{trade}（{city}）有限公司",
+                city + core + trade,
+            ]
+        )
+    elif kind == "traditional":
+        new["company_name"] = traditional(f["company_name"])
+        new["contact_name"] = traditional(f["contact_name"])
+    elif kind in ("homophone", "typo"):
+        city, core, rest = _core_of(original)
+        changed = _homophone(rng, core) if kind == "homophone" else _typo(rng, core)
+        if changed is None:
+            kind, changed = "typo", _typo(rng, core)
+        new["company_name"] = city + changed + rest
+    elif kind == "english_variant":
+        base = f["company_name"]
+        for legal in _ENGLISH_LEGAL_FORMS:
+            base = base.removesuffix(" " + legal)
+        new["company_name"] = rng.choice(
+            [base.upper() + " COMPANY LIMITED", base.lower() + " ltd", base + ", Inc"]
+        )
+    elif kind == "phone_one_digit":
+        position = rng.randrange(4, 11)
+        digit = str((int(mobile[position]) + rng.randrange(1, 10)) % 10)
+        new["phone"] = mobile[:position] + digit + mobile[position + 1 :]
+        del new["company_name"]
+    elif kind == "email_sibling_domain":
+        new["email"] = f["email"].replace(".com", rng.choice([".cn", ".com.cn", ".net"]))
+        del new["company_name"]
+    return DemoRecord(new, entity=original.entity, variation=kind)
+
+
+def _negative(
+    rng: random.Random, original: DemoRecord, entity: int, used: set[str]
+) -> DemoRecord | None:
+    if original.fields["industry"] == "外资企业":
+        return None
+    city, core, rest = _core_of(original)
+    contact, s_py, g_py = _person(rng)
+    kind = rng.choice(HARD_NEGATIVES)
+    if kind == "similar_name_same_city":
+        other = _typo(rng, core)
+        if other in used:
+            return None
+        used.add(other)
+        name = city + other + rest
+    else:
+        other = "".join(rng.sample(CORE_CHARACTERS, 3))
+        if other in used:
+            return None
+        used.add(other)
+        name = f"{city}{other}{rng.choice(TRADES)[0]}有限公司"
+        contact = original.fields["contact_name"]
+    fields = {
+        "company_name": name,
+        "contact_name": contact,
+        "phone": _spaced(_mobile(rng)),
+        "email": f"{s_py}.{g_py}.{entity}@{_domain(name)}.cn",
+        "region": city,
+        "source": rng.choice(SOURCES),
+    }
+    return DemoRecord(fields, entity=entity, variation=kind)
+
+
+def _invalid(rng: random.Random, original: DemoRecord) -> DemoRecord:
+    f = {"company_name": original.fields["company_name"] + "（新）"}
+    field_name, value = rng.choice(
+        [
+            ("phone", "138 0013 800"),
+            ("email", "li.lei@@example.com"),
+            ("uscc", "91110000600037341X"),
+            ("wechat", "1abc"),
+        ]
+    )
+    f[field_name] = value
+    return DemoRecord(f, entity=-1, variation="invalid", invalid_field=field_name)

@@ -7,6 +7,7 @@ process runs its own application on the same store, as separate services would.
 from __future__ import annotations
 
 import multiprocessing
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
@@ -43,6 +44,15 @@ class RaceEntry:
     customer_id: str  # the new customer, or the one the refusal names
 
 
+def race_company(round_no: int) -> str:
+    """A company name per round, unlike every other round's (the race is about the phone)."""
+    picks = random.Random(f"race-company-{round_no}").sample(_NAME_CHARACTERS, 4)
+    return "".join(picks) + "有限公司"
+
+
+_NAME_CHARACTERS = "安柏辰德恩方高瀚弘景骏凯朗铭楠沛启锐森拓炜翔耀毅泽中卓远青岚"
+
+
 def register_in_rounds(
     env: Mapping[str, str],
     worker: int,
@@ -56,11 +66,14 @@ def register_in_rounds(
     try:
         for round_no in rounds:
             typed = typed_phone(round_no, worker)
-            command = parse_command(RegisterCustomer, {
-                "actor": f"rep-{worker + 1}",
-                "company_name": f"竞速科技{round_no}号（销售{worker + 1}录入）",
-                "phone": typed,
-            })
+            command = parse_command(
+                RegisterCustomer,
+                {
+                    "actor": f"rep-{worker + 1}",
+                    "company_name": f"{race_company(round_no)}（销售{worker + 1}录入）",
+                    "phone": typed,
+                },
+            )
             barrier.wait(timeout=120)
             entries.append(_register(app, round_no, worker, typed, command))
     finally:

@@ -25,8 +25,8 @@ from crmcore.commands import (
     RegisterCustomer,
     RemoveIdentityKey,
 )
-from crmcore.config import CrmConfig
-from crmcore.domain import Customer, EventContext, IdentityKeyIndex
+from crmcore.config import CrmConfig, DedupMode, EntryPath
+from crmcore.domain import Customer, DuplicateAttempt, EventContext, IdentityKeyIndex
 from crmcore.errors import (
     ConcurrencyConflict,
     CustomerNotFound,
@@ -35,6 +35,8 @@ from crmcore.errors import (
     ValidationFailed,
 )
 from crmcore.identity import IdentityKey
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
 from crmcore.records import CustomerRecord, RegistrationResult
 
 T = TypeVar("T")
@@ -52,6 +54,7 @@ class ReadsManyAggregates(Protocol):
     def select_events_of_many(
         self, originator_ids: Sequence[UUID]
     ) -> dict[UUID, list[StoredEvent]]: ...
+
 
 # Business time may lag recording time (a call logged tomorrow) but not lead it.
 _MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -80,67 +83,142 @@ class CrmApplication(Application[UUID]):
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.config = config or CrmConfig()
+        self.identity = IdentityChecker(self.config.identity)
         self._new_id = new_id
         super().__init__(dict(env) if env is not None else None)
 
     # -- registration ------------------------------------------------------------------
 
-    def register_customer(self, command: RegisterCustomer) -> UUID:
-        """Registers one customer in its own transaction; raises DuplicateCustomer."""
-        (result,) = self.register_customers([command])
+    def register_customer(
+        self, command: RegisterCustomer, *, entry_path: EntryPath = EntryPath.REGISTER
+    ) -> UUID:
+        """Registers one customer; raises DuplicateCustomer when the check blocks it.
+
+        Returns the new customer's id, or - when the entry path's mode is merge - the id
+        of the customer the record was attached to.
+        """
+        (result,) = self.register_customers([command], entry_path=entry_path)
         if result.refusal is not None:
             raise result.refusal
-        assert result.customer_id is not None
         return result.customer_id
 
-    def register_customers(self, commands: Sequence[RegisterCustomer]) -> list[RegistrationResult]:
+    def register_customers(
+        self,
+        commands: Sequence[RegisterCustomer],
+        *,
+        entry_path: EntryPath = EntryPath.REGISTER,
+        mode: DedupMode | None = None,
+    ) -> list[RegistrationResult]:
         """Registers many customers in one atomic save, deciding each command on its own.
 
-        A command whose key is held - in the store or by an earlier command of the same
-        batch - is reported as blocked; the others are created. If another process wins
-        a key meanwhile, the whole batch is decided again from fresh reads.
+        Every command goes through the identity check (exact keys, then the fuzzy
+        rules) against the store and against the commands before it in the batch. If
+        another process wins a key meanwhile, the whole batch is decided again.
         """
         if not commands:
             return []
-        return self._with_retries(lambda: self._register_batch(commands))
+        chosen = mode or self.config.identity.mode_for(entry_path)
+        return self._with_retries(lambda: self._register_batch(commands, entry_path, chosen))
 
-    def _register_batch(self, commands: Sequence[RegisterCustomer]) -> list[RegistrationResult]:
+    def _register_batch(
+        self, commands: Sequence[RegisterCustomer], entry_path: EntryPath, mode: DedupMode
+    ) -> list[RegistrationResult]:
+        self.identity.catch_up(self)
         keys_of = [command.identity_keys() for command in commands]
         indexes = self._find_indexes([key for keys in keys_of for key in keys])
-        results: list[RegistrationResult] = []
-        to_save: list[Aggregate] = []
-        for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True)):
-            context = self._context(command)
-            refusal = self._first_held(keys, indexes)
-            if refusal is not None:
-                results.append(RegistrationResult(position, refusal=refusal))
-                continue
-            customer = Customer.register(
-                self._new_id(),
-                company_name=command.company_name,
-                contact_name=command.contact_name,
-                keys=keys,
-                region=command.region,
-                industry=command.industry,
-                source=command.source,
-                external_id=command.external_id,
-                context=context,
-            )
-            to_save.append(customer)
-            to_save.extend(self._claim(keys, customer.id, indexes, context))
-            results.append(RegistrationResult(position, customer_id=customer.id))
-        if to_save:
-            self.save(*to_save)
+        batch = _Batch()
+        try:
+            results = [
+                self._enter(position, command, keys, indexes, entry_path, mode, batch)
+                for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True))
+            ]
+            if batch.aggregates:
+                self.save(*batch.aggregates.values())
+        except BaseException:
+            self.identity.forget_provisional(batch.provisional)
+            raise
         return results
 
-    def _first_held(
-        self, keys: Sequence[IdentityKey], indexes: dict[IdentityKey, IdentityKeyIndex | None]
-    ) -> DuplicateCustomer | None:
-        for key in keys:
-            index = indexes[key]
-            if index is not None and index.holder is not None:
-                return DuplicateCustomer(existing_customer_id=index.holder, key=key.label)
-        return None
+    def _enter(
+        self,
+        position: int,
+        command: RegisterCustomer,
+        keys: tuple[IdentityKey, ...],
+        indexes: dict[IdentityKey, IdentityKeyIndex | None],
+        entry_path: EntryPath,
+        mode: DedupMode,
+        batch: _Batch,
+    ) -> RegistrationResult:
+        context = self._context(command)
+        record = command.record()
+        profile = record_profile(record)
+        decision = self.identity.check(profile, _holders(keys, indexes), mode)
+        version = decision.rule_set_version
+        if decision.outcome == "blocked":
+            assert decision.target is not None
+            assert decision.rule is not None
+            attempt = DuplicateAttempt.blocked(
+                self._new_id(),
+                existing_customer_id=decision.target,
+                entry_path=entry_path.value,
+                record=record,
+                rule=decision.rule,
+                rule_set_version=version,
+                matches=[m.to_dict() for m in decision.matches],
+                context=context,
+            )
+            batch.add(attempt)
+            batch.file(self.identity, attempt.id, decision.target, profile)
+            best = decision.matches[0]
+            refusal = DuplicateCustomer(
+                decision.target,
+                best.shared_keys[0] if best.shared_keys else None,
+                rule=decision.rule,
+                explanation=decision.to_dict(),
+            )
+            return RegistrationResult(position, decision, decision.target, refusal)
+        if decision.outcome == "merged":
+            assert decision.target is not None
+            assert decision.rule is not None
+            customer = batch.customer(decision.target) or self._get_customer(decision.target)
+            customer.merge_record(
+                record,
+                entry_path=entry_path.value,
+                rule=decision.rule,
+                rule_set_version=version,
+                score=decision.matches[0].score,
+                context=context,
+            )
+            alias = merged_alias_id(customer.id, customer.version)
+            free = [k for k in keys if not customer.holds(k) and _is_free(indexes.get(k))]
+            for key in free:
+                customer.add_identity_key(key, context)
+            batch.add(customer, *self._claim(free, customer.id, indexes, context))
+            batch.file(self.identity, alias, customer.id, profile)
+            return RegistrationResult(position, decision, customer.id)
+        customer = Customer.register(
+            self._new_id(),
+            company_name=command.company_name,
+            contact_name=command.contact_name,
+            keys=keys,
+            region=command.region,
+            industry=command.industry,
+            source=command.source,
+            external_id=command.external_id,
+            context=context,
+        )
+        if decision.outcome == "warned":
+            assert decision.rule is not None
+            customer.flag_possible_duplicate(
+                entry_path=entry_path.value,
+                rule=decision.rule,
+                rule_set_version=version,
+                candidates=[m.to_dict() for m in decision.matches if m.rule is not None],
+                context=context,
+            )
+        batch.add(customer, *self._claim(keys, customer.id, indexes, context))
+        batch.file(self.identity, customer.id, customer.id, profile)
+        return RegistrationResult(position, decision, customer.id)
 
     def _claim(
         self,
@@ -182,9 +260,9 @@ class CrmApplication(Application[UUID]):
                 return
             context = self._context(command)
             indexes = self._find_indexes([key])
-            refusal = self._first_held([key], indexes)
-            if refusal is not None:
-                raise refusal
+            holders = _holders([key], indexes)
+            if holders:
+                raise DuplicateCustomer(next(iter(holders)), key.label)
             customer.add_identity_key(key, context)
             self.save(customer, *self._claim([key], customer.id, indexes, context))
 
@@ -277,3 +355,41 @@ class CrmApplication(Application[UUID]):
         raise ConcurrencyConflict(
             f"other writers changed the same records {attempts} times in a row; try again"
         )
+
+
+class _Batch:
+    """The aggregates one batch will save together, and what it filed provisionally."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, Aggregate] = {}
+        self.provisional: list[UUID] = []
+
+    def add(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self.aggregates[aggregate.id] = aggregate
+
+    def customer(self, customer_id: UUID) -> Customer | None:
+        found = self.aggregates.get(customer_id)
+        return found if isinstance(found, Customer) else None
+
+    def file(
+        self, checker: IdentityChecker, entry_id: UUID, customer_id: UUID, profile: MatchProfile
+    ) -> None:
+        checker.file_provisionally(entry_id, customer_id, profile)
+        self.provisional.append(entry_id)
+
+
+def _is_free(index: IdentityKeyIndex | None) -> bool:
+    return index is None or index.holder is None
+
+
+def _holders(
+    keys: Sequence[IdentityKey], indexes: Mapping[IdentityKey, IdentityKeyIndex | None]
+) -> dict[UUID, list[str]]:
+    """Customer -> the keys of ``keys`` it holds now (the race-free answer)."""
+    held: dict[UUID, list[str]] = {}
+    for key in keys:
+        index = indexes.get(key)
+        if index is not None and index.holder is not None:
+            held.setdefault(index.holder, []).append(key.label)
+    return held

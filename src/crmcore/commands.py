@@ -33,6 +33,7 @@ from crmcore.identity import (
     KeyKind,
     keys_of_contact,
     normalise_email,
+    normalise_external_id,
     normalise_key,
     normalise_phone,
     normalise_uscc,
@@ -94,9 +95,7 @@ Note = Annotated[
     Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] | None,
     BeforeValidator(_blank_to_none),
 ]
-RawKey = Annotated[
-    Annotated[str, Field(max_length=40)] | None, BeforeValidator(_blank_to_none)
-]
+RawKey = Annotated[Annotated[str, Field(max_length=40)] | None, BeforeValidator(_blank_to_none)]
 
 
 class Command(BaseModel):
@@ -140,6 +139,11 @@ class RegisterCustomer(Command):
     source: Tag = None
     external_id: ShortText = None
 
+    @field_validator("external_id")
+    @classmethod
+    def _normalise_external_id(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_external_id(value)
+
     @field_validator("phones")
     @classmethod
     def _normalise_phones(cls, values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
@@ -169,7 +173,25 @@ class RegisterCustomer(Command):
 
     def identity_keys(self) -> tuple[IdentityKey, ...]:
         """The exact keys this customer would hold, in a stable order."""
-        return keys_of_contact(self.phones, self.emails, self.uscc, self.wechat)
+        return keys_of_contact(self.phones, self.emails, self.uscc, self.wechat, self.external_id)
+
+    def record(self) -> dict[str, Any]:
+        """The entered record as events keep it (merged or refused attempts)."""
+        return self.model_dump(
+            include={
+                "company_name",
+                "contact_name",
+                "phones",
+                "emails",
+                "uscc",
+                "wechat",
+                "region",
+                "industry",
+                "source",
+                "external_id",
+            },
+            mode="json",
+        )
 
 
 class CorrectContactDetails(Command):

@@ -7,16 +7,126 @@ rules they hold are built (identity matching thresholds, ownership and pool numb
 
 from __future__ import annotations
 
+import hashlib
+from enum import StrEnum
+from typing import Literal
+
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crmcore.identity.compare import FEATURES, ComparisonWeights
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
+class EntryPath(StrEnum):
+    """Ways a customer record enters; each has its own dedup mode."""
+
+    REGISTER = "register"
+    IMPORT = "import"
+    LEAD_CAPTURE = "lead_capture"
+    CONVERSION = "conversion"
+    CLAIM = "claim"
+    ASSIGNMENT = "assignment"
+
+
+class DedupMode(StrEnum):
+    """What a "block" rule does on an entry path: refuse, create and flag, or attach."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    MERGE = "merge"
+
+
+class MatchRule(_Section):
+    """A named rule: when every feature reaches its minimum, the pair is a duplicate.
+
+    Rules are tried in order and the first that holds decides (like splink's levels).
+    ``block`` rules are the ones an entry path's mode applies to; ``warn`` rules always
+    create the customer and record the candidates.
+    """
+
+    name: str = Field(min_length=1, max_length=60)
+    action: Literal["block", "warn"]
+    when: dict[str, float] = Field(min_length=1)
+    description: str = ""
+
+    @field_validator("when")
+    @classmethod
+    def _known_features(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURES)}")
+        if any(not 0.0 <= minimum <= 1.0 for minimum in value.values()):
+            raise ValueError("feature minimums are between 0 and 1")
+        return value
+
+    def holds(self, features: dict[str, float]) -> bool:
+        return all(features.get(name, -1.0) >= minimum for name, minimum in self.when.items())
+
+
+DEFAULT_RULES: tuple[MatchRule, ...] = (
+    MatchRule(
+        name="exact_key",
+        action="block",
+        when={"exact_key": 1.0},
+        description="a phone, e-mail, USCC, WeChat id or external id is already held",
+    ),
+    MatchRule(
+        name="same_company",
+        action="block",
+        when={"company": 0.95},
+        description="same company name once script, width, region and legal form are set aside",
+    ),
+    MatchRule(
+        name="likely_same_company",
+        action="warn",
+        when={"company": 0.88},
+        description="homophone, or same name in another region or branch",
+    ),
+    MatchRule(
+        name="similar_company_same_contact",
+        action="warn",
+        when={"company": 0.75, "contact": 0.9},
+        description="a typo in the company name, same contact person",
+    ),
+    MatchRule(
+        name="brand_typo_same_contact_same_region",
+        action="warn",
+        when={"company": 0.6, "contact": 1.0, "same_region": 1.0},
+        description="one character of a short brand differs; same contact, same city",
+    ),
+    MatchRule(
+        name="similar_company_same_surname",
+        action="warn",
+        when={"company": 0.85, "contact_surname": 1.0},
+        description="similar company, contact with the same surname",
+    ),
+    MatchRule(
+        name="near_phone_same_contact",
+        action="warn",
+        when={"phone_near": 1.0, "contact": 0.9},
+        description="a phone one digit off, same contact person",
+    ),
+    MatchRule(
+        name="near_phone_similar_company",
+        action="warn",
+        when={"phone_near": 1.0, "company": 0.7},
+        description="a phone one digit off, similar company",
+    ),
+    MatchRule(
+        name="sibling_email",
+        action="warn",
+        when={"email_sibling": 1.0},
+        description="same personal mailbox at a sibling domain (acme.com / acme.cn)",
+    ),
+)
+
+
 class IdentityConfig(_Section):
-    """How raw contact data becomes identity keys."""
+    """How raw contact data becomes identity keys, and when two records are one customer."""
 
     default_phone_region: str = Field(
         default="CN",
@@ -25,6 +135,89 @@ class IdentityConfig(_Section):
             "reps type mainland numbers bare (138 0013 8000, 010-6552 1234)."
         ),
     )
+
+    modes: dict[EntryPath, DedupMode] = Field(
+        default_factory=lambda: {
+            EntryPath.REGISTER: DedupMode.BLOCK,
+            EntryPath.IMPORT: DedupMode.BLOCK,
+            EntryPath.LEAD_CAPTURE: DedupMode.MERGE,
+            EntryPath.CONVERSION: DedupMode.BLOCK,
+            EntryPath.CLAIM: DedupMode.BLOCK,
+            EntryPath.ASSIGNMENT: DedupMode.BLOCK,
+        },
+        description=(
+            "What a block rule does per entry path. Block by default: a refused duplicate "
+            "costs a rep one message, a created one costs a collision. Leads merge, "
+            "because a second enquiry from a known customer is news, not a new customer."
+        ),
+    )
+    rules: tuple[MatchRule, ...] = Field(
+        default=DEFAULT_RULES,
+        min_length=1,
+        description="Ordered match rules; the first that holds decides a pair.",
+    )
+    homophone_score: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description=(
+            "Company similarity of two names that sound the same (同音) but differ in "
+            "writing. Below the block threshold: a homophone alone is a reason to look, "
+            "not proof (华信 and 华新 may be two companies)."
+        ),
+    )
+    region_conflict_factor: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description=(
+            "Multiplies the company similarity when both names carry different regions: "
+            "北京某某科技 and 上海某某科技 are often two companies, so they warn, not block."
+        ),
+    )
+    branch_factor: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="Multiplies the company similarity when one name is a branch (分公司) "
+        "and the other is not: a branch is a customer of its own in the same group.",
+    )
+    candidate_floor: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description=(
+            "Pairs scoring below this are not listed in a decision's explanation: they "
+            "shared a blocking key but nothing else."
+        ),
+    )
+    max_block_size: int = Field(
+        default=300,
+        ge=10,
+        le=100_000,
+        description=(
+            "A blocking key shared by more customers than this is skipped at look-up "
+            "(like a stop word): it says nothing and would cost a long scan. Exact keys "
+            "are never skipped."
+        ),
+    )
+
+    @property
+    def weights(self) -> ComparisonWeights:
+        return ComparisonWeights(
+            homophone=self.homophone_score,
+            region_conflict_factor=self.region_conflict_factor,
+            branch_factor=self.branch_factor,
+        )
+
+    @property
+    def rule_set_version(self) -> str:
+        """A digest of everything that decides a match; each decision records it."""
+        decisive = self.model_dump_json(exclude={"default_phone_region"})
+        return hashlib.sha256(decisive.encode()).hexdigest()[:12]
+
+    def mode_for(self, path: EntryPath) -> DedupMode:
+        return self.modes.get(path, DedupMode.BLOCK)
 
     @field_validator("default_phone_region")
     @classmethod

@@ -52,22 +52,41 @@ class RefusedByRule(CrmError):
 
 
 class DuplicateCustomer(RefusedByRule):
-    """An identity key of the new customer already belongs to another customer."""
+    """The record is a duplicate of an existing customer, by an exact key or a match rule.
+
+    ``explanation`` is the identity check's decision (candidates, scores, features,
+    rule-set version).
+    """
 
     code = "duplicate_customer"
-    rule = "exact_identity_key"
 
-    def __init__(self, existing_customer_id: UUID, key: str) -> None:
+    def __init__(
+        self,
+        existing_customer_id: UUID,
+        key: str | None = None,
+        *,
+        rule: str = "exact_key",
+        explanation: dict[str, Any] | None = None,
+    ) -> None:
         self.existing_customer_id = existing_customer_id
         self.key = key
-        super().__init__(f"{key} already belongs to customer {existing_customer_id}")
+        self.rule = rule
+        self.explanation = explanation
+        if key is not None:
+            message = f"{key} already belongs to customer {existing_customer_id}"
+        else:
+            message = f"customer {existing_customer_id} looks like the same customer ({rule})"
+        super().__init__(message)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             **super().to_dict(),
             "existing_customer_id": str(self.existing_customer_id),
             "key": self.key,
         }
+        if self.explanation is not None:
+            data["explanation"] = self.explanation
+        return data
 
 
 class IdentityKeyNotHeld(RefusedByRule):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from crmcore.domain import Customer
 from crmcore.errors import DuplicateCustomer
 from crmcore.identity import KeyKind
+from crmcore.identity.decide import IdentityDecision, Outcome
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,17 @@ class CustomerRecord:
 
 @dataclass(frozen=True)
 class RegistrationResult:
-    """How one command of a batched registration ended, reported on its own."""
+    """How one command of a batched registration ended, reported on its own.
+
+    ``customer_id`` is the new customer (created, warned) or the existing one (blocked,
+    merged); ``decision`` explains the identity check's answer.
+    """
 
     position: int
-    customer_id: UUID | None = None
+    decision: IdentityDecision
+    customer_id: UUID
     refusal: DuplicateCustomer | None = field(default=None)
 
     @property
-    def outcome(self) -> Literal["created", "blocked"]:
-        return "created" if self.refusal is None else "blocked"
+    def outcome(self) -> Outcome:
+        return self.decision.outcome

@@ -14,22 +14,19 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.utils import get_topic
 
 from crmcore.domain import Customer
 from crmcore.domain.customer import DETAIL_FIELDS
+from crmcore.event_log import read_events, topics_of
 from crmcore.identity import keys_of_contact
 
-_TOPICS = [
-    get_topic(cls)
-    for cls in (
-        Customer.Registered,
-        Customer.ContactDetailsCorrected,
-        Customer.IdentityKeyAdded,
-        Customer.IdentityKeyRemoved,
-    )
-]
-_PAGE = 1_000
+_TOPICS = topics_of(
+    Customer.Registered,
+    Customer.ContactDetailsCorrected,
+    Customer.IdentityKeyAdded,
+    Customer.IdentityKeyRemoved,
+    Customer.RecordMerged,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,11 @@ def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow
     for event in events:
         cid = event.originator_id
         if isinstance(event, Customer.Registered):
-            keys = len(keys_of_contact(event.phones, event.emails, event.uscc, event.wechat))
+            keys = len(
+                keys_of_contact(
+                    event.phones, event.emails, event.uscc, event.wechat, event.external_id
+                )
+            )
             rows[cid] = DirectoryRow(
                 customer_id=cid,
                 company_name=event.company_name,
@@ -64,10 +65,11 @@ def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow
                 registered_by=event.actor,
             )
         elif isinstance(event, Customer.ContactDetailsCorrected):
-            changes: dict[str, Any] = {
-                k: v for k, v in event.changes.items() if k in DETAIL_FIELDS
-            }
+            changes: dict[str, Any] = {k: v for k, v in event.changes.items() if k in DETAIL_FIELDS}
             rows[cid] = replace(rows[cid], **changes)
+        elif isinstance(event, Customer.RecordMerged):
+            filled: dict[str, Any] = {k: v for k, v in event.filled.items() if k in DETAIL_FIELDS}
+            rows[cid] = replace(rows[cid], **filled)
         elif isinstance(event, Customer.IdentityKeyAdded):
             rows[cid] = replace(rows[cid], key_count=rows[cid].key_count + 1)
         elif isinstance(event, Customer.IdentityKeyRemoved):
@@ -76,17 +78,8 @@ def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow
 
 
 def read_customer_events(app: Application[UUID]) -> Iterator[DomainEventProtocol[UUID]]:
-    """Every customer event in the log, in recording order, page by page."""
-    after: int | None = None
-    while True:
-        page = app.recorder.select_notifications(
-            start=after, limit=_PAGE, topics=_TOPICS, inclusive_of_start=False
-        )
-        if not page:
-            return
-        for notification in page:
-            yield app.mapper.to_domain_event(notification)
-        after = page[-1].id  # ids may have gaps: continue from "greater than last"
+    """Every customer event in the log, in recording order."""
+    return (event for _, event in read_events(app, _TOPICS))
 
 
 def customer_directory(app: Application[UUID]) -> list[DirectoryRow]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from adapters.demo_data import EXACT_KEY_VARIATIONS
 from crmcore import CrmApplication
 from tests.conftest import event_count, sqlite_env
 
@@ -69,7 +70,7 @@ def test_a_duplicate_exits_3_naming_the_existing_customer(tmp_path: Path) -> Non
     assert result.returncode == 3
     refusal = as_json(result)
     assert refusal["existing_customer_id"] == first["customer_id"]
-    assert (refusal["key"], refusal["rule"]) == ("phone:+8613800138000", "exact_identity_key")
+    assert (refusal["key"], refusal["rule"]) == ("phone:+8613800138000", "exact_key")
 
 
 @pytest.mark.parametrize(("customer_id", "code"), [
@@ -122,14 +123,16 @@ def test_customer_list_shows_what_was_registered(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_blocks_the_planted_exact_duplicates_and_wins_the_race(tmp_path: Path) -> None:
+def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -> None:
     result = crm("demo", "--customers", "300", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     report = as_json(result)
-    assert report["outcomes"]["blocked"] == report["planted_exact_key_duplicates"]
-    assert report["outcomes"]["created"] == (report["distinct_customers"]
-                                            + report["planted_name_only_duplicates"])
-    assert sum(report["invalid_by_field"].values()) == report["outcomes"]["invalid"] > 0
+    quality = report["quality"]
+    assert quality["wrong_blocks"] == []
+    assert quality["overall"]["recall"] >= 0.95
+    assert quality["overall"]["precision"] >= 0.95
+    exact = [d for d in report["details"] if d["variation"] in EXACT_KEY_VARIATIONS]
+    assert exact and all(d["outcome"] == "blocked" for d in exact)
+    assert report["outcomes"]["invalid"] > 0
+    assert sum(report["invalid_by_field"].values()) == report["outcomes"]["invalid"]
     assert (report["race"]["created"], report["race"]["blocked"]) == (1, 7)
-    blocked = [d for d in report["details"] if d["outcome"] == "blocked"]
-    assert all(d["variation"] != "original" and d["key"] for d in blocked)

@@ -19,8 +19,8 @@ from crmcore import (
     normalise_key,
     parse_command,
 )
-from crmcore.domain import Customer
-from tests.conftest import START, event_count, register, registration
+from crmcore.domain import Customer, DuplicateAttempt
+from tests.conftest import START, all_events, event_count, register, registration
 
 
 def test_a_registered_customer_holds_its_normalised_keys(app: CrmApplication) -> None:
@@ -45,13 +45,17 @@ def test_a_second_customer_with_the_same_phone_in_another_format_is_refused(
     assert raised.value.key == "phone:+8613800138000"
 
 
-def test_a_refused_registration_records_nothing(app: CrmApplication) -> None:
-    register(app, company_name="某某科技", email="sales@x.cn")
-    before = event_count(app)
+def test_a_refused_registration_changes_no_customer_and_is_recorded_as_an_attempt(
+    app: CrmApplication,
+) -> None:
+    existing = register(app, company_name="某某科技", email="sales@x.cn")
+    before = app.get_customer(existing)
     with pytest.raises(DuplicateCustomer):
         register(app, company_name="另一家", phone="139 0000 0000", email="SALES@X.CN")
-    assert event_count(app) == before
+    assert app.get_customer(existing) == before
     assert app.find_customer_by_key(normalise_key("phone", "13900000000")) is None
+    attempts = [e for e in all_events(app) if isinstance(e, DuplicateAttempt.Blocked)]
+    assert [(a.existing_customer_id, a.rule) for a in attempts] == [(existing, "exact_key")]
 
 
 def test_each_event_carries_actor_business_time_recording_time_and_reason(

@@ -110,22 +110,42 @@ def list_customers(
             app.close()
         shown = rows[:limit]
         if json_output:
-            print_json({
-                "total": len(rows),
-                "customers": [
-                    {"customer_id": str(r.customer_id), "company_name": r.company_name,
-                     "contact_name": r.contact_name, "region": r.region,
-                     "industry": r.industry, "source": r.source,
-                     "registered_at": r.registered_at.isoformat()}
-                    for r in shown
-                ],
-            })
+            print_json(
+                {
+                    "total": len(rows),
+                    "customers": [
+                        {
+                            "customer_id": str(r.customer_id),
+                            "company_name": r.company_name,
+                            "contact_name": r.contact_name,
+                            "region": r.region,
+                            "industry": r.industry,
+                            "source": r.source,
+                            "registered_at": r.registered_at.isoformat(),
+                        }
+                        for r in shown
+                    ],
+                }
+            )
             return
-        table = Table("customer id", "company", "contact", "region", "industry", "source",
-                      title=f"{len(shown)} of {len(rows)} customers")
+        table = Table(
+            "customer id",
+            "company",
+            "contact",
+            "region",
+            "industry",
+            "source",
+            title=f"{len(shown)} of {len(rows)} customers",
+        )
         for r in shown:
-            table.add_row(str(r.customer_id), r.company_name or "", r.contact_name or "",
-                          r.region or "", r.industry or "", r.source or "")
+            table.add_row(
+                str(r.customer_id),
+                r.company_name or "",
+                r.contact_name or "",
+                r.region or "",
+                r.industry or "",
+                r.source or "",
+            )
         console.print(table)
 
 

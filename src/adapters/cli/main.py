@@ -7,6 +7,7 @@ import typer
 from adapters.cli.config_commands import config_app
 from adapters.cli.customer_commands import customer_app
 from adapters.cli.demo_command import demo
+from adapters.cli.transfer_commands import export_app, import_app
 
 app = typer.Typer(
     name="crm",
@@ -18,6 +19,8 @@ app = typer.Typer(
 )
 app.add_typer(customer_app, name="customer")
 app.add_typer(config_app, name="config")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 app.command("demo")(demo)
 
 

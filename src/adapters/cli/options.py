@@ -26,7 +26,5 @@ ActorOption = Annotated[
 ]
 
 
-def settings_from(
-    db: Path | None, config: Path | None, actor: str | None = None
-) -> Settings:
+def settings_from(db: Path | None, config: Path | None, actor: str | None = None) -> Settings:
     return load_settings(config, db=db, actor=actor)

@@ -29,7 +29,7 @@ class BulkReadingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         unique = list(dict.fromkeys(originator_ids))
         with self.datastore.transaction(commit=False) as cursor:
             for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
+                chunk = unique[start : start + _CHUNK]
                 cursor.execute(
                     f"SELECT originator_id, originator_version, topic, state "
                     f"FROM {self.events_table_name} "
@@ -39,10 +39,12 @@ class BulkReadingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 )
                 for row in cursor.fetchall():
                     originator_id = UUID(row["originator_id"])
-                    found[originator_id].append(StoredEvent(
-                        originator_id=originator_id,
-                        originator_version=row["originator_version"],
-                        topic=row["topic"],
-                        state=row["state"],
-                    ))
+                    found[originator_id].append(
+                        StoredEvent(
+                            originator_id=originator_id,
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=row["state"],
+                        )
+                    )
         return dict(found)

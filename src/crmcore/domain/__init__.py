@@ -2,6 +2,7 @@
 
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.domain.customer import Customer
+from crmcore.domain.duplicate_attempt import DuplicateAttempt
 from crmcore.domain.identity_index import IdentityKeyIndex
 
-__all__ = ["CrmEvent", "Customer", "EventContext", "IdentityKeyIndex"]
+__all__ = ["CrmEvent", "Customer", "DuplicateAttempt", "EventContext", "IdentityKeyIndex"]

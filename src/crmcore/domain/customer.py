@@ -7,7 +7,7 @@ run again on every replay.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -59,7 +59,7 @@ class Customer(Aggregate):
             customer.registered_by = self.actor
             customer.registered_at = self.occurred_at
             customer.identity_keys = keys_of_contact(
-                self.phones, self.emails, self.uscc, self.wechat
+                self.phones, self.emails, self.uscc, self.wechat, self.external_id
             )
 
     class ContactDetailsCorrected(Event):
@@ -91,6 +91,35 @@ class Customer(Aggregate):
         def apply(self, customer: Customer) -> None:
             key = IdentityKey(KeyKind(self.kind), self.value)
             customer.identity_keys = tuple(k for k in customer.identity_keys if k != key)
+
+    class PossibleDuplicateFlagged(Event):
+        """Created although it resembles existing customers: which, how much, why (v1)."""
+
+        entry_path: str
+        rule: str
+        rule_set_version: str
+        candidates: list[dict[str, Any]]
+
+        def apply(self, customer: Customer) -> None:
+            pass  # a fact for people and read models; the customer itself is unchanged
+
+    class RecordMerged(Event):
+        """A record entered again was attached to this customer instead of creating one.
+
+        ``record`` is what was entered; ``filled`` the details it supplied that the
+        customer lacked (existing data is never overwritten by a merge) (v1).
+        """
+
+        entry_path: str
+        record: dict[str, Any]
+        filled: dict[str, str]
+        rule: str
+        rule_set_version: str
+        score: float
+
+        def apply(self, customer: Customer) -> None:
+            for name, value in self.filled.items():
+                setattr(customer, name, value)
 
     @classmethod
     def register(
@@ -143,6 +172,52 @@ class Customer(Aggregate):
             self.ContactDetailsCorrected, changes=changes, previous=previous, **context.fields()
         )
         return True
+
+    def flag_possible_duplicate(
+        self,
+        *,
+        entry_path: str,
+        rule: str,
+        rule_set_version: str,
+        candidates: list[dict[str, Any]],
+        context: EventContext,
+    ) -> None:
+        self.trigger_event(
+            self.PossibleDuplicateFlagged,
+            entry_path=entry_path,
+            rule=rule,
+            rule_set_version=rule_set_version,
+            candidates=candidates,
+            **context.fields(),
+        )
+
+    def merge_record(
+        self,
+        record: dict[str, Any],
+        *,
+        entry_path: str,
+        rule: str,
+        rule_set_version: str,
+        score: float,
+        context: EventContext,
+    ) -> dict[str, str]:
+        """Keeps the most complete data: fills the details this customer lacks."""
+        filled = {
+            name: value
+            for name in (*DETAIL_FIELDS, "external_id")
+            if getattr(self, name) is None and (value := record.get(name))
+        }
+        self.trigger_event(
+            self.RecordMerged,
+            entry_path=entry_path,
+            record=record,
+            filled=filled,
+            rule=rule,
+            rule_set_version=rule_set_version,
+            score=score,
+            **context.fields(),
+        )
+        return filled
 
     def holds(self, key: IdentityKey) -> bool:
         return key in self.identity_keys

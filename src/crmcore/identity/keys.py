@@ -18,6 +18,7 @@ class KeyKind(StrEnum):
     EMAIL = "email"
     USCC = "uscc"
     WECHAT = "wechat"
+    EXTERNAL_ID = "external_id"
 
 
 @dataclass(frozen=True, order=True)
@@ -43,13 +44,23 @@ class IdentityKey:
 
 
 def keys_of_contact(
-    phones: Iterable[str], emails: Iterable[str], uscc: str | None, wechat: str | None
+    phones: Iterable[str],
+    emails: Iterable[str],
+    uscc: str | None,
+    wechat: str | None,
+    external_id: str | None = None,
 ) -> tuple[IdentityKey, ...]:
-    """The keys of already-normalised contact fields, in the order registration lists them."""
+    """The keys of already-normalised contact fields, in the order registration lists them.
+
+    The source system's id (``external_id``) is a key too: importing the same export
+    twice must find every row's customer again, whatever else changed.
+    """
     keys = [IdentityKey(KeyKind.PHONE, p) for p in phones]
     keys += [IdentityKey(KeyKind.EMAIL, e) for e in emails]
     if uscc:
         keys.append(IdentityKey(KeyKind.USCC, uscc))
     if wechat:
         keys.append(IdentityKey(KeyKind.WECHAT, wechat))
+    if external_id:
+        keys.append(IdentityKey(KeyKind.EXTERNAL_ID, external_id))
     return tuple(keys)

@@ -25,6 +25,7 @@ _EXTENSION_WORDS = re.compile(r"\s*(?:转|分机|內線|内线)\s*")
 # letters case-insensitive. Old accounts may still carry a QQ-number id (5-11 digits).
 _WECHAT_ID = re.compile(r"[a-z][a-z0-9_-]{5,19}")
 _LEGACY_QQ_WECHAT_ID = re.compile(r"[1-9][0-9]{4,10}")
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 class InvalidIdentityValue(ValueError):
@@ -106,6 +107,20 @@ def normalise_wechat(raw: str) -> str:
     )
 
 
+def normalise_external_id(raw: str) -> str:
+    """Returns a source system's id as that system wrote it, width-folded and trimmed.
+
+    Case is kept: some systems tell ``a1`` from ``A1``.
+
+    >>> normalise_external_id(" ＣＲＭ-００４２ ")
+    'CRM-0042'
+    """
+    text = _WHITESPACE_RUN.sub(" ", _fold(raw))
+    if not text or len(text) > 100 or any(unicodedata.category(c) == "Cc" for c in text):
+        raise InvalidIdentityValue(f"{raw!r} is not an external id (1-100 printable characters)")
+    return text
+
+
 def normalise_key(
     kind: KeyKind | str, raw: str, default_region: str = DEFAULT_PHONE_REGION
 ) -> IdentityKey:
@@ -121,4 +136,6 @@ def normalise_key(
         return IdentityKey(key_kind, normalise_email(raw))
     if key_kind is KeyKind.USCC:
         return IdentityKey(key_kind, normalise_uscc(raw))
+    if key_kind is KeyKind.EXTERNAL_ID:
+        return IdentityKey(key_kind, normalise_external_id(raw))
     return IdentityKey(key_kind, normalise_wechat(raw))

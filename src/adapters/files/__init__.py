@@ -1,0 +1,1 @@
+"""File formats crmcore reads and writes: the customer CSV and the import results CSV."""

@@ -1,0 +1,113 @@
+"""The customer CSV: the import's input, the export's output, and the import results.
+
+Input columns (header row, any order, any subset): ``external_id, company_name,
+contact_name, phone, email, uscc, wechat, region, industry, source``. Several phones or
+e-mails go in one cell separated by ``;``. UTF-8 with or without the byte-order mark
+Excel writes is accepted. Columns outside the list are reported and ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from crmcore.errors import ValidationFailed
+from crmcore.records import CustomerRecord
+
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "company_name",
+    "contact_name",
+    "phone",
+    "email",
+    "uscc",
+    "wechat",
+    "region",
+    "industry",
+    "source",
+)
+RESULT_COLUMNS = ("row", "external_id", "outcome", "customer_id", "matched_customer_ids", "reason")
+EXPORT_COLUMNS = ("customer_id", *CUSTOMER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class CustomerFile:
+    """An opened customer CSV: its known columns, the ones ignored, and its row count."""
+
+    path: Path
+    columns: tuple[str, ...]
+    ignored_columns: tuple[str, ...]
+    row_count: int
+
+    def rows(self) -> Iterator[dict[str, str]]:
+        """Each data row as {column: cell}, known columns only, cells trimmed."""
+        with _open(self.path) as handle:
+            reader = csv.DictReader(handle)
+            for raw in reader:
+                yield {name: (raw.get(name) or "").strip() for name in self.columns}
+
+
+def _open(path: Path) -> IO[str]:
+    # utf-8-sig reads plain UTF-8 too, and drops the BOM Excel puts first.
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def open_customer_file(path: Path) -> CustomerFile:
+    """Checks the header and encoding before anything is imported."""
+    if not path.is_file():
+        raise ValidationFailed("FILE", f"{path} is not a file")
+    try:
+        with _open(path) as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            row_count = sum(1 for row in reader if any(cell.strip() for cell in row))
+    except UnicodeDecodeError as error:
+        raise ValidationFailed(
+            "FILE", f"{path} is not UTF-8 (byte {error.start}); save it as CSV UTF-8"
+        ) from None
+    except csv.Error as error:
+        raise ValidationFailed("FILE", f"{path} is not a readable CSV: {error}") from None
+    if not header:
+        raise ValidationFailed("FILE", f"{path} has no header row")
+    names = [name.strip().lower() for name in header]
+    duplicated = sorted({name for name in names if names.count(name) > 1 and name})
+    if duplicated:
+        raise ValidationFailed("FILE", f"columns appear twice: {', '.join(duplicated)}")
+    known = tuple(name for name in names if name in CUSTOMER_COLUMNS)
+    if "company_name" not in known and "contact_name" not in known:
+        raise ValidationFailed(
+            "FILE", "the header needs company_name or contact_name (a customer needs a name)"
+        )
+    ignored = tuple(name for name in names if name not in CUSTOMER_COLUMNS)
+    return CustomerFile(path, known, ignored, row_count)
+
+
+def write_rows(handle: IO[str], columns: Iterable[str], rows: Iterable[dict[str, str]]) -> int:
+    """Writes a header and rows; returns how many rows."""
+    writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def export_row(customer: CustomerRecord) -> dict[str, str]:
+    """A customer as an import-compatible row (re-importing it finds the same customer)."""
+    return {
+        "customer_id": str(customer.customer_id),
+        "external_id": customer.external_id or "",
+        "company_name": customer.company_name or "",
+        "contact_name": customer.contact_name or "",
+        "phone": ";".join(customer.phones),
+        "email": ";".join(customer.emails),
+        "uscc": ";".join(customer.usccs),
+        "wechat": ";".join(customer.wechats),
+        "region": customer.region or "",
+        "industry": customer.industry or "",
+        "source": customer.source or "",
+    }

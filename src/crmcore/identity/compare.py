@@ -1,0 +1,167 @@
+"""Stage 4, compare: one number in [0, 1] per feature for a pair of profiles.
+
+Each comparison is symmetric (``compare(a, b) == compare(b, a)``) and ordered like
+splink's comparison levels: the strongest agreement is tested first and the first level
+that holds gives the value. A feature both records lack is absent, not zero, so a rule
+can tell "differs" from "unknown".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+import jellyfish
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
+
+from crmcore.identity.company import CompanyName
+from crmcore.identity.person import PersonName
+from crmcore.identity.profile import EmailParts, MatchProfile
+
+FEATURES = (
+    "exact_key",
+    "same_region",
+    "company",
+    "contact",
+    "contact_surname",
+    "phone_near",
+    "email_sibling",
+    "region_conflict",
+)
+"""Feature names a rule may test; docs/identity.md explains each."""
+
+
+@dataclass(frozen=True)
+class ComparisonWeights:
+    """Values of the levels between "identical" and "edit distance" (from the config)."""
+
+    homophone: float = 0.9
+    region_conflict_factor: float = 0.9
+    branch_factor: float = 0.9
+
+
+def company_similarity(a: CompanyName, b: CompanyName, weights: ComparisonWeights) -> float:
+    """1.0 same core; ``homophone`` same pinyin; else the edit-distance ratio of the cores.
+
+    The result is scaled down when both names carry different regions (北京某某 and
+    上海某某 are often two companies) or when exactly one is a branch (a branch is a
+    separate customer of the same group).
+    """
+    if a.core == b.core:
+        base = 1.0
+    elif a.syllables == b.syllables:
+        base = weights.homophone
+    elif a.core.isascii() and b.core.isascii():
+        base = _word_similarity(a.syllables, b.syllables)
+    else:
+        base = _han_similarity(a, b)
+    if a.region and b.region and a.region != b.region:
+        base *= weights.region_conflict_factor
+    if (a.branch is None) != (b.branch is None) or (a.branch and a.branch != b.branch):
+        base *= weights.branch_factor
+    return round(base, 4)
+
+
+def _han_similarity(a: CompanyName, b: CompanyName) -> float:
+    """Edit-distance ratio, judged on the brands (字号) when both names share a trade:
+    华信科技 and 华星科技 share 科技 but not their brand, so they score 0.625, not 0.75.
+    """
+    (brand_a, trade_a), (brand_b, trade_b) = a.brand_and_trade, b.brand_and_trade
+    if trade_a and trade_a == trade_b:
+        return 0.75 * ratio(brand_a, brand_b) / 100 + 0.25
+    return ratio(a.core, b.core) / 100
+
+
+def _word_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Latin names compare word by word: "Jade River" and "Jade Silver" share one word of
+    two, however many letters they share. A misspelt word (one edit, transpositions
+    included, in a word of four letters or more) counts 0.9. Symmetric: the lower of the
+    two directions; the same words in another order stay below the block threshold.
+    """
+
+    def word(x: str, y: str) -> float:
+        if x == y:
+            return 1.0
+        if min(len(x), len(y)) >= 4 and jellyfish.damerau_levenshtein_distance(x, y) == 1:
+            return 0.9
+        return 0.0
+
+    def one_way(x: tuple[str, ...], y: tuple[str, ...]) -> float:
+        return sum(max(word(w, other) for other in y) for w in x) / max(len(x), len(y))
+
+    if not a or not b:
+        return 0.0
+    similarity = min(one_way(a, b), one_way(b, a))
+    if a != b and sorted(a) == sorted(b):
+        similarity = min(similarity, 0.9)
+    return similarity
+
+
+def contact_similarity(a: PersonName, b: PersonName) -> float:
+    """Sound-alike similarity of two person names, across scripts (王伟 vs Wang Wei)."""
+    if a.given is None or b.given is None:  # one side is "王先生": only surnames compare
+        return 0.8 if a.surname == b.surname else 0.0
+    if a.phonetic == b.phonetic:
+        return 1.0
+    if a.script == b.script == "latin" and a.codes == b.codes:
+        return 0.95
+    if a.script == b.script == "han":
+        # Two Chinese names that do not sound alike are two people (王伟 / 王玮 sound
+        # alike and are equal above); similar spelling says little, so stay below 0.9.
+        return round(min(0.85, jellyfish.jaro_winkler_similarity(a.phonetic, b.phonetic)), 4)
+    # Either side may be written given name first ("Wei Wang"): try both orders.
+    similarities = (
+        jellyfish.jaro_winkler_similarity(a.phonetic, b.phonetic),
+        jellyfish.jaro_winkler_similarity(_rotated(a), b.phonetic),
+        jellyfish.jaro_winkler_similarity(a.phonetic, _rotated(b)),
+    )
+    return round(max(similarities), 4)
+
+
+def _rotated(name: PersonName) -> str:
+    return "".join(name.syllables[-1:] + name.syllables[:-1])
+
+
+def _phones_near(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+    if not a or not b:
+        return None
+    for x, y in product(a, b):
+        country_x, _, digits_x = x.partition(":")
+        country_y, _, digits_y = y.partition(":")
+        if country_x == country_y and x != y and Levenshtein.distance(digits_x, digits_y) <= 1:
+            return 1.0
+    return 0.0
+
+
+def _emails_sibling(a: tuple[EmailParts, ...], b: tuple[EmailParts, ...]) -> float | None:
+    if not a or not b:
+        return None
+    for x, y in product(a, b):
+        if (
+            x.local == y.local
+            and not x.is_role_mailbox
+            and x.domain != y.domain
+            and x.domain_label == y.domain_label
+        ):
+            return 1.0
+    return 0.0
+
+
+def compare(a: MatchProfile, b: MatchProfile, weights: ComparisonWeights) -> dict[str, float]:
+    """The features of a pair; a feature neither side can speak to is left out."""
+    features: dict[str, float] = {}
+    features["exact_key"] = 1.0 if a.keys & b.keys else 0.0
+    if a.company is not None and b.company is not None:
+        features["company"] = company_similarity(a.company, b.company, weights)
+    if a.contact is not None and b.contact is not None:
+        features["contact"] = contact_similarity(a.contact, b.contact)
+        features["contact_surname"] = 1.0 if a.contact.surname == b.contact.surname else 0.0
+    if (near := _phones_near(a.national_phones, b.national_phones)) is not None:
+        features["phone_near"] = near
+    if (sibling := _emails_sibling(a.emails, b.emails)) is not None:
+        features["email_sibling"] = sibling
+    if a.region and b.region:
+        features["region_conflict"] = 0.0 if a.region == b.region else 1.0
+        features["same_region"] = 1.0 - features["region_conflict"]
+    return features

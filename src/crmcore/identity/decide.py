@@ -1,0 +1,103 @@
+"""Stage 6, decide: the rules say which candidates are duplicates, the mode what to do.
+
+A decision is data: the outcome, the rule that fired, the rule-set version that was in
+force, and every candidate with its score and features - enough to explain the answer
+to a rep and to replay it for an auditor.
+
+Exact keys are the uniqueness invariant, not a preference: a key has one holder, so a
+record whose exact key is held is never created, whatever the mode - ``warn`` turns
+only fuzzy block rules into warnings, and ``merge`` attaches the record to the holder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from uuid import UUID
+
+from crmcore.config import DedupMode, MatchRule
+
+Outcome = Literal["created", "blocked", "warned", "merged"]
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    """One existing customer compared with the record, and what the rules made of it."""
+
+    customer_id: UUID
+    score: float
+    features: dict[str, float]
+    rule: str | None = None
+    action: Literal["block", "warn"] | None = None
+    shared_keys: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": str(self.customer_id),
+            "score": self.score,
+            "features": dict(sorted(self.features.items())),
+            "rule": self.rule,
+            "action": self.action,
+            "shared_keys": list(self.shared_keys),
+        }
+
+
+@dataclass(frozen=True)
+class IdentityDecision:
+    """What the identity check decided for one record, with its explanation."""
+
+    outcome: Outcome
+    rule_set_version: str
+    rule: str | None = None
+    target: UUID | None = None
+    matches: tuple[CandidateMatch, ...] = field(default=())
+
+    @property
+    def matched_customer_ids(self) -> tuple[UUID, ...]:
+        """Customers a rule called a duplicate, strongest first."""
+        return tuple(m.customer_id for m in self.matches if m.rule is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "rule": self.rule,
+            "rule_set_version": self.rule_set_version,
+            "target": str(self.target) if self.target else None,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+def first_rule(features: dict[str, float], rules: Iterable[MatchRule]) -> MatchRule | None:
+    """The first rule whose every condition holds, or None."""
+    return next((rule for rule in rules if rule.holds(features)), None)
+
+
+def _rank(match: CandidateMatch) -> tuple[int, float, str]:
+    strength = {"block": 0, "warn": 1, None: 2}[match.action]
+    return (strength, -match.score, str(match.customer_id))
+
+
+def decide(
+    matches: Iterable[CandidateMatch], mode: DedupMode, rule_set_version: str
+) -> IdentityDecision:
+    """The outcome for a record given its classified candidates and the entry path's mode.
+
+    Candidates are ranked block before warn, then by score, then by id, so the same
+    candidates always give the same decision whatever order they were found in.
+    """
+    ranked = tuple(sorted(matches, key=_rank))
+    best = ranked[0] if ranked else None
+    if best is None or best.action is None:
+        return IdentityDecision("created", rule_set_version, matches=ranked)
+    if best.action == "warn":
+        return IdentityDecision("warned", rule_set_version, best.rule, matches=ranked)
+    exact = best.rule == "exact_key" or best.features.get("exact_key") == 1.0
+    if mode is DedupMode.MERGE:
+        outcome: Outcome = "merged"
+    elif mode is DedupMode.WARN and not exact:
+        outcome = "warned"
+    else:
+        outcome = "blocked"
+    target = None if outcome == "warned" else best.customer_id
+    return IdentityDecision(outcome, rule_set_version, best.rule, target, ranked)

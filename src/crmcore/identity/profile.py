@@ -1,0 +1,117 @@
+"""Stage 1, normalise: a record's matchable form, built once and compared many times.
+
+Every entry path builds a :class:`MatchProfile` from already-validated fields (exact
+keys are normalised by the command); this stage adds the parsed company and person
+names and the phone and e-mail parts that near-miss matching looks at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+from crmcore.identity.company import CompanyName, parse_company_name
+from crmcore.identity.keys import IdentityKey
+from crmcore.identity.person import PersonName, parse_person_name
+from crmcore.identity.regions import region_table
+
+# Mailbox names that say nothing about a person: info@a.com and info@a.cn are not one.
+_ROLE_MAILBOXES = frozenset(
+    [
+        "info",
+        "sales",
+        "admin",
+        "contact",
+        "service",
+        "support",
+        "hr",
+        "office",
+        "marketing",
+        "hello",
+        "mail",
+        "webmaster",
+        "noreply",
+        "no-reply",
+        "kefu",
+        "help",
+        "enquiry",
+        "enquiries",
+        "inquiry",
+        "business",
+        "bd",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class EmailParts:
+    local: str
+    domain: str
+
+    @property
+    def is_role_mailbox(self) -> bool:
+        return self.local in _ROLE_MAILBOXES
+
+    @property
+    def domain_label(self) -> str:
+        """The registrable label: ``acme`` for acme.com, acme.com.cn and mail.acme.cn."""
+        labels = self.domain.split(".")
+        if len(labels) >= 3 and labels[-2] in {"com", "net", "org", "gov", "edu", "co", "ac"}:
+            return labels[-3]
+        return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+@dataclass(frozen=True)
+class MatchProfile:
+    """What the matcher knows of one record: names parsed, keys exact, phones as digits."""
+
+    company: CompanyName | None
+    contact: PersonName | None
+    keys: frozenset[IdentityKey]
+    national_phones: tuple[str, ...] = ()
+    emails: tuple[EmailParts, ...] = ()
+    region: str | None = field(default=None)
+
+    @property
+    def key_labels(self) -> frozenset[str]:
+        return frozenset(key.label for key in self.keys)
+
+
+def _national_number(e164: str) -> str | None:
+    number = e164.split(";", 1)[0]
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return f"{parsed.country_code}:{parsed.national_number}"
+
+
+def _known_region(region: str | None) -> str | None:
+    """A region field counts only when it names a region (北京, not 华东 or "north")."""
+    return region_table().canonical(region.strip()) if region else None
+
+
+def build_profile(
+    *,
+    company_name: str | None,
+    contact_name: str | None,
+    keys: Iterable[IdentityKey],
+    region: str | None = None,
+) -> MatchProfile:
+    """The profile of a record whose identity keys are already normalised."""
+    keys = frozenset(keys)
+    phones = sorted(k.value for k in keys if k.kind == "phone")
+    emails = sorted(k.value for k in keys if k.kind == "email")
+    company = parse_company_name(company_name) if company_name else None
+    if company is not None and not company.core:
+        company = None
+    return MatchProfile(
+        company=company,
+        contact=parse_person_name(contact_name) if contact_name else None,
+        keys=keys,
+        national_phones=tuple(n for p in phones if (n := _national_number(p)) is not None),
+        emails=tuple(EmailParts(*e.rsplit("@", 1)) for e in emails),
+        region=(company.region if company else None) or _known_region(region),
+    )

@@ -1,0 +1,213 @@
+"""The identity check every entry path calls: candidates from the index, rules, decision.
+
+:class:`IdentityChecker` owns the candidate index (a read model folded from the event
+log) and turns a record's profile into an :class:`~crmcore.identity.decide.IdentityDecision`.
+Before a command decides, the application calls :meth:`IdentityChecker.catch_up`, so
+customers written by other processes are seen; exact keys are then checked against the
+key-index aggregates, which is what keeps them race-free.
+
+Records decided earlier in the same batch are filed *provisionally*: visible to the
+rest of the batch, dropped again if the batch's save fails, and not filed twice when
+catch-up later reads the batch's own events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+
+from crmcore.config import DedupMode, IdentityConfig
+from crmcore.domain import Customer, DuplicateAttempt
+from crmcore.event_log import read_events, topics_of
+from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
+from crmcore.identity.candidates import CandidateIndex, IndexEntry
+from crmcore.identity.compare import compare
+from crmcore.identity.decide import CandidateMatch, IdentityDecision, decide, first_rule
+from crmcore.identity.profile import MatchProfile, build_profile
+from crmcore.identity.score import pair_score
+
+_TOPICS = topics_of(
+    Customer.Registered,
+    Customer.ContactDetailsCorrected,
+    Customer.IdentityKeyAdded,
+    Customer.IdentityKeyRemoved,
+    Customer.RecordMerged,
+    DuplicateAttempt.Blocked,
+)
+
+
+def record_profile(record: Mapping[str, Any]) -> MatchProfile:
+    """The profile of a record as events keep it (``RegisterCustomer.record()``)."""
+    keys = keys_of_contact(
+        record.get("phones") or (),
+        record.get("emails") or (),
+        record.get("uscc"),
+        record.get("wechat"),
+        record.get("external_id"),
+    )
+    return build_profile(
+        company_name=record.get("company_name"),
+        contact_name=record.get("contact_name"),
+        keys=keys,
+        region=record.get("region"),
+    )
+
+
+def merged_alias_id(customer_id: UUID, version: int) -> UUID:
+    """Entry id of the alias a RecordMerged event files (stable across rebuilds)."""
+    return uuid5(NAMESPACE_URL, f"crmcore:merged-record:{customer_id}:{version}")
+
+
+class IdentityChecker:
+    """The candidate index plus the rules; one per application."""
+
+    def __init__(self, config: IdentityConfig) -> None:
+        self.config = config
+        self.index = CandidateIndex(config.max_block_size)
+        self.position: int | None = None
+        self._provisional: set[UUID] = set()
+
+    # -- following the log ---------------------------------------------------------
+
+    def catch_up(self, app: Application[UUID]) -> int:
+        """Folds the events recorded since the last catch-up; returns how many."""
+        count = 0
+        for notification_id, event in read_events(app, _TOPICS, self.position):
+            self.apply(event)
+            self.position = notification_id
+            count += 1
+        return count
+
+    def apply(self, event: DomainEventProtocol[UUID]) -> None:
+        """Files what one event says about who resembles whom; other events are ignored."""
+        cid = event.originator_id
+        if isinstance(event, Customer.Registered):
+            if not self._settled(cid):
+                record = {name: getattr(event, name) for name in _RECORD_FIELDS}
+                self.index.put(cid, cid, record_profile(record))
+        elif isinstance(event, DuplicateAttempt.Blocked):
+            if not self._settled(cid):
+                self.index.put(cid, event.existing_customer_id, record_profile(event.record))
+        elif isinstance(event, Customer.RecordMerged):
+            alias = merged_alias_id(cid, event.originator_version)
+            self._settled(alias)
+            self.index.put(alias, cid, record_profile(event.record))
+            self._revise(cid, event.filled, None)
+        elif isinstance(event, Customer.ContactDetailsCorrected):
+            self._revise(cid, event.changes, None)
+        elif isinstance(event, Customer.IdentityKeyAdded | Customer.IdentityKeyRemoved):
+            key = IdentityKey(KeyKind(event.kind), event.value)
+            added = isinstance(event, Customer.IdentityKeyAdded)
+            self._revise(cid, {}, (key, added))
+
+    def _settled(self, entry_id: UUID) -> bool:
+        """True if the entry was already filed provisionally by this process."""
+        if entry_id in self._provisional:
+            self._provisional.discard(entry_id)
+            return True
+        return False
+
+    def _revise(
+        self, customer_id: UUID, details: Mapping[str, Any], key: tuple[IdentityKey, bool] | None
+    ) -> None:
+        entry = next(
+            (e for e in self.index.entries_of(customer_id) if e.entry_id == customer_id), None
+        )
+        if entry is None:
+            return
+        old = entry.profile
+        keys = set(old.keys)
+        if key is not None:
+            (keys.add if key[1] else keys.discard)(key[0])
+        company = details.get("company_name") or (old.company.raw if old.company else None)
+        contact = details.get("contact_name") or (old.contact.raw if old.contact else None)
+        profile = build_profile(
+            company_name=company,
+            contact_name=contact,
+            keys=keys,
+            region=details.get("region") or old.region,
+        )
+        self.index.put(customer_id, customer_id, profile)
+
+    # -- provisional entries of a batch being decided -------------------------------
+
+    def file_provisionally(self, entry_id: UUID, customer_id: UUID, profile: MatchProfile) -> None:
+        self._provisional.add(entry_id)
+        self.index.put(entry_id, customer_id, profile)
+
+    def forget_provisional(self, entry_ids: Iterable[UUID]) -> None:
+        """Drops entries of a batch whose save failed."""
+        for entry_id in entry_ids:
+            if entry_id in self._provisional:
+                self._provisional.discard(entry_id)
+                self.index.discard(entry_id)
+
+    # -- deciding ------------------------------------------------------------------
+
+    def matches(
+        self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]]
+    ) -> list[CandidateMatch]:
+        """Every customer resembling ``profile``, best entry per customer, classified."""
+        best: dict[UUID, CandidateMatch] = {}
+        for entry in self.index.candidates(profile):
+            match = self._classify(profile, entry)
+            current = best.get(entry.customer_id)
+            if current is None or _stronger(match, current):
+                best[entry.customer_id] = match
+        for customer_id, labels in held_by.items():
+            current = best.get(customer_id)
+            features = dict(current.features) if current else {}
+            features["exact_key"] = 1.0
+            rule = first_rule(features, self.config.rules)
+            best[customer_id] = CandidateMatch(
+                customer_id,
+                pair_score(features),
+                features,
+                rule.name if rule else None,
+                rule.action if rule else None,
+                tuple(sorted(labels)),
+            )
+        floor = self.config.candidate_floor
+        return [m for m in best.values() if m.rule is not None or m.score >= floor]
+
+    def _classify(self, profile: MatchProfile, entry: IndexEntry) -> CandidateMatch:
+        features = compare(profile, entry.profile, self.config.weights)
+        rule = first_rule(features, self.config.rules)
+        shared = tuple(sorted(k.label for k in profile.keys & entry.profile.keys))
+        return CandidateMatch(
+            entry.customer_id,
+            pair_score(features),
+            features,
+            rule.name if rule else None,
+            rule.action if rule else None,
+            shared,
+        )
+
+    def check(
+        self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]], mode: DedupMode
+    ) -> IdentityDecision:
+        """The decision for one record on an entry path whose mode is ``mode``."""
+        return decide(self.matches(profile, held_by), mode, self.config.rule_set_version)
+
+
+_RECORD_FIELDS = (
+    "company_name",
+    "contact_name",
+    "phones",
+    "emails",
+    "uscc",
+    "wechat",
+    "region",
+    "industry",
+    "source",
+    "external_id",
+)
+
+
+def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
+    strength = {"block": 2, "warn": 1, None: 0}
+    return (strength[a.action], a.score) > (strength[b.action], b.score)
