@@ -98,6 +98,22 @@ Note = Annotated[
 RawKey = Annotated[Annotated[str, Field(max_length=40)] | None, BeforeValidator(_blank_to_none)]
 
 
+# A registration as events keep it when it is merged into, or refused as a duplicate of,
+# an existing customer; the identity check rebuilds a record's profile from these.
+RECORD_FIELDS = (
+    "company_name",
+    "contact_name",
+    "phones",
+    "emails",
+    "uscc",
+    "wechat",
+    "region",
+    "industry",
+    "source",
+    "external_id",
+)
+
+
 class Command(BaseModel):
     """Fields every command carries: who asks, when it happened in business time, why."""
 
@@ -177,21 +193,7 @@ class RegisterCustomer(Command):
 
     def record(self) -> dict[str, Any]:
         """The entered record as events keep it (merged or refused attempts)."""
-        return self.model_dump(
-            include={
-                "company_name",
-                "contact_name",
-                "phones",
-                "emails",
-                "uscc",
-                "wechat",
-                "region",
-                "industry",
-                "source",
-                "external_id",
-            },
-            mode="json",
-        )
+        return self.model_dump(include=set(RECORD_FIELDS), mode="json")
 
 
 class CorrectContactDetails(Command):

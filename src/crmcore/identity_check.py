@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
+from crmcore.commands import RECORD_FIELDS
 from crmcore.config import DedupMode, IdentityConfig
 from crmcore.domain import Customer, DuplicateAttempt
 from crmcore.event_log import read_events, topics_of
@@ -87,7 +88,7 @@ class IdentityChecker:
         cid = event.originator_id
         if isinstance(event, Customer.Registered):
             if not self._settled(cid):
-                record = {name: getattr(event, name) for name in _RECORD_FIELDS}
+                record = {name: getattr(event, name) for name in RECORD_FIELDS}
                 self.index.put(cid, cid, record_profile(record))
         elif isinstance(event, DuplicateAttempt.Blocked):
             if not self._settled(cid):
@@ -192,20 +193,6 @@ class IdentityChecker:
     ) -> IdentityDecision:
         """The decision for one record on an entry path whose mode is ``mode``."""
         return decide(self.matches(profile, held_by), mode, self.config.rule_set_version)
-
-
-_RECORD_FIELDS = (
-    "company_name",
-    "contact_name",
-    "phones",
-    "emails",
-    "uscc",
-    "wechat",
-    "region",
-    "industry",
-    "source",
-    "external_id",
-)
 
 
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
