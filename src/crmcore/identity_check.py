@@ -68,6 +68,9 @@ class IdentityChecker:
 
     def __init__(self, config: IdentityConfig) -> None:
         self.config = config
+        # Both are derived from the frozen config; computed once, not per comparison.
+        self._weights = config.weights
+        self._rule_set_version = config.rule_set_version
         self.index = CandidateIndex(config.max_block_size)
         self.position: int | None = None
         self._provisional: set[UUID] = set()
@@ -176,7 +179,7 @@ class IdentityChecker:
         return [m for m in best.values() if m.rule is not None or m.score >= floor]
 
     def _classify(self, profile: MatchProfile, entry: IndexEntry) -> CandidateMatch:
-        features = compare(profile, entry.profile, self.config.weights)
+        features = compare(profile, entry.profile, self._weights)
         rule = first_rule(features, self.config.rules)
         shared = tuple(sorted(k.label for k in profile.keys & entry.profile.keys))
         return CandidateMatch(
@@ -192,7 +195,7 @@ class IdentityChecker:
         self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]], mode: DedupMode
     ) -> IdentityDecision:
         """The decision for one record on an entry path whose mode is ``mode``."""
-        return decide(self.matches(profile, held_by), mode, self.config.rule_set_version)
+        return decide(self.matches(profile, held_by), mode, self._rule_set_version)
 
 
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:

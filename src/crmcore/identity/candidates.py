@@ -13,7 +13,6 @@ to that entry's number rather than to a list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -92,10 +91,6 @@ class CandidateIndex:
     def entries_of(self, customer_id: UUID) -> list[IndexEntry]:
         numbers = sorted(self._by_customer.get(customer_id, ()))
         return [entry for n in numbers if (entry := self._entries[n]) is not None]
-
-    def customers(self) -> Iterator[UUID]:
-        """Every customer with an entry, in the order they were first filed."""
-        return iter(list(self._by_customer))
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
         """Entries sharing a blocking key with ``profile``; oversized blocks are skipped."""
