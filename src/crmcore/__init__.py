@@ -9,8 +9,10 @@ from crmcore.clock import Clock, ManualClock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
     CorrectContactDetails,
+    MergeCustomers,
     RegisterCustomer,
     RemoveIdentityKey,
+    SplitCustomer,
     parse_command,
 )
 from crmcore.config import CrmConfig
@@ -20,6 +22,7 @@ from crmcore.errors import (
     CustomerNotFound,
     DuplicateCustomer,
     IdentityKeyNotHeld,
+    MergeRefused,
     NotFound,
     RefusedByRule,
     ValidationFailed,
@@ -42,11 +45,14 @@ __all__ = [
     "IdentityKeyNotHeld",
     "KeyKind",
     "ManualClock",
+    "MergeCustomers",
+    "MergeRefused",
     "NotFound",
     "RefusedByRule",
     "RegisterCustomer",
     "RegistrationResult",
     "RemoveIdentityKey",
+    "SplitCustomer",
     "SystemClock",
     "ValidationFailed",
     "normalise_key",

@@ -14,19 +14,21 @@ from typing import Protocol, TypeVar, runtime_checkable
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from crmcore import merging
 from crmcore.clock import Clock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
     Command,
     CorrectContactDetails,
+    MergeCustomers,
     RegisterCustomer,
     RemoveIdentityKey,
+    SplitCustomer,
 )
 from crmcore.config import CrmConfig, DedupMode, EntryPath
-from crmcore.domain import Customer, DuplicateAttempt, EventContext, IdentityKeyIndex
+from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
 from crmcore.errors import (
     ConcurrencyConflict,
     CustomerNotFound,
@@ -35,9 +37,9 @@ from crmcore.errors import (
     ValidationFailed,
 )
 from crmcore.identity import IdentityKey
-from crmcore.identity.profile import MatchProfile
-from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
+from crmcore.identity_check import IdentityChecker
 from crmcore.records import CustomerRecord, RegistrationResult
+from crmcore.registration import holders, register_batch
 
 T = TypeVar("T")
 
@@ -118,115 +120,16 @@ class CrmApplication(Application[UUID]):
         if not commands:
             return []
         chosen = mode or self.config.identity.mode_for(entry_path)
-        return self._with_retries(lambda: self._register_batch(commands, entry_path, chosen))
+        return self._with_retries(lambda: register_batch(self, commands, entry_path, chosen))
 
-    def _register_batch(
-        self, commands: Sequence[RegisterCustomer], entry_path: EntryPath, mode: DedupMode
-    ) -> list[RegistrationResult]:
-        self.identity.catch_up(self)
-        keys_of = [command.identity_keys() for command in commands]
-        indexes = self._find_indexes([key for keys in keys_of for key in keys])
-        batch = _Batch()
-        try:
-            results = [
-                self._enter(position, command, keys, indexes, entry_path, mode, batch)
-                for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True))
-            ]
-            if batch.aggregates:
-                self.save(*batch.aggregates.values())
-        except BaseException:
-            self.identity.forget_provisional(batch.provisional)
-            raise
-        return results
-
-    def _enter(
-        self,
-        position: int,
-        command: RegisterCustomer,
-        keys: tuple[IdentityKey, ...],
-        indexes: dict[IdentityKey, IdentityKeyIndex | None],
-        entry_path: EntryPath,
-        mode: DedupMode,
-        batch: _Batch,
-    ) -> RegistrationResult:
-        context = self._context(command)
-        record = command.record()
-        profile = record_profile(record)
-        decision = self.identity.check(profile, _holders(keys, indexes), mode)
-        version = decision.rule_set_version
-        if decision.outcome == "blocked":
-            assert decision.target is not None
-            assert decision.rule is not None
-            attempt = DuplicateAttempt.blocked(
-                self._new_id(),
-                existing_customer_id=decision.target,
-                entry_path=entry_path.value,
-                record=record,
-                rule=decision.rule,
-                rule_set_version=version,
-                matches=[m.to_dict() for m in decision.matches],
-                context=context,
-            )
-            batch.add(attempt)
-            batch.file(self.identity, attempt.id, decision.target, profile)
-            best = decision.matches[0]
-            refusal = DuplicateCustomer(
-                decision.target,
-                best.shared_keys[0] if best.shared_keys else None,
-                rule=decision.rule,
-                explanation=decision.to_dict(),
-            )
-            return RegistrationResult(position, decision, decision.target, refusal)
-        if decision.outcome == "merged":
-            assert decision.target is not None
-            assert decision.rule is not None
-            customer = batch.customer(decision.target) or self._get_customer(decision.target)
-            customer.merge_record(
-                record,
-                entry_path=entry_path.value,
-                rule=decision.rule,
-                rule_set_version=version,
-                score=decision.matches[0].score,
-                context=context,
-            )
-            alias = merged_alias_id(customer.id, customer.version)
-            free = [k for k in keys if not customer.holds(k) and _is_free(indexes.get(k))]
-            for key in free:
-                customer.add_identity_key(key, context)
-            batch.add(customer, *self._claim(free, customer.id, indexes, context))
-            batch.file(self.identity, alias, customer.id, profile)
-            return RegistrationResult(position, decision, customer.id)
-        customer = Customer.register(
-            self._new_id(),
-            company_name=command.company_name,
-            contact_name=command.contact_name,
-            keys=keys,
-            region=command.region,
-            industry=command.industry,
-            source=command.source,
-            external_id=command.external_id,
-            context=context,
-        )
-        if decision.outcome == "warned":
-            assert decision.rule is not None
-            customer.flag_possible_duplicate(
-                entry_path=entry_path.value,
-                rule=decision.rule,
-                rule_set_version=version,
-                candidates=[m.to_dict() for m in decision.matches if m.rule is not None],
-                context=context,
-            )
-        batch.add(customer, *self._claim(keys, customer.id, indexes, context))
-        batch.file(self.identity, customer.id, customer.id, profile)
-        return RegistrationResult(position, decision, customer.id)
-
-    def _claim(
+    def claim_keys(
         self,
         keys: Sequence[IdentityKey],
         customer_id: UUID,
         indexes: dict[IdentityKey, IdentityKeyIndex | None],
         context: EventContext,
     ) -> Iterator[IdentityKeyIndex]:
+        """The index of each key, claimed for ``customer_id`` (the caller saw them free)."""
         for key in keys:
             index = indexes.get(key)
             if index is None:
@@ -242,8 +145,8 @@ class CrmApplication(Application[UUID]):
         """Applies the corrections; returns False when they change nothing."""
 
         def attempt() -> bool:
-            customer = self._get_customer(command.customer_id)
-            changed = customer.correct_details(command.corrections(), self._context(command))
+            customer = self.live_customer(command.customer_id)
+            changed = customer.correct_details(command.corrections(), self.context_of(command))
             if changed:
                 self.save(customer)
             return changed
@@ -254,17 +157,17 @@ class CrmApplication(Application[UUID]):
         """Gives the customer one more key; DuplicateCustomer if another holds it."""
 
         def attempt() -> None:
-            customer = self._get_customer(command.customer_id)
+            customer = self.live_customer(command.customer_id)
             key = command.key
             if customer.holds(key):
                 return
-            context = self._context(command)
-            indexes = self._find_indexes([key])
-            holders = _holders([key], indexes)
-            if holders:
-                raise DuplicateCustomer(next(iter(holders)), key.label)
+            context = self.context_of(command)
+            indexes = self.find_indexes([key])
+            held_by = holders([key], indexes)
+            if held_by:
+                raise DuplicateCustomer(next(iter(held_by)), key.label)
             customer.add_identity_key(key, context)
-            self.save(customer, *self._claim([key], customer.id, indexes, context))
+            self.save(customer, *self.claim_keys([key], customer.id, indexes, context))
 
         self._with_retries(attempt)
 
@@ -272,25 +175,64 @@ class CrmApplication(Application[UUID]):
         """Takes a key from the customer and releases it for anyone to claim."""
 
         def attempt() -> None:
-            customer = self._get_customer(command.customer_id)
+            customer = self.live_customer(command.customer_id)
             key = command.key
             if not customer.holds(key):
                 raise IdentityKeyNotHeld(customer.id, key.label)
             index = self._find_index(key)
             if index is None:
                 raise RuntimeError(f"{key.label} is held by {customer.id} but has no index")
-            context = self._context(command)
+            context = self.context_of(command)
             customer.remove_identity_key(key, context)
             index.release(customer.id, context)
             self.save(customer, index)
 
         self._with_retries(attempt)
 
+    # -- merging -------------------------------------------------------------------------
+
+    def merge_customers(self, command: MergeCustomers) -> UUID:
+        """Merges ``absorbed_id`` into ``survivor_id``; returns the survivor's id.
+
+        Either id may name a tombstone: it stands for its survivor. The absorbed
+        customer's keys move to the survivor, which also fills the details it lacked;
+        the absorbed customer stays as a tombstone. MergeRefused if both ids lead to
+        one customer.
+        """
+        return self._with_retries(lambda: merging.merge(self, command))
+
+    def split_customer(self, command: SplitCustomer) -> UUID:
+        """Undoes the merge of ``tombstone_id``; returns its id, a live customer again."""
+        return self._with_retries(lambda: merging.split(self, command))
+
     # -- queries -------------------------------------------------------------------------
 
-    def get_customer(self, customer_id: UUID) -> CustomerRecord:
-        """The customer as it stands now; CustomerNotFound if there is none."""
-        return CustomerRecord.of(self._get_customer(customer_id))
+    def get_customer(self, customer_id: UUID, *, follow_merges: bool = True) -> CustomerRecord:
+        """The customer as it stands now; CustomerNotFound if there is none.
+
+        An id of a merged customer answers with its survivor, unless ``follow_merges``
+        is False (then the tombstone itself, whose ``merged_into`` names the survivor).
+        """
+        if follow_merges:
+            return CustomerRecord.of(self.live_customer(customer_id))
+        return CustomerRecord.of(self.stored_customer(customer_id))
+
+    def customer_events(self, customer_id: UUID) -> list[CrmEvent]:
+        """Every event of the customer and of each customer merged into it, in order.
+
+        Merging deletes nothing: this is how the absorbed customers' history stays
+        one read away from the survivor.
+        """
+        pending = [self.live_customer(customer_id)]
+        events: list[CrmEvent] = []
+        while pending:
+            customer = pending.pop()
+            for event in self.repository.event_store.get(customer.id):
+                assert isinstance(event, CrmEvent)
+                events.append(event)
+            pending.extend(self.stored_customer(cid) for cid in customer.absorptions)
+        events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
+        return events
 
     def find_customer_by_key(self, key: IdentityKey) -> CustomerRecord | None:
         """The customer holding an exact key now, if any (keys come from normalise_key)."""
@@ -299,9 +241,14 @@ class CrmApplication(Application[UUID]):
             return None
         return self.get_customer(index.holder)
 
-    # -- plumbing ------------------------------------------------------------------------
+    # -- plumbing shared with crmcore.registration and crmcore.merging -----------------
 
-    def _context(self, command: Command) -> EventContext:
+    def new_id(self) -> UUID:
+        return self._new_id()
+
+    def context_of(self, command: Command) -> EventContext:
+        """Who, when and why for the events of ``command``; ValidationFailed if it is in
+        the future beyond the allowed clock skew."""
         now = self.clock.now()
         occurred_at = command.occurred_at or now
         if occurred_at > now + _MAX_CLOCK_SKEW:
@@ -310,7 +257,12 @@ class CrmApplication(Application[UUID]):
             actor=command.actor, recorded_at=now, occurred_at=occurred_at, reason=command.reason
         )
 
-    def _get_customer(self, customer_id: UUID) -> Customer:
+    def live_customer(self, customer_id: UUID) -> Customer:
+        """The customer a command addressed to ``customer_id`` acts on (tombstones resolve)."""
+        return merging.resolve(self, customer_id)
+
+    def stored_customer(self, customer_id: UUID) -> Customer:
+        """The aggregate with this id exactly, tombstone or not."""
         try:
             customer: object = self.repository.get(customer_id)
         except AggregateNotFoundError:
@@ -327,7 +279,7 @@ class CrmApplication(Application[UUID]):
         assert isinstance(index, IdentityKeyIndex)
         return index
 
-    def _find_indexes(
+    def find_indexes(
         self, keys: Sequence[IdentityKey]
     ) -> dict[IdentityKey, IdentityKeyIndex | None]:
         """The index of each key (None where never claimed), in as few reads as possible."""
@@ -355,41 +307,3 @@ class CrmApplication(Application[UUID]):
         raise ConcurrencyConflict(
             f"other writers changed the same records {attempts} times in a row; try again"
         )
-
-
-class _Batch:
-    """The aggregates one batch will save together, and what it filed provisionally."""
-
-    def __init__(self) -> None:
-        self.aggregates: dict[UUID, Aggregate] = {}
-        self.provisional: list[UUID] = []
-
-    def add(self, *aggregates: Aggregate) -> None:
-        for aggregate in aggregates:
-            self.aggregates[aggregate.id] = aggregate
-
-    def customer(self, customer_id: UUID) -> Customer | None:
-        found = self.aggregates.get(customer_id)
-        return found if isinstance(found, Customer) else None
-
-    def file(
-        self, checker: IdentityChecker, entry_id: UUID, customer_id: UUID, profile: MatchProfile
-    ) -> None:
-        checker.file_provisionally(entry_id, customer_id, profile)
-        self.provisional.append(entry_id)
-
-
-def _is_free(index: IdentityKeyIndex | None) -> bool:
-    return index is None or index.holder is None
-
-
-def _holders(
-    keys: Sequence[IdentityKey], indexes: Mapping[IdentityKey, IdentityKeyIndex | None]
-) -> dict[UUID, list[str]]:
-    """Customer -> the keys of ``keys`` it holds now (the race-free answer)."""
-    held: dict[UUID, list[str]] = {}
-    for key in keys:
-        index = indexes.get(key)
-        if index is not None and index.holder is not None:
-            held.setdefault(index.holder, []).append(key.label)
-    return held

@@ -95,6 +95,8 @@ Note = Annotated[
     Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] | None,
     BeforeValidator(_blank_to_none),
 ]
+# Merges and splits change who a customer is: the audit needs to know why, always.
+RequiredNote = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_clean_text)]
 RawKey = Annotated[Annotated[str, Field(max_length=40)] | None, BeforeValidator(_blank_to_none)]
 
 
@@ -242,6 +244,27 @@ class AddIdentityKey(_KeyCommand):
 
 class RemoveIdentityKey(_KeyCommand):
     """Take an identity key from a customer, releasing it for others."""
+
+
+class MergeCustomers(Command):
+    """Merge ``absorbed_id`` into ``survivor_id``; the absorbed one becomes a tombstone."""
+
+    survivor_id: UUID
+    absorbed_id: UUID
+    reason: RequiredNote
+
+    @model_validator(mode="after")
+    def _two_customers(self) -> Self:
+        if self.survivor_id == self.absorbed_id:
+            raise ValueError("absorbed_id: must differ from survivor_id")
+        return self
+
+
+class SplitCustomer(Command):
+    """Undo the merge of ``tombstone_id``: it becomes a customer again with its keys."""
+
+    tombstone_id: UUID
+    reason: RequiredNote
 
 
 TCommand = TypeVar("TCommand", bound=Command)

@@ -104,6 +104,21 @@ class IdentityKeyNotHeld(RefusedByRule):
         return {**super().to_dict(), "customer_id": str(self.customer_id), "key": self.key}
 
 
+class MergeRefused(RefusedByRule):
+    """A merge or split that cannot be done as asked; ``rule`` says which rule refused it.
+
+    Rules: ``same_customer`` (both ids lead to one live customer), ``not_a_tombstone``
+    (split of a customer that is not merged), ``split_latest_first`` (the survivor has
+    itself been merged since: split that merge first).
+    """
+
+    code = "merge_refused"
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
 class NotFound(CrmError):
     """The command names an aggregate that does not exist."""
 

@@ -22,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from crmcore.commands import RECORD_FIELDS
 from crmcore.config import DedupMode, IdentityConfig
-from crmcore.domain import Customer, DuplicateAttempt
+from crmcore.domain import Customer, DuplicateAttempt, customer_merges
 from crmcore.event_log import read_events, topics_of
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
@@ -38,6 +38,10 @@ _TOPICS = topics_of(
     Customer.IdentityKeyRemoved,
     Customer.RecordMerged,
     DuplicateAttempt.Blocked,
+    customer_merges.Absorbed,
+    customer_merges.MergedInto,
+    customer_merges.SplitOff,
+    customer_merges.Restored,
 )
 
 
@@ -74,6 +78,10 @@ class IdentityChecker:
         self.index = CandidateIndex(config.max_block_size)
         self.position: int | None = None
         self._provisional: set[UUID] = set()
+        # Tombstone -> its survivor. Index entries keep the customer they were filed
+        # for; a match is reported against whoever that customer stands for now, so a
+        # merge or a split re-points every entry (aliases included) in one step.
+        self._merged_into: dict[UUID, UUID] = {}
 
     # -- following the log ---------------------------------------------------------
 
@@ -103,6 +111,14 @@ class IdentityChecker:
             self._revise(cid, event.filled, None)
         elif isinstance(event, Customer.ContactDetailsCorrected):
             self._revise(cid, event.changes, None)
+        elif isinstance(event, customer_merges.MergedInto):
+            self._merged_into[cid] = event.survivor_id
+        elif isinstance(event, customer_merges.Restored):
+            self._merged_into.pop(cid, None)
+        elif isinstance(event, customer_merges.Absorbed):
+            self._revise(cid, event.filled, None)
+        elif isinstance(event, customer_merges.SplitOff):
+            self._revise(cid, dict.fromkeys(event.reverted), None)
         elif isinstance(event, Customer.IdentityKeyAdded | Customer.IdentityKeyRemoved):
             key = IdentityKey(KeyKind(event.kind), event.value)
             added = isinstance(event, Customer.IdentityKeyAdded)
@@ -118,24 +134,45 @@ class IdentityChecker:
     def _revise(
         self, customer_id: UUID, details: Mapping[str, Any], key: tuple[IdentityKey, bool] | None
     ) -> None:
-        entry = next(
-            (e for e in self.index.entries_of(customer_id) if e.entry_id == customer_id), None
-        )
-        if entry is None:
-            return
-        old = entry.profile
-        keys = set(old.keys)
-        if key is not None:
-            (keys.add if key[1] else keys.discard)(key[0])
-        company = details.get("company_name") or (old.company.raw if old.company else None)
-        contact = details.get("contact_name") or (old.contact.raw if old.contact else None)
-        profile = build_profile(
-            company_name=company,
-            contact_name=contact,
-            keys=keys,
-            region=details.get("region") or old.region,
-        )
-        self.index.put(customer_id, customer_id, profile)
+        """Applies changed details (and a key gained or lost) to the customer's own entry.
+
+        A removed key also leaves every alias standing for the customer: whoever
+        removed it said it no longer identifies this customer, so an old refused
+        record that carried it must not keep blocking the key's next holder.
+        """
+        removed = key[0] if key is not None and not key[1] else None
+        for entry in self._entries_standing_for(customer_id, aliases=removed is not None):
+            old = entry.profile
+            keys = set(old.keys)
+            own = entry.entry_id == customer_id
+            if key is not None and (own or removed is not None):
+                (keys.add if key[1] else keys.discard)(key[0])
+            changes = details if own else {}
+            # A detail named in ``changes`` replaces the old one, even by None (a split
+            # empties what its merge had filled).
+            company = old.company.raw if old.company else None
+            contact = old.contact.raw if old.contact else None
+            profile = build_profile(
+                company_name=changes.get("company_name", company),
+                contact_name=changes.get("contact_name", contact),
+                keys=keys,
+                region=changes.get("region", old.region),
+            )
+            self.index.put(entry.entry_id, entry.customer_id, profile)
+
+    def _entries_standing_for(self, customer_id: UUID, *, aliases: bool) -> list[IndexEntry]:
+        if not aliases:
+            return [e for e in self.index.entries_of(customer_id) if e.entry_id == customer_id]
+        merged = [t for t in self._merged_into if self.survivor_of(t) == customer_id]
+        return [e for cid in (customer_id, *merged) for e in self.index.entries_of(cid)]
+
+    def survivor_of(self, customer_id: UUID) -> UUID:
+        """The live customer ``customer_id`` stands for, as far as the log has been read."""
+        seen = {customer_id}
+        while (next_id := self._merged_into.get(customer_id)) is not None and next_id not in seen:
+            seen.add(next_id)
+            customer_id = next_id
+        return customer_id
 
     # -- provisional entries of a batch being decided -------------------------------
 
@@ -159,9 +196,9 @@ class IdentityChecker:
         best: dict[UUID, CandidateMatch] = {}
         for entry in self.index.candidates(profile):
             match = self._classify(profile, entry)
-            current = best.get(entry.customer_id)
+            current = best.get(match.customer_id)
             if current is None or _stronger(match, current):
-                best[entry.customer_id] = match
+                best[match.customer_id] = match
         for customer_id, labels in held_by.items():
             current = best.get(customer_id)
             features = dict(current.features) if current else {}
@@ -183,7 +220,7 @@ class IdentityChecker:
         rule = first_rule(features, self.config.rules)
         shared = tuple(sorted(k.label for k in profile.keys & entry.profile.keys))
         return CandidateMatch(
-            entry.customer_id,
+            self.survivor_of(entry.customer_id),
             pair_score(features),
             features,
             rule.name if rule else None,

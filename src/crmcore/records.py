@@ -15,7 +15,11 @@ from crmcore.identity.decide import IdentityDecision, Outcome
 
 @dataclass(frozen=True)
 class CustomerRecord:
-    """A customer as it stands at ``version``; never a live aggregate."""
+    """A customer as it stands at ``version``; never a live aggregate.
+
+    ``merged_into`` is set on a tombstone (it names the survivor); ``absorbed`` lists
+    the customers merged into this one.
+    """
 
     customer_id: UUID
     version: int
@@ -32,6 +36,8 @@ class CustomerRecord:
     registered_by: str
     registered_at: datetime
     modified_at: datetime
+    merged_into: UUID | None = None
+    absorbed: tuple[UUID, ...] = ()
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerRecord:
@@ -51,6 +57,8 @@ class CustomerRecord:
             registered_by=customer.registered_by,
             registered_at=customer.registered_at,
             modified_at=customer.modified_on,
+            merged_into=customer.merged_into,
+            absorbed=tuple(customer.absorptions),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +79,8 @@ class CustomerRecord:
             "registered_by": self.registered_by,
             "registered_at": self.registered_at.isoformat(),
             "modified_at": self.modified_at.isoformat(),
+            "merged_into": str(self.merged_into) if self.merged_into else None,
+            "absorbed": [str(cid) for cid in self.absorbed],
         }
 
 

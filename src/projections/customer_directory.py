@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from crmcore.domain import Customer
+from crmcore.domain import Customer, customer_merges
 from crmcore.domain.customer import DETAIL_FIELDS
 from crmcore.event_log import read_events, topics_of
 from crmcore.identity import keys_of_contact
@@ -26,6 +26,10 @@ _TOPICS = topics_of(
     Customer.IdentityKeyAdded,
     Customer.IdentityKeyRemoved,
     Customer.RecordMerged,
+    customer_merges.Absorbed,
+    customer_merges.MergedInto,
+    customer_merges.SplitOff,
+    customer_merges.Restored,
 )
 
 
@@ -40,6 +44,7 @@ class DirectoryRow:
     key_count: int
     registered_at: datetime
     registered_by: str
+    merged_into: UUID | None = None
 
 
 def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow]:
@@ -70,6 +75,18 @@ def fold(events: Iterable[DomainEventProtocol[UUID]]) -> dict[UUID, DirectoryRow
         elif isinstance(event, Customer.RecordMerged):
             filled: dict[str, Any] = {k: v for k, v in event.filled.items() if k in DETAIL_FIELDS}
             rows[cid] = replace(rows[cid], **filled)
+        elif isinstance(event, customer_merges.Absorbed):
+            filled = {k: v for k, v in event.filled.items() if k in DETAIL_FIELDS}
+            count = rows[cid].key_count + len(event.keys)
+            rows[cid] = replace(rows[cid], key_count=count, **filled)
+        elif isinstance(event, customer_merges.SplitOff):
+            emptied: dict[str, Any] = dict.fromkeys(n for n in event.reverted if n in DETAIL_FIELDS)
+            count = rows[cid].key_count - len(event.keys)
+            rows[cid] = replace(rows[cid], key_count=count, **emptied)
+        elif isinstance(event, customer_merges.MergedInto):
+            rows[cid] = replace(rows[cid], key_count=0, merged_into=event.survivor_id)
+        elif isinstance(event, customer_merges.Restored):
+            rows[cid] = replace(rows[cid], key_count=len(event.keys), merged_into=None)
         elif isinstance(event, Customer.IdentityKeyAdded):
             rows[cid] = replace(rows[cid], key_count=rows[cid].key_count + 1)
         elif isinstance(event, Customer.IdentityKeyRemoved):
@@ -82,7 +99,13 @@ def read_customer_events(app: Application[UUID]) -> Iterator[DomainEventProtocol
     return (event for _, event in read_events(app, _TOPICS))
 
 
-def customer_directory(app: Application[UUID]) -> list[DirectoryRow]:
-    """All customers, oldest registration first."""
-    rows = fold(read_customer_events(app)).values()
+def customer_directory(
+    app: Application[UUID], *, include_tombstones: bool = False
+) -> list[DirectoryRow]:
+    """All customers, oldest registration first; merged ones only when asked for."""
+    rows = [
+        row
+        for row in fold(read_customer_events(app)).values()
+        if include_tombstones or row.merged_into is None
+    ]
     return sorted(rows, key=lambda row: (row.registered_at, str(row.customer_id)))

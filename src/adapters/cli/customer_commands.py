@@ -1,4 +1,7 @@
-"""``crm customer add|show|list``: the option names are the CSV import's column names."""
+"""``crm customer add|show|list``: the option names are the CSV import's column names.
+
+``merge`` and ``split`` are in :mod:`adapters.cli.merge_commands`.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +73,7 @@ def add_customer(
             print_json({"outcome": "created", **record.to_dict()})
         else:
             console.print(f"[green]created[/] customer {customer_id}")
-            console.print(_record_table(record))
+            console.print(record_table(record))
 
 
 @customer_app.command("show")
@@ -91,7 +94,7 @@ def show_customer(
         if json_output:
             print_json(record.to_dict())
         else:
-            console.print(_record_table(record))
+            console.print(record_table(record))
 
 
 @customer_app.command("list")
@@ -156,7 +159,7 @@ def _parse_uuid(value: str) -> UUID:
         raise ValidationFailed("customer_id", f"{value!r} is not a customer id (UUID)") from None
 
 
-def _record_table(record: CustomerRecord) -> Table:
+def record_table(record: CustomerRecord) -> Table:
     table = Table(show_header=False, box=None)
     for name, value in record.to_dict().items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)

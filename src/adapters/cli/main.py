@@ -7,6 +7,7 @@ import typer
 from adapters.cli.config_commands import config_app
 from adapters.cli.customer_commands import customer_app
 from adapters.cli.demo_command import demo
+from adapters.cli.merge_commands import merge_customers, split_customer
 from adapters.cli.transfer_commands import export_app, import_app
 
 app = typer.Typer(
@@ -22,6 +23,9 @@ app.add_typer(config_app, name="config")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.command("demo")(demo)
+
+# Registered on `crm customer` by importing them; named here so the import is not "unused".
+_CUSTOMER_COMMANDS = (merge_customers, split_customer)
 
 
 def run() -> None:

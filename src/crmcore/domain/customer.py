@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from crmcore.domain import customer_merges
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 
@@ -31,6 +32,9 @@ class Customer(Aggregate):
         identity_keys: tuple[IdentityKey, ...]
         registered_by: str
         registered_at: datetime
+        merged_into: UUID | None
+        handed_over: tuple[IdentityKey, ...]
+        absorptions: dict[UUID, dict[str, str]]
 
     class Event(CrmEvent):
         pass
@@ -61,6 +65,9 @@ class Customer(Aggregate):
             customer.identity_keys = keys_of_contact(
                 self.phones, self.emails, self.uscc, self.wechat, self.external_id
             )
+            customer.merged_into = None
+            customer.handed_over = ()
+            customer.absorptions = {}
 
     class ContactDetailsCorrected(Event):
         """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""
@@ -240,3 +247,73 @@ class Customer(Aggregate):
 
     def keys_of(self, kind: KeyKind) -> tuple[str, ...]:
         return tuple(k.value for k in self.identity_keys if k.kind is kind)
+
+    # -- merging and splitting (events in crmcore.domain.customer_merges) ---------------
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.merged_into is not None
+
+    def absorb(self, absorbed: Customer, context: EventContext) -> None:
+        """Takes over ``absorbed``'s keys (already transferred) and the details we lack."""
+        if self.is_tombstone or absorbed.is_tombstone or absorbed.id == self.id:
+            raise ValueError("only two different live customers can be merged")
+        filled = {
+            name: value
+            for name in (*DETAIL_FIELDS, "external_id")
+            if getattr(self, name) is None and (value := getattr(absorbed, name)) is not None
+        }
+        self.trigger_event(
+            customer_merges.Absorbed,
+            absorbed_id=absorbed.id,
+            keys=[k.label for k in absorbed.identity_keys],
+            filled=filled,
+            **context.fields(),
+        )
+
+    def merge_into(self, survivor_id: UUID, context: EventContext) -> None:
+        """Becomes a tombstone pointing at ``survivor_id``, handing over every key."""
+        if self.is_tombstone:
+            raise ValueError(f"customer {self.id} is already merged into {self.merged_into}")
+        self.trigger_event(
+            customer_merges.MergedInto,
+            survivor_id=survivor_id,
+            keys=[k.label for k in self.identity_keys],
+            **context.fields(),
+        )
+
+    def split_off(
+        self, tombstone: Customer, context: EventContext
+    ) -> tuple[tuple[IdentityKey, ...], tuple[IdentityKey, ...]]:
+        """Gives back what absorbing ``tombstone`` brought; returns (returned, not held now)."""
+        filled = self.absorptions.get(tombstone.id)
+        if filled is None or tombstone.merged_into != self.id:
+            raise ValueError(f"customer {tombstone.id} was not merged into {self.id}")
+        returned = tuple(k for k in tombstone.handed_over if self.holds(k))
+        lost = tuple(k for k in tombstone.handed_over if not self.holds(k))
+        reverted = [name for name, value in filled.items() if getattr(self, name) == value]
+        self.trigger_event(
+            customer_merges.SplitOff,
+            absorbed_id=tombstone.id,
+            keys=[k.label for k in returned],
+            reverted=reverted,
+            **context.fields(),
+        )
+        return returned, lost
+
+    def restore(
+        self,
+        keys: tuple[IdentityKey, ...],
+        not_restored: tuple[IdentityKey, ...],
+        context: EventContext,
+    ) -> None:
+        """Stops being a tombstone, holding ``keys`` again (transferred back already)."""
+        if self.merged_into is None:
+            raise ValueError(f"customer {self.id} is not merged into anyone")
+        self.trigger_event(
+            customer_merges.Restored,
+            survivor_id=self.merged_into,
+            keys=[k.label for k in keys],
+            not_restored=[k.label for k in not_restored],
+            **context.fields(),
+        )

@@ -50,6 +50,15 @@ class IdentityKeyIndex(Aggregate):
         def apply(self, index: IdentityKeyIndex) -> None:
             index.holder = None
 
+    class Transferred(Event):
+        """The key moved from one customer to another with no gap (a merge or split)."""
+
+        from_customer_id: UUID
+        to_customer_id: UUID
+
+        def apply(self, index: IdentityKeyIndex) -> None:
+            index.holder = self.to_customer_id
+
     @classmethod
     def first_claim(
         cls, key: IdentityKey, customer_id: UUID, context: EventContext
@@ -79,3 +88,11 @@ class IdentityKeyIndex(Aggregate):
         if self.holder != customer_id:
             raise RuntimeError(f"{self.key.label} is not held by {customer_id}")
         self.trigger_event(self.Released, customer_id=customer_id, **context.fields())
+
+    def transfer(self, from_id: UUID, to_id: UUID, context: EventContext) -> None:
+        """Moves the key from its holder to ``to_id`` in one event."""
+        if self.holder != from_id:
+            raise RuntimeError(f"{self.key.label} is not held by {from_id}")
+        self.trigger_event(
+            self.Transferred, from_customer_id=from_id, to_customer_id=to_id, **context.fields()
+        )

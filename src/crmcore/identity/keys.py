@@ -32,6 +32,12 @@ class IdentityKey:
     kind: KeyKind
     value: str
 
+    @classmethod
+    def from_label(cls, label: str) -> IdentityKey:
+        """The key an event stored as its label (kinds never contain ``:``)."""
+        kind, _, value = label.partition(":")
+        return cls(KeyKind(kind), value)
+
     @property
     def label(self) -> str:
         """The key as people and error messages show it."""

@@ -1,0 +1,195 @@
+"""Registering a batch of records: each one decided by the identity check, all saved at once.
+
+Kept apart from :mod:`crmcore.application` because it is the one long flow there is:
+the check's outcome (created, warned, merged, blocked) decides which events a record
+leaves. Records decided earlier in the batch are filed provisionally in the candidate
+index, so a batch also sees its own duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from crmcore.commands import RegisterCustomer
+from crmcore.config import DedupMode, EntryPath
+from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex
+from crmcore.errors import DuplicateCustomer
+from crmcore.identity import IdentityKey
+from crmcore.identity.decide import IdentityDecision
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
+from crmcore.records import RegistrationResult
+
+if TYPE_CHECKING:
+    from crmcore.application import CrmApplication
+
+
+def register_batch(
+    app: CrmApplication,
+    commands: Sequence[RegisterCustomer],
+    entry_path: EntryPath,
+    mode: DedupMode,
+) -> list[RegistrationResult]:
+    """One attempt at a batch; the caller retries it when another writer won a key."""
+    app.identity.catch_up(app)
+    keys_of = [command.identity_keys() for command in commands]
+    indexes = app.find_indexes([key for keys in keys_of for key in keys])
+    batch = _Batch(app, indexes, entry_path, mode)
+    try:
+        results = [
+            batch.enter(position, command, keys)
+            for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True))
+        ]
+        if batch.aggregates:
+            app.save(*batch.aggregates.values())
+    except BaseException:
+        app.identity.forget_provisional(batch.provisional)
+        raise
+    return results
+
+
+class _Batch:
+    """The aggregates one batch will save together, and what it filed provisionally."""
+
+    def __init__(
+        self,
+        app: CrmApplication,
+        indexes: dict[IdentityKey, IdentityKeyIndex | None],
+        entry_path: EntryPath,
+        mode: DedupMode,
+    ) -> None:
+        self.app = app
+        self.indexes = indexes
+        self.entry_path = entry_path
+        self.mode = mode
+        self.aggregates: dict[UUID, Aggregate] = {}
+        self.provisional: list[UUID] = []
+
+    def enter(
+        self, position: int, command: RegisterCustomer, keys: tuple[IdentityKey, ...]
+    ) -> RegistrationResult:
+        record = command.record()
+        profile = record_profile(record)
+        checker = self.app.identity
+        decision = checker.check(profile, holders(keys, self.indexes), self.mode)
+        if decision.outcome == "blocked":
+            return self._block(position, command, record, profile, decision)
+        if decision.outcome == "merged":
+            return self._merge(position, command, keys, record, profile, decision)
+        context = self.app.context_of(command)
+        customer = Customer.register(
+            self.app.new_id(),
+            company_name=command.company_name,
+            contact_name=command.contact_name,
+            keys=keys,
+            region=command.region,
+            industry=command.industry,
+            source=command.source,
+            external_id=command.external_id,
+            context=context,
+        )
+        if decision.outcome == "warned":
+            assert decision.rule is not None
+            customer.flag_possible_duplicate(
+                entry_path=self.entry_path.value,
+                rule=decision.rule,
+                rule_set_version=decision.rule_set_version,
+                candidates=[m.to_dict() for m in decision.matches if m.rule is not None],
+                context=context,
+            )
+        self.add(customer, *self.app.claim_keys(keys, customer.id, self.indexes, context))
+        self._file(customer.id, customer.id, profile)
+        return RegistrationResult(position, decision, customer.id)
+
+    def _block(
+        self,
+        position: int,
+        command: RegisterCustomer,
+        record: dict[str, object],
+        profile: MatchProfile,
+        decision: IdentityDecision,
+    ) -> RegistrationResult:
+        assert decision.target is not None
+        assert decision.rule is not None
+        attempt = DuplicateAttempt.blocked(
+            self.app.new_id(),
+            existing_customer_id=decision.target,
+            entry_path=self.entry_path.value,
+            record=record,
+            rule=decision.rule,
+            rule_set_version=decision.rule_set_version,
+            matches=[m.to_dict() for m in decision.matches],
+            context=self.app.context_of(command),
+        )
+        self.add(attempt)
+        self._file(attempt.id, decision.target, profile)
+        best = decision.matches[0]
+        refusal = DuplicateCustomer(
+            decision.target,
+            best.shared_keys[0] if best.shared_keys else None,
+            rule=decision.rule,
+            explanation=decision.to_dict(),
+        )
+        return RegistrationResult(position, decision, decision.target, refusal)
+
+    def _merge(
+        self,
+        position: int,
+        command: RegisterCustomer,
+        keys: tuple[IdentityKey, ...],
+        record: dict[str, object],
+        profile: MatchProfile,
+        decision: IdentityDecision,
+    ) -> RegistrationResult:
+        assert decision.target is not None
+        assert decision.rule is not None
+        context = self.app.context_of(command)
+        customer = self.customer(decision.target) or self.app.live_customer(decision.target)
+        customer.merge_record(
+            record,
+            entry_path=self.entry_path.value,
+            rule=decision.rule,
+            rule_set_version=decision.rule_set_version,
+            score=decision.matches[0].score,
+            context=context,
+        )
+        alias = merged_alias_id(customer.id, customer.version)
+        free = [k for k in keys if not customer.holds(k) and is_free(self.indexes.get(k))]
+        for key in free:
+            customer.add_identity_key(key, context)
+        self.add(customer, *self.app.claim_keys(free, customer.id, self.indexes, context))
+        self._file(alias, customer.id, profile)
+        return RegistrationResult(position, decision, customer.id)
+
+    def add(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self.aggregates[aggregate.id] = aggregate
+
+    def customer(self, customer_id: UUID) -> Customer | None:
+        found = self.aggregates.get(customer_id)
+        return found if isinstance(found, Customer) else None
+
+    def _file(self, entry_id: UUID, customer_id: UUID, profile: MatchProfile) -> None:
+        checker: IdentityChecker = self.app.identity
+        checker.file_provisionally(entry_id, customer_id, profile)
+        self.provisional.append(entry_id)
+
+
+def is_free(index: IdentityKeyIndex | None) -> bool:
+    return index is None or index.holder is None
+
+
+def holders(
+    keys: Sequence[IdentityKey], indexes: Mapping[IdentityKey, IdentityKeyIndex | None]
+) -> dict[UUID, list[str]]:
+    """Customer -> the keys of ``keys`` it holds now (the race-free answer)."""
+    held: dict[UUID, list[str]] = {}
+    for key in keys:
+        index = indexes.get(key)
+        if index is not None and index.holder is not None:
+            held.setdefault(index.holder, []).append(key.label)
+    return held
