@@ -40,6 +40,14 @@ class Settings(CrmConfig):
         default=Path("crm.db"),
         description="SQLite file holding the event store (and, later, read models).",
     )
+    read_model_url: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "SQLAlchemy URL of the read-model tables (the duplicate report, ...). Default: "
+            "the event store's own SQLite file, so one file holds everything."
+        ),
+    )
     sqlite_lock_timeout: int = Field(
         default=30,
         ge=1,
@@ -61,6 +69,10 @@ class Settings(CrmConfig):
         return CrmConfig.model_validate(
             {name: getattr(self, name) for name in CrmConfig.model_fields}
         )
+
+    def read_models_url(self) -> str:
+        """Where the read models live: the configured URL, else the store's SQLite file."""
+        return self.read_model_url or f"sqlite:///{self.db}"
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for this deployment."""

@@ -174,6 +174,15 @@ class IdentityChecker:
             customer_id = next_id
         return customer_id
 
+    def display_name(self, customer_id: UUID) -> str | None:
+        """The customer's company name, else contact name, as its own entry holds it."""
+        for entry in self.index.entries_of(customer_id):
+            if entry.entry_id == customer_id:
+                profile = entry.profile
+                name = profile.company or profile.contact
+                return name.raw if name else None
+        return None
+
     # -- provisional entries of a batch being decided -------------------------------
 
     def file_provisionally(self, entry_id: UUID, customer_id: UUID, profile: MatchProfile) -> None:

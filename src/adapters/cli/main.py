@@ -7,6 +7,7 @@ import typer
 from adapters.cli.config_commands import config_app
 from adapters.cli.customer_commands import customer_app
 from adapters.cli.demo_command import demo
+from adapters.cli.duplicate_commands import duplicates_app
 from adapters.cli.merge_commands import merge_customers, split_customer
 from adapters.cli.transfer_commands import export_app, import_app
 
@@ -22,6 +23,7 @@ app.add_typer(customer_app, name="customer")
 app.add_typer(config_app, name="config")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(duplicates_app, name="duplicates")
 app.command("demo")(demo)
 
 # Registered on `crm customer` by importing them; named here so the import is not "unused".

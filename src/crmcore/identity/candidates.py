@@ -92,6 +92,10 @@ class CandidateIndex:
         numbers = sorted(self._by_customer.get(customer_id, ()))
         return [entry for n in numbers if (entry := self._entries[n]) is not None]
 
+    def entries(self) -> list[IndexEntry]:
+        """Every entry, in the order it was (last) filed."""
+        return [entry for entry in self._entries if entry is not None]
+
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
         """Entries sharing a blocking key with ``profile``; oversized blocks are skipped."""
         keys = blocking_keys(profile)
