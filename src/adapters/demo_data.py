@@ -127,10 +127,14 @@ def _mobile(rng: random.Random) -> str:
 def _original(rng: random.Random, number: int, used: set[str]) -> DemoRecord:
     city, area = rng.choice(CITIES)
     english = rng.random() < 0.08
+    attempts = 0
     while True:
+        attempts += 1
         if english:
-            words = rng.sample(ENGLISH_WORDS, 2)
-            core = f"{words[0]} {words[1]} {rng.choice(ENGLISH_TRADES)}"
+            # Two-word names run out after a few thousand, three-word ones after ~40,000:
+            # a large book gets longer names rather than an endless search.
+            words = rng.sample(ENGLISH_WORDS, 2 if attempts <= 10 else 3 if attempts <= 30 else 4)
+            core = f"{' '.join(words)} {rng.choice(ENGLISH_TRADES)}"
             name = f"{core} {rng.choice(_ENGLISH_LEGAL_FORMS)}"
             trade, industry = "", "外资企业"
         else:

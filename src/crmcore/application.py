@@ -129,9 +129,14 @@ class CrmApplication(Application[UUID]):
         indexes: dict[IdentityKey, IdentityKeyIndex | None],
         context: EventContext,
     ) -> Iterator[IdentityKeyIndex]:
-        """The index of each key, claimed for ``customer_id`` (the caller saw them free)."""
+        """The index of each key, claimed for ``customer_id`` (the caller saw them free).
+
+        A generic key is nobody's to claim: the customer lists it, the index is untouched.
+        """
         for key in keys:
             index = indexes.get(key)
+            if index is not None and index.generic:
+                continue
             if index is None:
                 index = IdentityKeyIndex.first_claim(key, customer_id, context)
                 indexes[key] = index
@@ -184,6 +189,9 @@ class CrmApplication(Application[UUID]):
                 raise RuntimeError(f"{key.label} is held by {customer.id} but has no index")
             context = self.context_of(command)
             customer.remove_identity_key(key, context)
+            if index.holder != customer.id:  # a generic key: listed by many, held by none
+                self.save(customer)
+                return
             index.release(customer.id, context)
             self.save(customer, index)
 
@@ -235,9 +243,12 @@ class CrmApplication(Application[UUID]):
         return events
 
     def find_customer_by_key(self, key: IdentityKey) -> CustomerRecord | None:
-        """The customer holding an exact key now, if any (keys come from normalise_key)."""
+        """The customer holding an exact key now, if any (keys come from normalise_key).
+
+        None for a generic key: many customers list it, none is identified by it.
+        """
         index = self._find_index(key)
-        if index is None or index.holder is None:
+        if index is None or index.holder is None or index.generic:
             return None
         return self.get_customer(index.holder)
 

@@ -202,6 +202,28 @@ class IdentityConfig(_Section):
         ),
     )
 
+    generic_key_after: int = Field(
+        default=5,
+        ge=2,
+        le=10_000,
+        description=(
+            "A phone or e-mail that this many unrelated companies have entered (its holder "
+            "plus refused records whose company does not resemble the holder's) is declared "
+            "generic and stops acting as an identity key. Five, because one company is "
+            "rarely entered under five unrelated names, while a switchboard serves dozens."
+        ),
+    )
+    unrelated_company_below: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Company similarity under which a record sharing a phone or e-mail with a "
+            "customer counts as another company on that key (toward generic_key_after). "
+            "Low, so that a retyped or abbreviated name never counts."
+        ),
+    )
+
     @property
     def weights(self) -> ComparisonWeights:
         return ComparisonWeights(

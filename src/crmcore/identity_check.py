@@ -22,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from crmcore.commands import RECORD_FIELDS
 from crmcore.config import DedupMode, IdentityConfig
-from crmcore.domain import Customer, DuplicateAttempt, customer_merges
+from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex, customer_merges
 from crmcore.event_log import read_events, topics_of
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
@@ -42,6 +42,7 @@ _TOPICS = topics_of(
     customer_merges.MergedInto,
     customer_merges.SplitOff,
     customer_merges.Restored,
+    IdentityKeyIndex.DeclaredGeneric,
 )
 
 
@@ -82,6 +83,9 @@ class IdentityChecker:
         # for; a match is reported against whoever that customer stands for now, so a
         # merge or a split re-points every entry (aliases included) in one step.
         self._merged_into: dict[UUID, UUID] = {}
+        # Keys declared generic: stripped from every record before it is matched, so
+        # they neither block as exact keys nor count as shared or near evidence.
+        self.generic: set[IdentityKey] = set()
 
     # -- following the log ---------------------------------------------------------
 
@@ -111,6 +115,8 @@ class IdentityChecker:
             self._revise(cid, event.filled, None)
         elif isinstance(event, Customer.ContactDetailsCorrected):
             self._revise(cid, event.changes, None)
+        elif isinstance(event, IdentityKeyIndex.DeclaredGeneric):
+            self.generic.add(IdentityKey.from_label(event.key))
         elif isinstance(event, customer_merges.MergedInto):
             self._merged_into[cid] = event.survivor_id
         elif isinstance(event, customer_merges.Restored):
@@ -189,8 +195,15 @@ class IdentityChecker:
         self._provisional.add(entry_id)
         self.index.put(entry_id, customer_id, profile)
 
-    def forget_provisional(self, entry_ids: Iterable[UUID]) -> None:
-        """Drops entries of a batch whose save failed."""
+    def declare_generic(self, key: IdentityKey) -> None:
+        """Treats ``key`` as generic from now on (its event is being saved)."""
+        self.generic.add(key)
+
+    def forget_provisional(
+        self, entry_ids: Iterable[UUID], generic: Iterable[IdentityKey] = ()
+    ) -> None:
+        """Drops entries (and generic declarations) of a batch whose save failed."""
+        self.generic.difference_update(generic)
         for entry_id in entry_ids:
             if entry_id in self._provisional:
                 self._provisional.discard(entry_id)
@@ -202,6 +215,8 @@ class IdentityChecker:
         self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]]
     ) -> list[CandidateMatch]:
         """Every customer resembling ``profile``, best entry per customer, classified."""
+        if self.generic and not self.generic.isdisjoint(profile.keys):
+            profile = _without(profile, self.generic)
         best: dict[UUID, CandidateMatch] = {}
         for entry in self.index.candidates(profile):
             match = self._classify(profile, entry)
@@ -247,3 +262,12 @@ class IdentityChecker:
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
     strength = {"block": 2, "warn": 1, None: 0}
     return (strength[a.action], a.score) > (strength[b.action], b.score)
+
+
+def _without(profile: MatchProfile, keys: set[IdentityKey]) -> MatchProfile:
+    return build_profile(
+        company_name=profile.company.raw if profile.company else None,
+        contact_name=profile.contact.raw if profile.contact else None,
+        keys=profile.keys - keys,
+        region=profile.region,
+    )

@@ -79,6 +79,8 @@ def _transfer(
     for key, index in app.find_indexes(keys).items():
         if index is None:
             raise RuntimeError(f"{key.label} is held by {from_id} but has no index")
+        if index.generic:
+            continue  # listed by many, unique to none: nothing to move
         index.transfer(from_id, to_id, context)
         moved.append(index)
     return moved

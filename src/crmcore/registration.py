@@ -18,7 +18,7 @@ from crmcore.commands import RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
 from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex
 from crmcore.errors import DuplicateCustomer
-from crmcore.identity import IdentityKey
+from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
@@ -47,7 +47,7 @@ def register_batch(
         if batch.aggregates:
             app.save(*batch.aggregates.values())
     except BaseException:
-        app.identity.forget_provisional(batch.provisional)
+        app.identity.forget_provisional(batch.provisional, batch.generic)
         raise
     return results
 
@@ -68,6 +68,7 @@ class _Batch:
         self.mode = mode
         self.aggregates: dict[UUID, Aggregate] = {}
         self.provisional: list[UUID] = []
+        self.generic: list[IdentityKey] = []
 
     def enter(
         self, position: int, command: RegisterCustomer, keys: tuple[IdentityKey, ...]
@@ -76,6 +77,8 @@ class _Batch:
         profile = record_profile(record)
         checker = self.app.identity
         decision = checker.check(profile, holders(keys, self.indexes), self.mode)
+        if self._contest(command, profile, decision):  # a key just became generic
+            decision = checker.check(profile, holders(keys, self.indexes), self.mode)
         if decision.outcome == "blocked":
             return self._block(position, command, record, profile, decision)
         if decision.outcome == "merged":
@@ -159,11 +162,46 @@ class _Batch:
         )
         alias = merged_alias_id(customer.id, customer.version)
         free = [k for k in keys if not customer.holds(k) and is_free(self.indexes.get(k))]
-        for key in free:
+        for key in free:  # generic keys count as free: listed, never claimed
             customer.add_identity_key(key, context)
         self.add(customer, *self.app.claim_keys(free, customer.id, self.indexes, context))
         self._file(alias, customer.id, profile)
         return RegistrationResult(position, decision, customer.id)
+
+    def _contest(
+        self, command: RegisterCustomer, profile: MatchProfile, decision: IdentityDecision
+    ) -> bool:
+        """Counts an unrelated company entering a customer's phone or e-mail.
+
+        Only when the shared phone/e-mail is the sole evidence: both records name a
+        company and the names do not resemble each other. Returns True when that made
+        a key generic, so the record is decided again without it.
+        """
+        if decision.outcome not in ("blocked", "merged") or profile.company is None:
+            return False
+        best = decision.matches[0]
+        config = self.app.config.identity
+        if (
+            not best.shared_keys
+            or best.features.get("company", 1.0) >= config.unrelated_company_below
+            or best.features.get("contact", 0.0) >= 0.9
+        ):
+            return False
+        shared = [IdentityKey.from_label(label) for label in best.shared_keys]
+        if any(key.kind not in GENERIC_KINDS for key in shared):
+            return False  # a credit code or WeChat id shared is the same customer
+        became_generic = False
+        for key in shared:
+            index = self.indexes.get(key)
+            if index is None or index.holder != best.customer_id:
+                continue
+            context = self.app.context_of(command)
+            if index.contest(profile.company.core, config.generic_key_after, context):
+                self.app.identity.declare_generic(key)
+                self.generic.append(key)
+                became_generic = True
+            self.add(index)
+        return became_generic
 
     def add(self, *aggregates: Aggregate) -> None:
         for aggregate in aggregates:
@@ -179,8 +217,14 @@ class _Batch:
         self.provisional.append(entry_id)
 
 
+# Kinds of key that may turn out to be shared by unrelated companies. A credit code is
+# unique by law, a WeChat id and a source-system id by construction.
+GENERIC_KINDS = frozenset({KeyKind.PHONE, KeyKind.EMAIL})
+
+
 def is_free(index: IdentityKeyIndex | None) -> bool:
-    return index is None or index.holder is None
+    """True if a customer may list the key: never claimed, released, or generic."""
+    return index is None or index.holder is None or index.generic
 
 
 def holders(
@@ -190,6 +234,6 @@ def holders(
     held: dict[UUID, list[str]] = {}
     for key in keys:
         index = indexes.get(key)
-        if index is not None and index.holder is not None:
+        if index is not None and index.holder is not None and not index.generic:
             held.setdefault(index.holder, []).append(key.label)
     return held

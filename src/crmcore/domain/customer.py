@@ -34,7 +34,7 @@ class Customer(Aggregate):
         registered_at: datetime
         merged_into: UUID | None
         handed_over: tuple[IdentityKey, ...]
-        absorptions: dict[UUID, dict[str, str]]
+        absorptions: dict[UUID, customer_merges.Absorption]
 
     class Event(CrmEvent):
         pass
@@ -266,7 +266,7 @@ class Customer(Aggregate):
         self.trigger_event(
             customer_merges.Absorbed,
             absorbed_id=absorbed.id,
-            keys=[k.label for k in absorbed.identity_keys],
+            keys=[k.label for k in absorbed.identity_keys if not self.holds(k)],
             filled=filled,
             **context.fields(),
         )
@@ -286,16 +286,19 @@ class Customer(Aggregate):
         self, tombstone: Customer, context: EventContext
     ) -> tuple[tuple[IdentityKey, ...], tuple[IdentityKey, ...]]:
         """Gives back what absorbing ``tombstone`` brought; returns (returned, not held now)."""
-        filled = self.absorptions.get(tombstone.id)
-        if filled is None or tombstone.merged_into != self.id:
+        absorption = self.absorptions.get(tombstone.id)
+        if absorption is None or tombstone.merged_into != self.id:
             raise ValueError(f"customer {tombstone.id} was not merged into {self.id}")
         returned = tuple(k for k in tombstone.handed_over if self.holds(k))
         lost = tuple(k for k in tombstone.handed_over if not self.holds(k))
-        reverted = [name for name, value in filled.items() if getattr(self, name) == value]
+        given_back = [k for k in absorption.keys if self.holds(k)]
+        reverted = [
+            name for name, value in absorption.filled.items() if getattr(self, name) == value
+        ]
         self.trigger_event(
             customer_merges.SplitOff,
             absorbed_id=tombstone.id,
-            keys=[k.label for k in returned],
+            keys=[k.label for k in given_back],
             reverted=reverted,
             **context.fields(),
         )

@@ -7,11 +7,14 @@ the survivor. Nothing is deleted: both histories stay whole, and a split writes 
 mirror pair (:class:`SplitOff`, :class:`Restored`) as new events rather than erasing
 the merge - the audit sees the mistake and its correction.
 
-Keys are stored as labels (``phone:+86…``) so an event stays readable on its own.
+Keys are stored as labels (``phone:+86…``) so an event stays readable on its own. A
+generic key (see ``IdentityKeyIndex``) both customers list is not added twice, and a
+split leaves the survivor the keys it had before the merge.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -20,6 +23,14 @@ from crmcore.identity import IdentityKey
 
 if TYPE_CHECKING:
     from crmcore.domain.customer import Customer
+
+
+@dataclass(frozen=True)
+class Absorption:
+    """What one merge brought the survivor: the details it filled, the keys it added."""
+
+    filled: dict[str, str]
+    keys: tuple[IdentityKey, ...]
 
 
 def _keys(labels: list[str]) -> tuple[IdentityKey, ...]:
@@ -37,7 +48,10 @@ class Absorbed(CrmEvent):
         customer.identity_keys = (*customer.identity_keys, *_keys(self.keys))
         for name, value in self.filled.items():
             setattr(customer, name, value)
-        customer.absorptions = {**customer.absorptions, self.absorbed_id: dict(self.filled)}
+        customer.absorptions = {
+            **customer.absorptions,
+            self.absorbed_id: Absorption(dict(self.filled), _keys(self.keys)),
+        }
 
 
 class MergedInto(CrmEvent):

@@ -4,6 +4,12 @@ Its id is a uuid5 of the key, so two processes that claim the same key write the
 aggregate; saved in the same atomic ``save()`` as the customer, the event store's
 optimistic concurrency lets exactly one of them win. Releasing appends an event;
 nothing is ever deleted, and the next claim is the next version.
+
+A phone or e-mail that many unrelated companies give (an agency's switchboard, a
+reseller's ``info@``) is not an identity: each unrelated company refused on it is
+recorded (``Contested``), and at the configured count the key is declared generic
+(``DeclaredGeneric``). A generic key no longer makes anyone a duplicate and is no longer
+unique; customers still list it as contact data.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ class IdentityKeyIndex(Aggregate):
         kind: KeyKind
         value: str
         holder: UUID | None
+        contested_by: tuple[str, ...]
+        generic: bool
 
     class Event(CrmEvent):
         pass
@@ -37,6 +45,8 @@ class IdentityKeyIndex(Aggregate):
             index.kind = KeyKind(self.kind)
             index.value = self.value
             index.holder = self.customer_id
+            index.contested_by = ()
+            index.generic = False
 
     class Claimed(Event):
         customer_id: UUID
@@ -58,6 +68,27 @@ class IdentityKeyIndex(Aggregate):
 
         def apply(self, index: IdentityKeyIndex) -> None:
             index.holder = self.to_customer_id
+
+    class Contested(Event):
+        """A company unrelated to the holder entered this key and was refused on it (v1).
+
+        ``company`` is that company's name core (legal form and region stripped).
+        """
+
+        company: str
+
+        def apply(self, index: IdentityKeyIndex) -> None:
+            index.contested_by = (*index.contested_by, self.company)
+
+    class DeclaredGeneric(Event):
+        """The key is shared by ``companies`` (unrelated) and stops being an identity (v1)."""
+
+        key: str
+        companies: list[str]
+        threshold: int
+
+        def apply(self, index: IdentityKeyIndex) -> None:
+            index.generic = True
 
     @classmethod
     def first_claim(
@@ -96,3 +127,23 @@ class IdentityKeyIndex(Aggregate):
         self.trigger_event(
             self.Transferred, from_customer_id=from_id, to_customer_id=to_id, **context.fields()
         )
+
+    def contest(self, company: str, threshold: int, context: EventContext) -> bool:
+        """Records an unrelated company entering this key; True if that made it generic.
+
+        ``company`` is a name core; the same company contesting twice counts once. The
+        holder's own company is the first of the ``threshold`` companies.
+        """
+        if self.generic or company in self.contested_by:
+            return False
+        self.trigger_event(self.Contested, company=company, **context.fields())
+        if len(self.contested_by) + 1 < threshold:
+            return False
+        self.trigger_event(
+            self.DeclaredGeneric,
+            key=self.key.label,
+            companies=list(self.contested_by),
+            threshold=threshold,
+            **context.fields(),
+        )
+        return True

@@ -1,0 +1,104 @@
+"""Benchmark: latency and memory of the identity check with a large customer book loaded.
+
+Loads N generated customers into the candidate index the way catch-up files them (each
+record's profile under its blocking keys), then times the full duplicate check of new
+records - re-entries of every variation kind, hard non-duplicates and brand-new
+companies: parsing the command, normalising, blocking, comparing, scoring, deciding.
+Exact keys are decided by the key-index aggregates in the store, not by this index;
+``scripts/bench_register.py`` measures that path.
+
+The raw baseline, measured in the same run on the same names: one brute-force
+``rapidfuzz.process.extractOne`` scan of every loaded company name per query - what a
+check without blocking would cost.
+
+    python scripts/bench_identity_speed.py --customers 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import time
+import uuid
+
+from rapidfuzz import fuzz, process
+
+from adapters.demo_data import generate
+from crmcore import RegisterCustomer, ValidationFailed, parse_command
+from crmcore.config import DedupMode, IdentityConfig
+from crmcore.identity_check import IdentityChecker, record_profile
+
+
+def rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(customers: int, queries: int, baseline_queries: int, seed: int) -> None:
+    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
+          f" | customers {customers:,} | seed {seed}")
+    began = time.perf_counter()
+    share = min(0.5, queries / customers)
+    data = generate(customers, seed, duplicate_share=share, negative_share=share / 4)
+    originals = [r for r in data.rows if r.variation == "original"]
+    probes = [r for r in data.rows if r.variation not in ("original", "invalid")][:queries]
+    print(f"generated {len(data.rows):,} rows in {time.perf_counter() - began:.0f} s; "
+          f"RSS {rss_mib():,.0f} MiB")
+
+    checker = IdentityChecker(IdentityConfig())
+    names: list[str] = []
+    began = time.perf_counter()
+    for record in originals:
+        command = parse_command(RegisterCustomer, {"actor": "bench", **record.fields})
+        entry = uuid.uuid4()
+        checker.file_provisionally(entry, entry, record_profile(command.record()))
+        names.append(command.company_name or command.contact_name or "")
+    del data, originals
+    load_seconds = time.perf_counter() - began
+    print(f"index: {len(checker.index):,} customers filed in {load_seconds:.0f} s "
+          f"({len(checker.index) / load_seconds:,.0f}/s); peak RSS {rss_mib():,.0f} MiB")
+
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    for record in probes:
+        began = time.perf_counter()
+        try:
+            command = parse_command(RegisterCustomer, {"actor": "bench", **record.fields})
+        except ValidationFailed:
+            continue
+        decision = checker.check(record_profile(command.record()), {}, DedupMode.BLOCK)
+        latencies.append(time.perf_counter() - began)
+        outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"check: {len(latencies):,} new records; p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+          f"max {latencies[-1] * 1000:.1f} ms; outcomes {outcomes}")
+
+    scans: list[float] = []
+    for record in probes[:baseline_queries]:
+        query = record.fields.get("company_name") or record.fields.get("contact_name") or ""
+        began = time.perf_counter()
+        process.extractOne(query, names, scorer=fuzz.ratio)
+        scans.append(time.perf_counter() - began)
+    scan = statistics.median(scans) * 1000
+    print(f"baseline: brute-force rapidfuzz scan of {len(names):,} names, median {scan:.0f} ms "
+          f"({len(scans)} queries)")
+    print(f"ratio: baseline / check p99 = {scan / p99:.1f}x (target >= 15x); "
+          f"peak RSS {rss_mib():,.0f} MiB (target <= 2048)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=5_000)
+    parser.add_argument("--baseline-queries", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=20261123)
+    args = parser.parse_args()
+    run(args.customers, args.queries, args.baseline_queries, args.seed)
+
+
+if __name__ == "__main__":
+    main()
