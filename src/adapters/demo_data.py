@@ -161,7 +161,7 @@ def _original(rng: random.Random, number: int, used: set[str]) -> DemoRecord:
     if rng.random() < 0.6:
         fields["uscc"] = uscc_for(rng, area)
     if rng.random() < 0.4:
-        fields["wechat"] = f"{s_py}{g_py}_{rng.randrange(10**5):05d}"
+        fields["wechat"] = f"{(s_py + g_py)[:14]}_{rng.randrange(10**5):05d}"  # <= 20 chars
     return DemoRecord(fields, entity=number)
 
 

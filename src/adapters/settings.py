@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from crmcore.config import CrmConfig
+from crmcore.disclosure import Role, Viewer
 from crmcore.errors import ValidationFailed
 
 ENV_PREFIX = "CRM_"
@@ -63,6 +64,18 @@ class Settings(CrmConfig):
         max_length=100,
         description="Who the CLI records as the actor of each event (e.g. rep-007).",
     )
+
+    role: Role = Field(
+        default=Role.MANAGER,
+        description=(
+            "What the CLI user may see of customers they do not own: rep (only that they "
+            "exist and who owns them), manager or auditor (everything). The identity "
+            "check runs against all customers whatever the role."
+        ),
+    )
+
+    def viewer(self) -> Viewer:
+        return Viewer(self.actor, self.role)
 
     def rules(self) -> CrmConfig:
         """The business rules alone, as the application takes them."""

@@ -28,6 +28,7 @@ from crmcore.commands import (
     SplitCustomer,
 )
 from crmcore.config import CrmConfig, DedupMode, EntryPath
+from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
 from crmcore.errors import (
     ConcurrencyConflict,
@@ -241,6 +242,20 @@ class CrmApplication(Application[UUID]):
             pending.extend(self.stored_customer(cid) for cid in customer.absorptions)
         events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
         return events
+
+    def owner_of(self, customer_id: UUID) -> str | None:
+        """Who answers for the customer: its registering rep until ownership lands."""
+        return self.live_customer(customer_id).registered_by
+
+    def register_customer_as(self, command: RegisterCustomer, viewer: Viewer) -> UUID:
+        """``register_customer`` for a person: a refusal says only what ``viewer`` may see.
+
+        The check still runs against every customer (permissions never blind it).
+        """
+        try:
+            return self.register_customer(command)
+        except DuplicateCustomer as refusal:
+            raise disclose_refusal(refusal, viewer, self.owner_of) from None
 
     def find_customer_by_key(self, key: IdentityKey) -> CustomerRecord | None:
         """The customer holding an exact key now, if any (keys come from normalise_key).

@@ -72,6 +72,8 @@ class DuplicateCustomer(RefusedByRule):
         self.key = key
         self.rule = rule
         self.explanation = explanation
+        # Set when the refusal was cut to a viewer (crmcore.disclosure): who owns it.
+        self.owner: str | None = None
         if key is not None:
             message = f"{key} already belongs to customer {existing_customer_id}"
         else:
@@ -84,6 +86,8 @@ class DuplicateCustomer(RefusedByRule):
             "existing_customer_id": str(self.existing_customer_id),
             "key": self.key,
         }
+        if self.owner is not None:
+            data["owner"] = self.owner
         if self.explanation is not None:
             data["explanation"] = self.explanation
         return data

@@ -137,3 +137,23 @@ def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -
     assert report["outcomes"]["invalid"] > 0
     assert sum(report["invalid_by_field"].values()) == report["outcomes"]["invalid"]
     assert (report["race"]["created"], report["race"]["blocked"]) == (1, 7)
+
+
+def test_a_rep_is_refused_a_colleagues_customer_without_seeing_its_data(tmp_path: Path) -> None:
+    first = crm("customer", "add", "--company-name", "北京星河科技有限公司", "--contact-name",
+                "王伟", "--phone", "13800138000", "--actor", "rep-1", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    customer_id = as_json(first)["customer_id"]
+    rep = {"CRM_ROLE": "rep", "CRM_ACTOR": "rep-2"}
+    again = crm("customer", "add", "--company-name", "星河科技（北京）", "--json",
+                cwd=tmp_path, env=rep)
+    assert again.returncode == 3
+    refusal = as_json(again)
+    assert refusal["owner"] == "rep-1"
+    assert "王伟" not in again.stdout
+    assert "features" not in refusal["explanation"]["matches"][0]
+    shown = as_json(crm("customer", "show", customer_id, "--json", cwd=tmp_path, env=rep))
+    assert shown == {"customer_id": customer_id, "owner": "rep-1", "visible": False}
+    bad_role = crm("customer", "show", customer_id, cwd=tmp_path, env={"CRM_ROLE": "boss"})
+    assert bad_role.returncode == 2
+    assert "role" in bad_role.stderr

@@ -15,6 +15,7 @@ from adapters.bootstrap import open_application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
+from crmcore.disclosure import disclose_record
 from crmcore.records import CustomerRecord
 from projections.customer_directory import customer_directory
 
@@ -65,7 +66,7 @@ def add_customer(
         )
         app = open_application(settings)
         try:
-            customer_id = app.register_customer(command)
+            customer_id = app.register_customer_as(command, settings.viewer())
             record = app.get_customer(customer_id)
         finally:
             app.close()
@@ -79,6 +80,7 @@ def add_customer(
 @customer_app.command("show")
 def show_customer(
     customer_id: Annotated[str, typer.Argument(help="The customer's id (a UUID).")],
+    actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -86,13 +88,18 @@ def show_customer(
     """Show one customer as it stands now."""
     with reporting_errors(json_output):
         cid = _parse_uuid(customer_id)
-        app = open_application(settings_from(db, config))
+        settings = settings_from(db, config, actor)
+        app = open_application(settings)
         try:
             record = app.get_customer(cid)
+            owner = app.owner_of(cid)
         finally:
             app.close()
+        shown = disclose_record(record.to_dict(), settings.viewer(), owner)
         if json_output:
-            print_json(record.to_dict())
+            print_json(shown)
+        elif not shown["visible"]:
+            console.print(f"customer {record.customer_id} exists, owned by {owner}")
         else:
             console.print(record_table(record))
 
