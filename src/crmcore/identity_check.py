@@ -242,7 +242,7 @@ class IdentityChecker:
     def _classify(self, profile: MatchProfile, entry: IndexEntry) -> CandidateMatch:
         features = compare(profile, entry.profile, self._weights)
         rule = first_rule(features, self.config.rules)
-        shared = tuple(sorted(k.label for k in profile.keys & entry.profile.keys))
+        shared = tuple(sorted(k.label for k in profile.shared_keys(entry.profile)))
         return CandidateMatch(
             self.survivor_of(entry.customer_id),
             pair_score(features),
@@ -268,6 +268,6 @@ def _without(profile: MatchProfile, keys: set[IdentityKey]) -> MatchProfile:
     return build_profile(
         company_name=profile.company.raw if profile.company else None,
         contact_name=profile.contact.raw if profile.contact else None,
-        keys=profile.keys - keys,
+        keys=[key for key in profile.keys if key not in keys],
         region=profile.region,
     )

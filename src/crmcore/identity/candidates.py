@@ -7,20 +7,24 @@ customer id for a customer's own profile, the attempt id for an alias - so apply
 the same event twice changes nothing.
 
 Memory matters at a million customers: keys are stored as their hash (a collision only
-adds a candidate that the comparison then rejects), and a key with a single entry maps
-to that entry's number rather than to a list.
+adds a candidate that the comparison then rejects), a key with a single entry maps to
+that entry's number rather than to a list, a customer with one entry likewise, and an
+entry's blocking keys are recomputed when it is replaced (rare) instead of being kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.profile import MatchProfile
 
+_K = TypeVar("_K")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class IndexEntry:
     entry_id: UUID
     customer_id: UUID
@@ -33,10 +37,9 @@ class CandidateIndex:
     def __init__(self, max_block_size: int) -> None:
         self.max_block_size = max_block_size
         self._entries: list[IndexEntry | None] = []
-        self._keys: list[tuple[int, ...]] = []
         self._postings: dict[int, int | list[int]] = {}
         self._by_entry_id: dict[UUID, int] = {}
-        self._by_customer: dict[UUID, set[int]] = {}
+        self._by_customer: dict[UUID, int | list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._by_entry_id)
@@ -45,20 +48,11 @@ class CandidateIndex:
         """Files ``profile`` under ``entry_id``, replacing what that id had."""
         self.discard(entry_id)
         number = len(self._entries)
-        keys = blocking_keys(profile)
-        hashes = tuple({hash(key) for key in keys})
         self._entries.append(IndexEntry(entry_id, customer_id, profile))
-        self._keys.append(hashes)
         self._by_entry_id[entry_id] = number
-        self._by_customer.setdefault(customer_id, set()).add(number)
-        for key_hash in hashes:
-            posting = self._postings.get(key_hash)
-            if posting is None:
-                self._postings[key_hash] = number
-            elif isinstance(posting, int):
-                self._postings[key_hash] = [posting, number]
-            else:
-                posting.append(number)
+        _add(self._by_customer, customer_id, number)
+        for key_hash in _hashes(profile):
+            _add(self._postings, key_hash, number)
 
     def discard(self, entry_id: UUID) -> None:
         """Forgets an entry; unknown ids are ignored (replays may repeat a removal)."""
@@ -68,28 +62,18 @@ class CandidateIndex:
         entry = self._entries[number]
         assert entry is not None
         self._entries[number] = None
-        self._by_customer[entry.customer_id].discard(number)
-        if not self._by_customer[entry.customer_id]:
-            del self._by_customer[entry.customer_id]
-        for key_hash in self._keys[number]:
-            posting = self._postings[key_hash]
-            if isinstance(posting, int):
-                del self._postings[key_hash]
-            else:
-                posting.remove(number)
-                if len(posting) == 1:
-                    self._postings[key_hash] = posting[0]
-        self._keys[number] = ()
+        _remove(self._by_customer, entry.customer_id, number)
+        for key_hash in _hashes(entry.profile):
+            _remove(self._postings, key_hash, number)
 
     def discard_customer(self, customer_id: UUID) -> None:
         """Forgets a customer's own profile and every alias filed for it."""
-        for number in list(self._by_customer.get(customer_id, ())):
-            entry = self._entries[number]
-            assert entry is not None
+        for entry in self.entries_of(customer_id):
             self.discard(entry.entry_id)
 
     def entries_of(self, customer_id: UUID) -> list[IndexEntry]:
-        numbers = sorted(self._by_customer.get(customer_id, ()))
+        found = self._by_customer.get(customer_id)
+        numbers = [found] if isinstance(found, int) else sorted(found or ())
         return [entry for n in numbers if (entry := self._entries[n]) is not None]
 
     def entries(self) -> list[IndexEntry]:
@@ -109,3 +93,27 @@ class CandidateIndex:
             elif len(posting) <= self.max_block_size or key.startswith("k:"):
                 found.update(dict.fromkeys(posting))
         return [entry for n in found if (entry := self._entries[n]) is not None]
+
+
+def _hashes(profile: MatchProfile) -> set[int]:
+    return {hash(key) for key in blocking_keys(profile)}
+
+
+def _add(postings: dict[_K, int | list[int]], key: _K, number: int) -> None:
+    found = postings.get(key)
+    if found is None:
+        postings[key] = number
+    elif isinstance(found, int):
+        postings[key] = [found, number]
+    else:
+        found.append(number)
+
+
+def _remove(postings: dict[_K, int | list[int]], key: _K, number: int) -> None:
+    found = postings[key]
+    if isinstance(found, int):
+        del postings[key]
+        return
+    found.remove(number)
+    if len(found) == 1:
+        postings[key] = found[0]

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -155,7 +156,7 @@ _SPACES = re.compile(r"\s+")
 _HAS_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompanyName:
     """A company name split into what identifies it and what merely decorates it."""
 
@@ -264,11 +265,13 @@ def parse_company_name(raw: str) -> CompanyName:
     text, region, legal = _take_brackets(text)
     if not _HAS_HAN.search(text):
         core, latin_legal = _latin_core(text)
-        return CompanyName(raw, core, tuple(core.split()), region, legal or latin_legal)
+        words = tuple(sys.intern(w) for w in core.split())
+        return CompanyName(raw, core, words, region, legal or latin_legal)
     text = _SPACES.sub("", text)
     text, branch = _split_branch(text)
     text, suffix = _strip_suffix(text, _HAN_LEGAL_FORMS)
     text, leading = _strip_regions(text)
     core = _LATIN_NOISE.sub("", text) or text
-    syllables = tuple(s for s in lazy_pinyin(core) if s.strip())
+    # A few hundred distinct syllables across a million names: interned, stored once.
+    syllables = tuple(sys.intern(s) for s in lazy_pinyin(core) if s.strip())
     return CompanyName(raw, core, syllables, region or leading, legal or suffix, branch)

@@ -151,7 +151,7 @@ def _emails_sibling(a: tuple[EmailParts, ...], b: tuple[EmailParts, ...]) -> flo
 def compare(a: MatchProfile, b: MatchProfile, weights: ComparisonWeights) -> dict[str, float]:
     """The features of a pair; a feature neither side can speak to is left out."""
     features: dict[str, float] = {}
-    features["exact_key"] = 1.0 if a.keys & b.keys else 0.0
+    features["exact_key"] = 1.0 if a.shared_keys(b) else 0.0
     if a.company is not None and b.company is not None:
         features["company"] = company_similarity(a.company, b.company, weights)
     if a.contact is not None and b.contact is not None:

@@ -21,7 +21,7 @@ class KeyKind(StrEnum):
     EXTERNAL_ID = "external_id"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class IdentityKey:
     """A normalised identity key, e.g. ``phone:+8613800138000``.
 

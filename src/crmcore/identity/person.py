@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 import jellyfish
@@ -78,7 +79,7 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _NOT_WORD = re.compile(r"[^\w\s]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonName:
     """A person's name as comparable sounds; ``given`` is None when only a surname is known."""
 
@@ -103,7 +104,7 @@ def _han_name(raw: str, text: str) -> PersonName:
     else:
         title = ""
     cut = 2 if text[:2] in _COMPOUND_SURNAMES else 1
-    syllables = tuple(lazy_pinyin(text))
+    syllables = tuple(map(sys.intern, lazy_pinyin(text)))  # ~400 distinct: share them
     surname = "".join(syllables[:cut])
     given_syllables = syllables[cut:]
     given = "".join(given_syllables) if given_syllables and not title else None
@@ -120,7 +121,7 @@ def _latin_name(raw: str, text: str) -> PersonName | None:
     if not words:
         return None
     given = " ".join(words[:-1]) or None
-    codes = tuple(jellyfish.metaphone(word) for word in words)
+    codes = tuple(sys.intern(jellyfish.metaphone(word)) for word in words)
     return PersonName(raw, "latin", words[-1], given, tuple(words), codes)
 
 
