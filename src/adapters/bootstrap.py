@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from adapters.settings import Settings
 from crmcore import Clock, CrmApplication, SystemClock
 
@@ -11,3 +14,13 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
     return CrmApplication(
         settings.eventsourcing_env(), clock=clock or SystemClock(), config=settings.rules()
     )
+
+
+@contextmanager
+def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmApplication]:
+    """``open_application`` for one command's duration: closed however the block ends."""
+    app = open_application(settings, clock)
+    try:
+        yield app
+    finally:
+        app.close()

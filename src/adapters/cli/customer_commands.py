@@ -11,7 +11,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import open_application
+from adapters.bootstrap import application, open_application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
@@ -64,17 +64,9 @@ def add_customer(
             },
             phone_region=settings.identity.default_phone_region,
         )
-        app = open_application(settings)
-        try:
-            customer_id = app.register_customer_as(command, settings.viewer())
-            record = app.get_customer(customer_id)
-        finally:
-            app.close()
-        if json_output:
-            print_json({"outcome": "created", **record.to_dict()})
-        else:
-            console.print(f"[green]created[/] customer {customer_id}")
-            console.print(record_table(record))
+        with application(settings) as app:
+            record = app.get_customer(app.register_customer_as(command, settings.viewer()))
+        print_outcome("created", f"customer {record.customer_id}", record, json_output)
 
 
 @customer_app.command("show")
@@ -164,6 +156,15 @@ def _parse_uuid(value: str) -> UUID:
         return UUID(value.strip())
     except ValueError:
         raise ValidationFailed("customer_id", f"{value!r} is not a customer id (UUID)") from None
+
+
+def print_outcome(outcome: str, message: str, record: CustomerRecord, json_output: bool) -> None:
+    """What a command that changed one customer prints: the outcome and the customer."""
+    if json_output:
+        print_json({"outcome": outcome, **record.to_dict()})
+    else:
+        console.print(f"[green]{outcome}[/] {message}")
+        console.print(record_table(record))
 
 
 def record_table(record: CustomerRecord) -> Table:

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from adapters.bootstrap import open_application
-from adapters.cli.customer_commands import customer_app, record_table
+from adapters.bootstrap import application
+from adapters.cli.customer_commands import customer_app, print_outcome
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.output import reporting_errors
 from crmcore import MergeCustomers, SplitCustomer, parse_command
 
 Reason = Annotated[
@@ -43,16 +43,9 @@ def merge_customers(
                 "reason": reason,
             },
         )
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             record = app.get_customer(app.merge_customers(command))
-        finally:
-            app.close()
-        if json_output:
-            print_json({"outcome": "merged", **record.to_dict()})
-        else:
-            console.print(f"[green]merged[/] {absorbed_id} into {record.customer_id}")
-            console.print(record_table(record))
+        print_outcome("merged", f"{absorbed_id} into {record.customer_id}", record, json_output)
 
 
 @customer_app.command("split")
@@ -71,13 +64,6 @@ def split_customer(
             SplitCustomer,
             {"actor": settings.actor, "tombstone_id": tombstone_id.strip(), "reason": reason},
         )
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             record = app.get_customer(app.split_customer(command))
-        finally:
-            app.close()
-        if json_output:
-            print_json({"outcome": "split", **record.to_dict()})
-        else:
-            console.print(f"[green]split[/] {record.customer_id} off again")
-            console.print(record_table(record))
+        print_outcome("split", f"{record.customer_id} off again", record, json_output)
