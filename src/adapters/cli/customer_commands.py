@@ -11,7 +11,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, open_application
+from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
@@ -81,12 +81,9 @@ def show_customer(
     with reporting_errors(json_output):
         cid = _parse_uuid(customer_id)
         settings = settings_from(db, config, actor)
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             record = app.get_customer(cid)
             owner = app.owner_of(cid)
-        finally:
-            app.close()
         shown = disclose_record(record.to_dict(), settings.viewer(), owner)
         if json_output:
             print_json(shown)
@@ -105,11 +102,8 @@ def list_customers(
 ) -> None:
     """List customers, oldest first."""
     with reporting_errors(json_output):
-        app = open_application(settings_from(db, config))
-        try:
+        with application(settings_from(db, config)) as app:
             rows = customer_directory(app)
-        finally:
-            app.close()
         shown = rows[:limit]
         if json_output:
             print_json(

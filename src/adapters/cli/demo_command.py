@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from adapters.bootstrap import open_application
+from adapters.bootstrap import application
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from adapters.dedup_scoring import RowOutcome, score
@@ -44,8 +44,7 @@ def demo(
         if fresh:
             _delete_store(settings.db)
         dataset = generate(customers, seed)
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             earlier = len(app.recorder.select_notifications(start=None, limit=1))
             if earlier and not json_output:
                 console.print(
@@ -63,8 +62,6 @@ def demo(
             # A phone no earlier run raced on: the log only grows, so its last id is new.
             race_round = app.recorder.max_notification_id() or 0
             report["race"] = _race(settings.eventsourcing_env(), race_round)
-        finally:
-            app.close()
         report["db"] = str(settings.db)
         if json_output:
             print_json(report)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import open_application
+from adapters.bootstrap import application
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore.duplicate_scan import scan_duplicates
@@ -39,8 +39,7 @@ def scan(
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             checker = app.identity
             checker.catch_up(app)
             pairs = scan_duplicates(checker)
@@ -55,8 +54,6 @@ def scan(
                 rule_set_version=checker.config.rule_set_version,
             )
             engine.dispose()
-        finally:
-            app.close()
         counts = {action.value: 0 for action in Action}
         for pair in pairs:
             counts[pair.suggested_action] += 1

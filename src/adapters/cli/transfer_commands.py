@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from adapters.bootstrap import open_application
+from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, err_console, print_json, reporting_errors
 from adapters.files.customers_csv import (
@@ -22,7 +22,7 @@ from adapters.files.customers_csv import (
     open_customer_file,
     write_rows,
 )
-from adapters.importing import ImportedRow, import_rows
+from adapters.importing import import_rows
 from crmcore.config import DedupMode
 from projections.customer_directory import customer_directory
 
@@ -51,32 +51,30 @@ def import_customers(
         source = open_customer_file(file)
         if source.ignored_columns and not json_output:
             err_console.print(f"[yellow]ignored columns:[/] {', '.join(source.ignored_columns)}")
-        app = open_application(settings)
         started = time.perf_counter()
-        rows: list[ImportedRow] = []
-        try:
-            with Progress(
+        with (
+            application(settings) as app,
+            Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=err_console,
                 disable=json_output or not err_console.is_terminal,
-            ) as progress:
-                task = progress.add_task("importing", total=source.row_count)
-                rows = list(
-                    import_rows(
-                        app,
-                        source.rows(),
-                        actor=settings.actor,
-                        phone_region=settings.identity.default_phone_region,
-                        batch_size=settings.registration.batch_size,
-                        mode=mode,
-                        on_batch=lambda n: progress.advance(task, n),
-                    )
+            ) as progress,
+        ):
+            task = progress.add_task("importing", total=source.row_count)
+            rows = list(
+                import_rows(
+                    app,
+                    source.rows(),
+                    actor=settings.actor,
+                    phone_region=settings.identity.default_phone_region,
+                    batch_size=settings.registration.batch_size,
+                    mode=mode,
+                    on_batch=lambda n: progress.advance(task, n),
                 )
-        finally:
-            app.close()
+            )
         seconds = time.perf_counter() - started
         if results is not None:
             with results.open("w", encoding="utf-8", newline="") as handle:
@@ -129,8 +127,7 @@ def export_customers(
     """Write every customer as import-compatible CSV (UTF-8), oldest first."""
     with reporting_errors(False):
         settings = settings_from(db, config)
-        app = open_application(settings)
-        try:
+        with application(settings) as app:
             customers = (app.get_customer(row.customer_id) for row in customer_directory(app))
             rows = (export_row(customer) for customer in customers)
             if output is None:
@@ -139,5 +136,3 @@ def export_customers(
                 with output.open("w", encoding="utf-8", newline="") as handle:
                     count = write_rows(handle, EXPORT_COLUMNS, rows)
                 err_console.print(f"{count:,} customers written to {output}")
-        finally:
-            app.close()
