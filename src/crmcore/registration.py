@@ -9,14 +9,15 @@ index, so a batch also sees its own duplicates.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from crmcore.commands import RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
-from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex
+from crmcore.domain import Customer, DuplicateAttempt, EventContext, IdentityKeyIndex
 from crmcore.errors import DuplicateCustomer
 from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
@@ -52,6 +53,19 @@ def register_batch(
     return results
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One command of the batch with what is derived from it once: its record, its
+    profile, and the who/when/why every event it leaves is stamped with."""
+
+    position: int
+    command: RegisterCustomer
+    keys: tuple[IdentityKey, ...]
+    record: dict[str, Any]
+    profile: MatchProfile
+    context: EventContext
+
+
 class _Batch:
     """The aggregates one batch will save together, and what it filed provisionally."""
 
@@ -74,21 +88,26 @@ class _Batch:
         self, position: int, command: RegisterCustomer, keys: tuple[IdentityKey, ...]
     ) -> RegistrationResult:
         record = command.record()
-        profile = record_profile(record)
+        entry = _Entry(
+            position, command, keys, record, record_profile(record), self.app.context_of(command)
+        )
         checker = self.app.identity
-        decision = checker.check(profile, holders(keys, self.indexes), self.mode)
-        if self._contest(command, profile, decision):  # a key just became generic
-            decision = checker.check(profile, holders(keys, self.indexes), self.mode)
+        decision = checker.check(entry.profile, holders(keys, self.indexes), self.mode)
+        if self._contest(entry, decision):  # a key just became generic
+            decision = checker.check(entry.profile, holders(keys, self.indexes), self.mode)
         if decision.outcome == "blocked":
-            return self._block(position, command, record, profile, decision)
+            return self._block(entry, decision)
         if decision.outcome == "merged":
-            return self._merge(position, command, keys, record, profile, decision)
-        context = self.app.context_of(command)
+            return self._merge(entry, decision)
+        return self._create(entry, decision)
+
+    def _create(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
+        command, context = entry.command, entry.context
         customer = Customer.register(
             self.app.new_id(),
             company_name=command.company_name,
             contact_name=command.contact_name,
-            keys=keys,
+            keys=entry.keys,
             region=command.region,
             industry=command.industry,
             source=command.source,
@@ -104,32 +123,26 @@ class _Batch:
                 candidates=[m.to_dict() for m in decision.matches if m.rule is not None],
                 context=context,
             )
-        self.add(customer, *self.app.claim_keys(keys, customer.id, self.indexes, context))
-        self._file(customer.id, customer.id, profile)
-        return RegistrationResult(position, decision, customer.id)
+        claimed = self.app.claim_keys(entry.keys, customer.id, self.indexes, context)
+        self.add(customer, *claimed)
+        self._file(customer.id, customer.id, entry.profile)
+        return RegistrationResult(entry.position, decision, customer.id)
 
-    def _block(
-        self,
-        position: int,
-        command: RegisterCustomer,
-        record: dict[str, object],
-        profile: MatchProfile,
-        decision: IdentityDecision,
-    ) -> RegistrationResult:
+    def _block(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
         assert decision.target is not None
         assert decision.rule is not None
         attempt = DuplicateAttempt.blocked(
             self.app.new_id(),
             existing_customer_id=decision.target,
             entry_path=self.entry_path.value,
-            record=record,
+            record=entry.record,
             rule=decision.rule,
             rule_set_version=decision.rule_set_version,
             matches=[m.to_dict() for m in decision.matches],
-            context=self.app.context_of(command),
+            context=entry.context,
         )
         self.add(attempt)
-        self._file(attempt.id, decision.target, profile)
+        self._file(attempt.id, decision.target, entry.profile)
         best = decision.matches[0]
         refusal = DuplicateCustomer(
             decision.target,
@@ -137,23 +150,15 @@ class _Batch:
             rule=decision.rule,
             explanation=decision.to_dict(),
         )
-        return RegistrationResult(position, decision, decision.target, refusal)
+        return RegistrationResult(entry.position, decision, decision.target, refusal)
 
-    def _merge(
-        self,
-        position: int,
-        command: RegisterCustomer,
-        keys: tuple[IdentityKey, ...],
-        record: dict[str, object],
-        profile: MatchProfile,
-        decision: IdentityDecision,
-    ) -> RegistrationResult:
+    def _merge(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
         assert decision.target is not None
         assert decision.rule is not None
-        context = self.app.context_of(command)
+        context = entry.context
         customer = self.customer(decision.target) or self.app.live_customer(decision.target)
         customer.merge_record(
-            record,
+            entry.record,
             entry_path=self.entry_path.value,
             rule=decision.rule,
             rule_set_version=decision.rule_set_version,
@@ -161,23 +166,22 @@ class _Batch:
             context=context,
         )
         alias = merged_alias_id(customer.id, customer.version)
-        free = [k for k in keys if not customer.holds(k) and is_free(self.indexes.get(k))]
+        free = [k for k in entry.keys if not customer.holds(k) and is_free(self.indexes.get(k))]
         for key in free:  # generic keys count as free: listed, never claimed
             customer.add_identity_key(key, context)
         self.add(customer, *self.app.claim_keys(free, customer.id, self.indexes, context))
-        self._file(alias, customer.id, profile)
-        return RegistrationResult(position, decision, customer.id)
+        self._file(alias, customer.id, entry.profile)
+        return RegistrationResult(entry.position, decision, customer.id)
 
-    def _contest(
-        self, command: RegisterCustomer, profile: MatchProfile, decision: IdentityDecision
-    ) -> bool:
+    def _contest(self, entry: _Entry, decision: IdentityDecision) -> bool:
         """Counts an unrelated company entering a customer's phone or e-mail.
 
         Only when the shared phone/e-mail is the sole evidence: both records name a
         company and the names do not resemble each other. Returns True when that made
         a key generic, so the record is decided again without it.
         """
-        if decision.outcome not in ("blocked", "merged") or profile.company is None:
+        company = entry.profile.company
+        if decision.outcome not in ("blocked", "merged") or company is None:
             return False
         best = decision.matches[0]
         config = self.app.config.identity
@@ -195,8 +199,7 @@ class _Batch:
             index = self.indexes.get(key)
             if index is None or index.holder != best.customer_id:
                 continue
-            context = self.app.context_of(command)
-            if index.contest(profile.company.core, config.generic_key_after, context):
+            if index.contest(company.core, config.generic_key_after, entry.context):
                 self.app.identity.declare_generic(key)
                 self.generic.append(key)
                 became_generic = True
