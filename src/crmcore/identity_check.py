@@ -153,17 +153,9 @@ class IdentityChecker:
             own = entry.entry_id == customer_id
             if key is not None and (own or removed is not None):
                 (keys.add if key[1] else keys.discard)(key[0])
-            changes = details if own else {}
-            # A detail named in ``changes`` replaces the old one, even by None (a split
-            # empties what its merge had filled).
-            company = old.company.raw if old.company else None
-            contact = old.contact.raw if old.contact else None
-            profile = build_profile(
-                company_name=changes.get("company_name", company),
-                contact_name=changes.get("contact_name", contact),
-                keys=keys,
-                region=changes.get("region", old.region),
-            )
+            # A detail named in ``details`` replaces the old one, even by None (a split
+            # empties what its merge had filled); aliases keep their own details.
+            profile = old.revised(details if own else None, keys)
             self.index.put(entry.entry_id, entry.customer_id, profile)
 
     def _entries_standing_for(self, customer_id: UUID, *, aliases: bool) -> list[IndexEntry]:
@@ -216,7 +208,7 @@ class IdentityChecker:
     ) -> list[CandidateMatch]:
         """Every customer resembling ``profile``, best entry per customer, classified."""
         if self.generic and not self.generic.isdisjoint(profile.keys):
-            profile = _without(profile, self.generic)
+            profile = profile.revised(keys=[k for k in profile.keys if k not in self.generic])
         best: dict[UUID, CandidateMatch] = {}
         for entry in self.index.candidates(profile):
             match = self._classify(profile, entry)
@@ -262,12 +254,3 @@ class IdentityChecker:
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
     strength = {"block": 2, "warn": 1, None: 0}
     return (strength[a.action], a.score) > (strength[b.action], b.score)
-
-
-def _without(profile: MatchProfile, keys: set[IdentityKey]) -> MatchProfile:
-    return build_profile(
-        company_name=profile.company.raw if profile.company else None,
-        contact_name=profile.contact.raw if profile.contact else None,
-        keys=[key for key in profile.keys if key not in keys],
-        region=profile.region,
-    )

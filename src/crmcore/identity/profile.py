@@ -7,7 +7,7 @@ names and the phone and e-mail parts that near-miss matching looks at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -77,6 +77,24 @@ class MatchProfile:
     @property
     def key_labels(self) -> frozenset[str]:
         return frozenset(key.label for key in self.keys)
+
+    def revised(
+        self,
+        details: Mapping[str, str | None] | None = None,
+        keys: Iterable[IdentityKey] | None = None,
+    ) -> MatchProfile:
+        """This profile rebuilt with the named details (None empties one) or other keys.
+
+        The read model keeps profiles, not records: a correction, a merge or a key that
+        became generic is applied by rebuilding from the raw names kept here.
+        """
+        changes = details or {}
+        return build_profile(
+            company_name=changes.get("company_name", self.company.raw if self.company else None),
+            contact_name=changes.get("contact_name", self.contact.raw if self.contact else None),
+            keys=self.keys if keys is None else keys,
+            region=changes.get("region", self.region),
+        )
 
     def shared_keys(self, other: MatchProfile) -> set[IdentityKey]:
         """The exact keys both records carry."""
