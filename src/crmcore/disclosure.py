@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID
 
 from crmcore.errors import DuplicateCustomer
-from crmcore.identity.decide import IdentityDecision
 
 
 class Role(StrEnum):
@@ -44,18 +43,6 @@ class Viewer:
 
 
 OwnerOf = Callable[[UUID], str | None]
-
-
-def disclose_decision(
-    decision: IdentityDecision, viewer: Viewer, owner_of: OwnerOf
-) -> dict[str, Any]:
-    """The decision as ``viewer`` may read it (``IdentityDecision.to_dict`` shape)."""
-    data = decision.to_dict()
-    data["matches"] = [
-        _disclose_match(match, viewer, owner_of(UUID(match["customer_id"])))
-        for match in data["matches"]
-    ]
-    return data
 
 
 def _disclose_match(match: dict[str, Any], viewer: Viewer, owner: str | None) -> dict[str, Any]:

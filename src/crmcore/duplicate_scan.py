@@ -90,5 +90,4 @@ def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
 
 def _rank(match: CandidateMatch) -> tuple[int, float, tuple[tuple[str, float], ...], str]:
     """A total order of the evidence for one pair: ties never depend on filing order."""
-    strength = {"block": 2, "warn": 1, None: 0}[match.action]
-    return (strength, match.score, tuple(sorted(match.features.items())), match.rule or "")
+    return (match.strength, match.score, tuple(sorted(match.features.items())), match.rule or "")

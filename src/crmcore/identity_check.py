@@ -252,5 +252,4 @@ class IdentityChecker:
 
 
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
-    strength = {"block": 2, "warn": 1, None: 0}
-    return (strength[a.action], a.score) > (strength[b.action], b.score)
+    return (a.strength, a.score) > (b.strength, b.score)

@@ -66,11 +66,6 @@ class CandidateIndex:
         for key_hash in _hashes(entry.profile):
             _remove(self._postings, key_hash, number)
 
-    def discard_customer(self, customer_id: UUID) -> None:
-        """Forgets a customer's own profile and every alias filed for it."""
-        for entry in self.entries_of(customer_id):
-            self.discard(entry.entry_id)
-
     def entries_of(self, customer_id: UUID) -> list[IndexEntry]:
         found = self._by_customer.get(customer_id)
         numbers = [found] if isinstance(found, int) else sorted(found or ())

@@ -19,6 +19,7 @@ from uuid import UUID
 from crmcore.config import DedupMode, MatchRule
 
 Outcome = Literal["created", "blocked", "warned", "merged"]
+_ACTION_STRENGTH: dict[str | None, int] = {"block": 2, "warn": 1, None: 0}
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class CandidateMatch:
     rule: str | None = None
     action: Literal["block", "warn"] | None = None
     shared_keys: tuple[str, ...] = ()
+
+    @property
+    def strength(self) -> int:
+        """How strongly the rules call it a duplicate: block 2, warn 1, no rule 0."""
+        return _ACTION_STRENGTH[self.action]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,8 +80,7 @@ def first_rule(features: dict[str, float], rules: Iterable[MatchRule]) -> MatchR
 
 
 def _rank(match: CandidateMatch) -> tuple[int, float, str]:
-    strength = {"block": 0, "warn": 1, None: 2}[match.action]
-    return (strength, -match.score, str(match.customer_id))
+    return (-match.strength, -match.score, str(match.customer_id))
 
 
 def decide(
