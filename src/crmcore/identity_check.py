@@ -22,7 +22,13 @@ from eventsourcing.domain import DomainEventProtocol
 
 from crmcore.commands import RECORD_FIELDS
 from crmcore.config import DedupMode, IdentityConfig
-from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex, customer_merges
+from crmcore.domain import (
+    CUSTOMER_STATE_EVENTS,
+    Customer,
+    DuplicateAttempt,
+    IdentityKeyIndex,
+    customer_merges,
+)
 from crmcore.event_log import read_events, topics_of
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
@@ -32,17 +38,7 @@ from crmcore.identity.profile import MatchProfile, build_profile
 from crmcore.identity.score import pair_score
 
 _TOPICS = topics_of(
-    Customer.Registered,
-    Customer.ContactDetailsCorrected,
-    Customer.IdentityKeyAdded,
-    Customer.IdentityKeyRemoved,
-    Customer.RecordMerged,
-    DuplicateAttempt.Blocked,
-    customer_merges.Absorbed,
-    customer_merges.MergedInto,
-    customer_merges.SplitOff,
-    customer_merges.Restored,
-    IdentityKeyIndex.DeclaredGeneric,
+    *CUSTOMER_STATE_EVENTS, DuplicateAttempt.Blocked, IdentityKeyIndex.DeclaredGeneric
 )
 
 

@@ -15,22 +15,12 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from crmcore.domain import Customer, customer_merges
+from crmcore.domain import CUSTOMER_STATE_EVENTS, Customer, customer_merges
 from crmcore.domain.customer import DETAIL_FIELDS
 from crmcore.event_log import read_events, topics_of
 from crmcore.identity import keys_of_contact
 
-_TOPICS = topics_of(
-    Customer.Registered,
-    Customer.ContactDetailsCorrected,
-    Customer.IdentityKeyAdded,
-    Customer.IdentityKeyRemoved,
-    Customer.RecordMerged,
-    customer_merges.Absorbed,
-    customer_merges.MergedInto,
-    customer_merges.SplitOff,
-    customer_merges.Restored,
-)
+_TOPICS = topics_of(*CUSTOMER_STATE_EVENTS)
 
 
 @dataclass(frozen=True)

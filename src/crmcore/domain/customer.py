@@ -320,3 +320,18 @@ class Customer(Aggregate):
             not_restored=[k.label for k in not_restored],
             **context.fields(),
         )
+
+
+# Every event that changes what a customer is (its details, its keys, whether it is a
+# tombstone). Read models of customers follow exactly these, so a new one is added here.
+CUSTOMER_STATE_EVENTS: tuple[type[CrmEvent], ...] = (
+    Customer.Registered,
+    Customer.ContactDetailsCorrected,
+    Customer.IdentityKeyAdded,
+    Customer.IdentityKeyRemoved,
+    Customer.RecordMerged,
+    customer_merges.Absorbed,
+    customer_merges.MergedInto,
+    customer_merges.SplitOff,
+    customer_merges.Restored,
+)
