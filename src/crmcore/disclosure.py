@@ -85,9 +85,7 @@ def disclose_refusal(
     return disclosed
 
 
-def disclose_record(
-    record: dict[str, Any], viewer: Viewer, owner: str | None
-) -> dict[str, Any]:
+def disclose_record(record: dict[str, Any], viewer: Viewer, owner: str | None) -> dict[str, Any]:
     """A customer record (``CustomerRecord.to_dict``) as ``viewer`` may read it."""
     if viewer.may_see(owner):
         return {**record, "owner": owner, "visible": True}
