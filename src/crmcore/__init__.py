@@ -9,24 +9,29 @@ from crmcore.clock import Clock, ManualClock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
     CorrectContactDetails,
+    LinkCustomer,
     MergeCustomers,
     RegisterCustomer,
     RemoveIdentityKey,
     SplitCustomer,
+    UnlinkCustomer,
     parse_command,
 )
 from crmcore.config import CrmConfig
+from crmcore.domain import GroupRelation
 from crmcore.errors import (
     ConcurrencyConflict,
     CrmError,
     CustomerNotFound,
     DuplicateCustomer,
+    GroupRefused,
     IdentityKeyNotHeld,
     MergeRefused,
     NotFound,
     RefusedByRule,
     ValidationFailed,
 )
+from crmcore.grouping import GroupCollision, GroupMember, GroupView
 from crmcore.identity import IdentityKey, KeyKind, normalise_key
 from crmcore.records import CustomerRecord, RegistrationResult
 
@@ -41,9 +46,15 @@ __all__ = [
     "CustomerNotFound",
     "CustomerRecord",
     "DuplicateCustomer",
+    "GroupCollision",
+    "GroupMember",
+    "GroupRefused",
+    "GroupRelation",
+    "GroupView",
     "IdentityKey",
     "IdentityKeyNotHeld",
     "KeyKind",
+    "LinkCustomer",
     "ManualClock",
     "MergeCustomers",
     "MergeRefused",
@@ -54,6 +65,7 @@ __all__ = [
     "RemoveIdentityKey",
     "SplitCustomer",
     "SystemClock",
+    "UnlinkCustomer",
     "ValidationFailed",
     "normalise_key",
     "parse_command",

@@ -10,29 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
-from crmcore import merging
+from crmcore import grouping, merging
+from crmcore.aggregate_reads import AggregateReads
 from crmcore.clock import Clock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
     Command,
     CorrectContactDetails,
+    LinkCustomer,
     MergeCustomers,
     RegisterCustomer,
     RemoveIdentityKey,
     SplitCustomer,
+    UnlinkCustomer,
 )
 from crmcore.config import CrmConfig, DedupMode, EntryPath
 from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
 from crmcore.errors import (
     ConcurrencyConflict,
-    CustomerNotFound,
     DuplicateCustomer,
     IdentityKeyNotHeld,
     ValidationFailed,
@@ -45,25 +46,11 @@ from crmcore.registration import holders, register_batch
 T = TypeVar("T")
 
 
-@runtime_checkable
-class ReadsManyAggregates(Protocol):
-    """A recorder that returns the stored events of many aggregates in one read.
-
-    Optional: with a recorder that has it (``adapters.persistence``), a batch reads all
-    its key indexes at once; without it, one repository read per key gives the same
-    answer more slowly.
-    """
-
-    def select_events_of_many(
-        self, originator_ids: Sequence[UUID]
-    ) -> dict[UUID, list[StoredEvent]]: ...
-
-
 # Business time may lag recording time (a call logged tomorrow) but not lead it.
 _MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
-class CrmApplication(Application[UUID]):
+class CrmApplication(AggregateReads):
     """crmcore's write side. Persistence comes from ``env`` (eventsourcing's settings).
 
     >>> from crmcore import CrmApplication, RegisterCustomer
@@ -185,7 +172,7 @@ class CrmApplication(Application[UUID]):
             key = command.key
             if not customer.holds(key):
                 raise IdentityKeyNotHeld(customer.id, key.label)
-            index = self._find_index(key)
+            index = self.find_index(key)
             if index is None:
                 raise RuntimeError(f"{key.label} is held by {customer.id} but has no index")
             context = self.context_of(command)
@@ -213,6 +200,28 @@ class CrmApplication(Application[UUID]):
     def split_customer(self, command: SplitCustomer) -> UUID:
         """Undoes the merge of ``tombstone_id``; returns its id, a live customer again."""
         return self._with_retries(lambda: merging.split(self, command))
+
+    # -- group trees ---------------------------------------------------------------------
+
+    def link_customer(self, command: LinkCustomer) -> UUID:
+        """Hangs the child (and all below it) below the parent; returns the group's id.
+
+        GroupRefused (``has_parent``, ``cycle``) if the tree would break.
+        """
+        return self._with_retries(lambda: grouping.link(self, command))
+
+    def unlink_customer(self, command: UnlinkCustomer) -> UUID | None:
+        """Takes the customer and all below it out of its group; returns the group they
+        now form, or None if the customer had nothing below it."""
+        return self._with_retries(lambda: grouping.unlink(self, command))
+
+    def group_of(self, customer_id: UUID) -> grouping.GroupView | None:
+        """The group tree the customer is in, or None."""
+        return grouping.group_of(self, customer_id)
+
+    def group_history(self, customer_id: UUID) -> list[CrmEvent]:
+        """The history of every member of the customer's group, in one timeline."""
+        return grouping.group_history(self, customer_id)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -262,7 +271,7 @@ class CrmApplication(Application[UUID]):
 
         None for a generic key: many customers list it, none is identified by it.
         """
-        index = self._find_index(key)
+        index = self.find_index(key)
         if index is None or index.holder is None or index.generic:
             return None
         return self.get_customer(index.holder)
@@ -286,41 +295,6 @@ class CrmApplication(Application[UUID]):
     def live_customer(self, customer_id: UUID) -> Customer:
         """The customer a command addressed to ``customer_id`` acts on (tombstones resolve)."""
         return merging.resolve(self, customer_id)
-
-    def stored_customer(self, customer_id: UUID) -> Customer:
-        """The aggregate with this id exactly, tombstone or not."""
-        try:
-            customer: object = self.repository.get(customer_id)
-        except AggregateNotFoundError:
-            raise CustomerNotFound(customer_id) from None
-        if not isinstance(customer, Customer):
-            raise CustomerNotFound(customer_id)
-        return customer
-
-    def _find_index(self, key: IdentityKey) -> IdentityKeyIndex | None:
-        try:
-            index: object = self.repository.get(key.index_id)
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(index, IdentityKeyIndex)
-        return index
-
-    def find_indexes(
-        self, keys: Sequence[IdentityKey]
-    ) -> dict[IdentityKey, IdentityKeyIndex | None]:
-        """The index of each key (None where never claimed), in as few reads as possible."""
-        if not isinstance(self.recorder, ReadsManyAggregates):
-            return {key: self._find_index(key) for key in keys}
-        by_id = {key.index_id: key for key in keys}
-        stored = self.recorder.select_events_of_many(list(by_id))
-        indexes: dict[IdentityKey, IdentityKeyIndex | None] = dict.fromkeys(keys)
-        for index_id, events in stored.items():
-            index: object = None
-            for event in events:
-                index = self.mapper.to_domain_event(event).mutate(index)  # type: ignore[attr-defined]
-            assert isinstance(index, IdentityKeyIndex)
-            indexes[by_id[index_id]] = index
-        return indexes
 
     def _with_retries(self, attempt: Callable[[], T]) -> T:
         """Runs ``attempt`` again from fresh reads when another writer won a race."""

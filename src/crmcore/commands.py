@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from crmcore.clock import as_utc
+from crmcore.domain.customer_group import GroupRelation
 from crmcore.errors import ValidationFailed
 from crmcore.identity import (
     IdentityKey,
@@ -265,6 +266,26 @@ class SplitCustomer(Command):
 
     tombstone_id: UUID
     reason: RequiredNote
+
+
+class LinkCustomer(Command):
+    """Hang ``child_id`` (with everything below it) below ``parent_id`` in a group tree."""
+
+    child_id: UUID
+    parent_id: UUID
+    relation: GroupRelation
+
+    @model_validator(mode="after")
+    def _two_customers(self) -> Self:
+        if self.child_id == self.parent_id:
+            raise ValueError("parent_id: a customer cannot be its own parent")
+        return self
+
+
+class UnlinkCustomer(Command):
+    """Take ``customer_id`` (with everything below it) out of its group."""
+
+    customer_id: UUID
 
 
 TCommand = TypeVar("TCommand", bound=Command)

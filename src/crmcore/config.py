@@ -224,6 +224,19 @@ class IdentityConfig(_Section):
         ),
     )
 
+    group_brand_chars: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description=(
+            "Leading characters of a Chinese name core (region and legal form stripped) "
+            "that make its brand (字号). A new customer sharing the brand of a group "
+            "member another rep owns is warned as a cross-group collision: 华为终端 and "
+            "华为技术 are one group, yet their names score too low to be candidates. Two, "
+            "because most brands are two characters; 0 turns brand matching off."
+        ),
+    )
+
     @property
     def weights(self) -> ComparisonWeights:
         return ComparisonWeights(

@@ -123,6 +123,22 @@ class MergeRefused(RefusedByRule):
         super().__init__(message)
 
 
+class GroupRefused(RefusedByRule):
+    """A group link or unlink that would break the tree; ``rule`` says which rule.
+
+    Rules: ``cycle`` (the parent is below the child already), ``has_parent`` (the
+    child hangs below another parent: unlink it first), ``not_linked`` (unlink of a
+    customer that has no parent), ``group_member`` (a merge would make a group member a
+    tombstone: unlink it first), ``merged`` (the customer was merged meanwhile).
+    """
+
+    code = "group_refused"
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
 class NotFound(CrmError):
     """The command names an aggregate that does not exist."""
 

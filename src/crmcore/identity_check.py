@@ -26,10 +26,12 @@ from crmcore.domain import (
     CUSTOMER_STATE_EVENTS,
     Customer,
     DuplicateAttempt,
+    GroupMembership,
     IdentityKeyIndex,
     customer_merges,
 )
 from crmcore.event_log import read_events, topics_of
+from crmcore.group_watch import GroupWatch
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
 from crmcore.identity.compare import compare
@@ -38,7 +40,11 @@ from crmcore.identity.profile import MatchProfile, build_profile
 from crmcore.identity.score import pair_score
 
 _TOPICS = topics_of(
-    *CUSTOMER_STATE_EVENTS, DuplicateAttempt.Blocked, IdentityKeyIndex.DeclaredGeneric
+    *CUSTOMER_STATE_EVENTS,
+    DuplicateAttempt.Blocked,
+    IdentityKeyIndex.DeclaredGeneric,
+    GroupMembership.Joined,
+    GroupMembership.Left,
 )
 
 
@@ -82,6 +88,8 @@ class IdentityChecker:
         # Keys declared generic: stripped from every record before it is matched, so
         # they neither block as exact keys nor count as shared or near evidence.
         self.generic: set[IdentityKey] = set()
+        # Customers in group trees, by brand, for the cross-group check.
+        self.groups = GroupWatch(config.group_brand_chars)
 
     # -- following the log ---------------------------------------------------------
 
@@ -121,6 +129,12 @@ class IdentityChecker:
             self._revise(cid, event.filled, None)
         elif isinstance(event, customer_merges.SplitOff):
             self._revise(cid, dict.fromkeys(event.reverted), None)
+        elif isinstance(event, GroupMembership.Joined):
+            self.groups.joined(
+                event.customer_id, event.group_id, self.own_profile(event.customer_id)
+            )
+        elif isinstance(event, GroupMembership.Left):
+            self.groups.left(event.customer_id)
         elif isinstance(event, Customer.IdentityKeyAdded | Customer.IdentityKeyRemoved):
             key = IdentityKey(KeyKind(event.kind), event.value)
             added = isinstance(event, Customer.IdentityKeyAdded)
@@ -153,6 +167,8 @@ class IdentityChecker:
             # empties what its merge had filled); aliases keep their own details.
             profile = old.revised(details if own else None, keys)
             self.index.put(entry.entry_id, entry.customer_id, profile)
+            if own:
+                self.groups.refresh(customer_id, profile)
 
     def _entries_standing_for(self, customer_id: UUID, *, aliases: bool) -> list[IndexEntry]:
         if not aliases:
@@ -168,14 +184,18 @@ class IdentityChecker:
             customer_id = next_id
         return customer_id
 
-    def display_name(self, customer_id: UUID) -> str | None:
-        """The customer's company name, else contact name, as its own entry holds it."""
+    def own_profile(self, customer_id: UUID) -> MatchProfile | None:
+        """The customer's profile as its own entry holds it (aliases aside)."""
         for entry in self.index.entries_of(customer_id):
             if entry.entry_id == customer_id:
-                profile = entry.profile
-                name = profile.company or profile.contact
-                return name.raw if name else None
+                return entry.profile
         return None
+
+    def display_name(self, customer_id: UUID) -> str | None:
+        """The customer's company name, else contact name, as its own entry holds it."""
+        profile = self.own_profile(customer_id)
+        name = profile and (profile.company or profile.contact)
+        return name.raw if name else None
 
     # -- provisional entries of a batch being decided -------------------------------
 
@@ -245,6 +265,24 @@ class IdentityChecker:
     ) -> IdentityDecision:
         """The decision for one record on an entry path whose mode is ``mode``."""
         return decide(self.matches(profile, held_by), mode, self._rule_set_version)
+
+    def group_evidence(
+        self, profile: MatchProfile, matches: Iterable[CandidateMatch]
+    ) -> dict[UUID, dict[str, Any]]:
+        """Grouped customers a record resembles, each with why: a candidate of the
+        check (its score and rule), else a shared brand."""
+        evidence: dict[UUID, dict[str, Any]] = {}
+        for match in matches:
+            if self.groups.group_of(match.customer_id) is not None:
+                evidence[match.customer_id] = {
+                    "evidence": "similar",
+                    "score": match.score,
+                    "rule": match.rule,
+                }
+        brand = self.groups.brand(profile)
+        for customer_id in sorted(self.groups.sharing_brand(profile), key=str):
+            evidence.setdefault(customer_id, {"evidence": "brand", "brand": brand})
+        return evidence
 
 
 def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:

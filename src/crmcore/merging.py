@@ -9,6 +9,10 @@ A split is the mirror image, again in one save: the keys the survivor still hold
 back to the tombstone, which is a customer again. Splits go in reverse order of
 merges (``split_latest_first``), so each one undoes exactly what its merge did.
 
+A customer in a group tree is not merged away (``group_member``): its place in the
+tree would point at a tombstone. The merge closes the absorbed customer's group
+membership in the same save, so a link racing the merge conflicts with it.
+
 Follow-up history, opportunities and orders will move with the customer when their
 aggregates exist; the events of both customers stay in the store either way
 (:meth:`~crmcore.application.CrmApplication.customer_events` reads them together).
@@ -19,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from crmcore import grouping
 from crmcore.commands import MergeCustomers, SplitCustomer
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex
 from crmcore.errors import CustomerNotFound, MergeRefused
@@ -39,10 +44,11 @@ def merge(app: CrmApplication, command: MergeCustomers) -> UUID:
             f"({survivor.id})",
         )
     context = app.context_of(command)
+    membership = grouping.close_membership(app, absorbed.id, survivor.id, context)
     indexes = _transfer(app, absorbed.identity_keys, absorbed.id, survivor.id, context)
     survivor.absorb(absorbed, context)
     absorbed.merge_into(survivor.id, context)
-    app.save(survivor, absorbed, *indexes)
+    app.save(survivor, absorbed, membership, *indexes)
     return survivor.id
 
 
@@ -64,7 +70,8 @@ def split(app: CrmApplication, command: SplitCustomer) -> UUID:
     returned, lost = survivor.split_off(tombstone, context)
     indexes = _transfer(app, returned, survivor.id, tombstone.id, context)
     tombstone.restore(returned, lost, context)
-    app.save(survivor, tombstone, *indexes)
+    memberships = grouping.reopen_membership(app, tombstone.id, context)
+    app.save(survivor, tombstone, *memberships, *indexes)
     return tombstone.id
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from crmcore.domain import Customer
 from crmcore.errors import DuplicateCustomer
+from crmcore.grouping import GroupCollision
 from crmcore.identity import KeyKind
 from crmcore.identity.decide import IdentityDecision, Outcome
 
@@ -89,13 +90,15 @@ class RegistrationResult:
     """How one command of a batched registration ended, reported on its own.
 
     ``customer_id`` is the new customer (created, warned) or the existing one (blocked,
-    merged); ``decision`` explains the identity check's answer.
+    merged); ``decision`` explains the identity check's answer. ``group_collisions``
+    lists the groups a new customer looks part of whose members other reps own.
     """
 
     position: int
     decision: IdentityDecision
     customer_id: UUID
     refusal: DuplicateCustomer | None = field(default=None)
+    group_collisions: tuple[GroupCollision, ...] = field(default=())
 
     @property
     def outcome(self) -> Outcome:

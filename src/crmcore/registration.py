@@ -17,8 +17,15 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.commands import RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
-from crmcore.domain import Customer, DuplicateAttempt, EventContext, IdentityKeyIndex
+from crmcore.domain import (
+    CrossGroupCollisionFlagged,
+    Customer,
+    DuplicateAttempt,
+    EventContext,
+    IdentityKeyIndex,
+)
 from crmcore.errors import DuplicateCustomer
+from crmcore.grouping import cross_group_collisions
 from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.profile import MatchProfile
@@ -123,10 +130,23 @@ class _Batch:
                 candidates=[m.to_dict() for m in decision.matches if m.rule is not None],
                 context=context,
             )
+        collisions = cross_group_collisions(
+            self.app, entry.profile, decision.matches, command.actor
+        )
+        for collision in collisions:
+            customer.trigger_event(
+                CrossGroupCollisionFlagged,
+                group_id=collision.group_id,
+                root_id=collision.root_id,
+                members=list(collision.members),
+                **context.fields(),
+            )
         claimed = self.app.claim_keys(entry.keys, customer.id, self.indexes, context)
         self.add(customer, *claimed)
         self._file(customer.id, customer.id, entry.profile)
-        return RegistrationResult(entry.position, decision, customer.id)
+        return RegistrationResult(
+            entry.position, decision, customer.id, group_collisions=tuple(collisions)
+        )
 
     def _block(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
         assert decision.target is not None

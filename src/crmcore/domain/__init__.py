@@ -3,15 +3,28 @@
 from crmcore.domain import customer_merges
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.domain.customer import CUSTOMER_STATE_EVENTS, Customer
+from crmcore.domain.customer_group import (
+    CrossGroupCollisionFlagged,
+    CustomerGroup,
+    GroupLink,
+    GroupRelation,
+)
 from crmcore.domain.duplicate_attempt import DuplicateAttempt
+from crmcore.domain.group_membership import GroupMembership, membership_id
 from crmcore.domain.identity_index import IdentityKeyIndex
 
 __all__ = [
     "CUSTOMER_STATE_EVENTS",
     "CrmEvent",
+    "CrossGroupCollisionFlagged",
     "Customer",
+    "CustomerGroup",
     "DuplicateAttempt",
     "EventContext",
+    "GroupLink",
+    "GroupMembership",
+    "GroupRelation",
     "IdentityKeyIndex",
     "customer_merges",
+    "membership_id",
 ]
