@@ -256,15 +256,17 @@ class CrmApplication(AggregateReads):
         """Who answers for the customer: its registering rep until ownership lands."""
         return self.live_customer(customer_id).registered_by
 
-    def register_customer_as(self, command: RegisterCustomer, viewer: Viewer) -> UUID:
+    def register_customer_as(self, command: RegisterCustomer, viewer: Viewer) -> RegistrationResult:
         """``register_customer`` for a person: a refusal says only what ``viewer`` may see.
 
         The check still runs against every customer (permissions never blind it).
+        Returns the result, warnings (possible duplicates, cross-group collisions)
+        included, for the caller to show.
         """
-        try:
-            return self.register_customer(command)
-        except DuplicateCustomer as refusal:
-            raise disclose_refusal(refusal, viewer, self.owner_of) from None
+        (result,) = self.register_customers([command])
+        if result.refusal is not None:
+            raise disclose_refusal(result.refusal, viewer, self.owner_of)
+        return result
 
     def find_customer_by_key(self, key: IdentityKey) -> CustomerRecord | None:
         """The customer holding an exact key now, if any (keys come from normalise_key).

@@ -90,3 +90,19 @@ def disclose_record(record: dict[str, Any], viewer: Viewer, owner: str | None) -
     if viewer.may_see(owner):
         return {**record, "owner": owner, "visible": True}
     return {"customer_id": record["customer_id"], "owner": owner, "visible": False}
+
+
+def disclose_collision(collision: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """A cross-group collision (``GroupCollision.to_dict``) as ``viewer`` may read it:
+    who owns each colliding member and the kind of evidence, not its score or rule."""
+    members = [
+        member
+        if viewer.may_see(member["owner"])
+        else {
+            "customer_id": member["customer_id"],
+            "owner": member["owner"],
+            "evidence": member["evidence"],
+        }
+        for member in collision["members"]
+    ]
+    return {**collision, "members": members}

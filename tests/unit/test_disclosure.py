@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from crmcore import CrmApplication, DuplicateCustomer, parse_command
+from crmcore import CrmApplication, DuplicateCustomer, LinkCustomer, parse_command
 from crmcore.commands import RegisterCustomer
-from crmcore.disclosure import Role, Viewer, disclose_record
+from crmcore.disclosure import Role, Viewer, disclose_collision, disclose_record
 from tests.conftest import registration
 
 SECRET = {"company_name": "北京星河科技有限公司", "contact_name": "王伟",
@@ -65,3 +65,22 @@ def test_a_record_is_shown_whole_only_to_who_may_see_it(app: CrmApplication) -> 
         "customer_id": str(cid), "owner": "rep-1", "visible": False}
     assert disclose_record(record, Viewer("aud", Role.AUDITOR), "rep-1")["phones"] == [
         "+8613800138000"]
+
+
+def test_a_cross_group_warning_names_the_owner_but_not_the_score_to_a_rep(
+    app: CrmApplication,
+) -> None:
+    parent = app.register_customer(registration(company_name="华为投资控股有限公司"))
+    child = app.register_customer(registration(company_name="华为技术有限公司"))
+    app.link_customer(parse_command(LinkCustomer, {
+        "actor": "mgr", "child_id": child, "parent_id": parent, "relation": "subsidiary"}))
+    command = parse_command(RegisterCustomer, {
+        "actor": "rep-2", "company_name": "华为技术有限公司上海分公司"})
+    result = app.register_customer_as(command, Viewer("rep-2"))
+    (collision,) = result.group_collisions
+    full = collision.to_dict()
+    assert {m.get("rule") for m in full["members"]} >= {"likely_same_company"}
+    shown = disclose_collision(full, Viewer("rep-2"))
+    assert all(set(m) == {"customer_id", "owner", "evidence"} for m in shown["members"])
+    assert {m["owner"] for m in shown["members"]} == {"rep-1"}
+    assert disclose_collision(full, Viewer("boss", Role.MANAGER)) == full

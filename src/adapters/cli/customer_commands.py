@@ -1,6 +1,7 @@
 """``crm customer add|show|list``: the option names are the CSV import's column names.
 
-``merge`` and ``split`` are in :mod:`adapters.cli.merge_commands`.
+``merge`` and ``split`` are in :mod:`adapters.cli.merge_commands`; group trees in
+:mod:`adapters.cli.group_commands`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
-from crmcore.disclosure import disclose_record
+from crmcore.disclosure import disclose_collision, disclose_record
 from crmcore.records import CustomerRecord
 from projections.customer_directory import customer_directory
 
@@ -64,9 +65,31 @@ def add_customer(
             },
             phone_region=settings.identity.default_phone_region,
         )
+        viewer = settings.viewer()
         with application(settings) as app:
-            record = app.get_customer(app.register_customer_as(command, settings.viewer()))
-        print_outcome("created", f"customer {record.customer_id}", record, json_output)
+            result = app.register_customer_as(command, viewer)
+            record = app.get_customer(result.customer_id)
+        collisions = [disclose_collision(c.to_dict(), viewer) for c in result.group_collisions]
+        if json_output:
+            print_json(
+                {
+                    "outcome": result.outcome,
+                    **record.to_dict(),
+                    "possible_duplicates": list(result.decision.matched_customer_ids),
+                    "group_collisions": collisions,
+                }
+            )
+            return
+        print_outcome(result.outcome, f"customer {record.customer_id}", record, json_output)
+        if result.outcome == "warned":
+            others = ", ".join(str(cid) for cid in result.decision.matched_customer_ids)
+            console.print(f"[yellow]possible duplicate[/] of {others} ({result.decision.rule})")
+        for collision in collisions:
+            owners = sorted({m["owner"] or "nobody" for m in collision["members"]})
+            console.print(
+                f"[yellow]cross-group collision[/]: looks part of group {collision['group_id']} "
+                f"(top {collision['root_id']}), worked by {', '.join(owners)}"
+            )
 
 
 @customer_app.command("show")
@@ -79,7 +102,7 @@ def show_customer(
 ) -> None:
     """Show one customer as it stands now."""
     with reporting_errors(json_output):
-        cid = _parse_uuid(customer_id)
+        cid = parse_customer_id(customer_id)
         settings = settings_from(db, config, actor)
         with application(settings) as app:
             record = app.get_customer(cid)
@@ -145,7 +168,7 @@ def list_customers(
         console.print(table)
 
 
-def _parse_uuid(value: str) -> UUID:
+def parse_customer_id(value: str) -> UUID:
     try:
         return UUID(value.strip())
     except ValueError:

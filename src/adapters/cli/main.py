@@ -8,6 +8,7 @@ from adapters.cli.config_commands import config_app
 from adapters.cli.customer_commands import customer_app
 from adapters.cli.demo_command import demo
 from adapters.cli.duplicate_commands import duplicates_app
+from adapters.cli.group_commands import group_app
 from adapters.cli.merge_commands import merge_customers, split_customer
 from adapters.cli.transfer_commands import export_app, import_app
 
@@ -24,6 +25,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(group_app, name="group")
 app.command("demo")(demo)
 
 # Registered on `crm customer` by importing them; named here so the import is not "unused".
