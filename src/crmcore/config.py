@@ -63,9 +63,6 @@ class MatchRule(_Section):
             raise ValueError("feature minimums are between 0 and 1")
         return value
 
-    def holds(self, features: dict[str, float]) -> bool:
-        return all(features.get(name, -1.0) >= minimum for name, minimum in self.when.items())
-
 
 DEFAULT_RULES: tuple[MatchRule, ...] = (
     MatchRule(

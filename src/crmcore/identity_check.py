@@ -35,7 +35,7 @@ from crmcore.group_watch import GroupWatch
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
 from crmcore.identity.compare import compare
-from crmcore.identity.decide import CandidateMatch, IdentityDecision, decide, first_rule
+from crmcore.identity.decide import CandidateMatch, IdentityDecision, RuleBook, decide
 from crmcore.identity.profile import MatchProfile, build_profile
 from crmcore.identity.score import pair_score
 
@@ -78,6 +78,7 @@ class IdentityChecker:
         # Both are derived from the frozen config; computed once, not per comparison.
         self._weights = config.weights
         self._rule_set_version = config.rule_set_version
+        self._rules = RuleBook(config.rules)
         self.index = CandidateIndex(config.max_block_size)
         self.position: int | None = None
         self._provisional: set[UUID] = set()
@@ -226,8 +227,9 @@ class IdentityChecker:
         if self.generic and not self.generic.isdisjoint(profile.keys):
             profile = profile.revised(keys=[k for k in profile.keys if k not in self.generic])
         best: dict[UUID, CandidateMatch] = {}
+        own_keys = frozenset(profile.keys)
         for entry in self.index.candidates(profile):
-            match = self._classify(profile, entry)
+            match = self._classify(profile, own_keys, entry)
             current = best.get(match.customer_id)
             if current is None or _stronger(match, current):
                 best[match.customer_id] = match
@@ -235,7 +237,7 @@ class IdentityChecker:
             current = best.get(customer_id)
             features = dict(current.features) if current else {}
             features["exact_key"] = 1.0
-            rule = first_rule(features, self.config.rules)
+            rule = self._rules.first(features)
             best[customer_id] = CandidateMatch(
                 customer_id,
                 pair_score(features),
@@ -247,10 +249,12 @@ class IdentityChecker:
         floor = self.config.candidate_floor
         return [m for m in best.values() if m.rule is not None or m.score >= floor]
 
-    def _classify(self, profile: MatchProfile, entry: IndexEntry) -> CandidateMatch:
-        features = compare(profile, entry.profile, self._weights)
-        rule = first_rule(features, self.config.rules)
-        shared = tuple(sorted(k.label for k in profile.shared_keys(entry.profile)))
+    def _classify(
+        self, profile: MatchProfile, own_keys: frozenset[IdentityKey], entry: IndexEntry
+    ) -> CandidateMatch:
+        shared = tuple(sorted(k.label for k in entry.profile.keys if k in own_keys))
+        features = compare(profile, entry.profile, self._weights, bool(shared))
+        rule = self._rules.first(features)
         return CandidateMatch(
             self.survivor_of(entry.customer_id),
             pair_score(features),

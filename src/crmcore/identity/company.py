@@ -166,6 +166,9 @@ class CompanyName:
     region: str | None = None
     legal_form: str | None = None
     branch: str | None = None
+    # The trade (行业) word the core ends with, found once at parse time: comparisons
+    # ask for it on every candidate pair, and a shared interned string costs one slot.
+    trade: str = ""
 
     @property
     def phonetic(self) -> str:
@@ -179,10 +182,9 @@ class CompanyName:
         A company name is region + brand + trade + legal form; the brand is what tells
         companies apart, so similarity is judged on it when both trades agree.
         """
-        for trade in _TRADES_LONGEST_FIRST:
-            if self.core.endswith(trade) and len(self.core) > len(trade):
-                return self.core[: -len(trade)], trade
-        return self.core, ""
+        if not self.trade:
+            return self.core, ""
+        return self.core[: -len(self.trade)], self.trade
 
 
 @cache
@@ -274,4 +276,13 @@ def parse_company_name(raw: str) -> CompanyName:
     core = _LATIN_NOISE.sub("", text) or text
     # A few hundred distinct syllables across a million names: interned, stored once.
     syllables = tuple(sys.intern(s) for s in lazy_pinyin(core) if s.strip())
-    return CompanyName(raw, core, syllables, region or leading, legal or suffix, branch)
+    return CompanyName(
+        raw, core, syllables, region or leading, legal or suffix, branch, _trade_of(core)
+    )
+
+
+def _trade_of(core: str) -> str:
+    for trade in _TRADES_LONGEST_FIRST:
+        if core.endswith(trade) and len(core) > len(trade):
+            return trade
+    return ""

@@ -148,10 +148,20 @@ def _emails_sibling(a: tuple[EmailParts, ...], b: tuple[EmailParts, ...]) -> flo
     return 0.0
 
 
-def compare(a: MatchProfile, b: MatchProfile, weights: ComparisonWeights) -> dict[str, float]:
-    """The features of a pair; a feature neither side can speak to is left out."""
+def compare(
+    a: MatchProfile,
+    b: MatchProfile,
+    weights: ComparisonWeights,
+    shared_keys: bool | None = None,
+) -> dict[str, float]:
+    """The features of a pair; a feature neither side can speak to is left out.
+
+    ``shared_keys`` says whether the pair shares an exact key, when the caller has
+    already worked it out (the identity check does, for its explanation).
+    """
     features: dict[str, float] = {}
-    features["exact_key"] = 1.0 if a.shared_keys(b) else 0.0
+    shared = bool(a.shared_keys(b)) if shared_keys is None else shared_keys
+    features["exact_key"] = 1.0 if shared else 0.0
     if a.company is not None and b.company is not None:
         features["company"] = company_similarity(a.company, b.company, weights)
     if a.contact is not None and b.contact is not None:

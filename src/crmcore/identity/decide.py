@@ -74,9 +74,23 @@ class IdentityDecision:
         }
 
 
-def first_rule(features: dict[str, float], rules: Iterable[MatchRule]) -> MatchRule | None:
-    """The first rule whose every condition holds, or None."""
-    return next((rule for rule in rules if rule.holds(features)), None)
+class RuleBook:
+    """The rules in order, their conditions unpacked once: a scan classifies millions
+    of pairs, and re-reading each rule's mapping per pair was a third of the check."""
+
+    def __init__(self, rules: Iterable[MatchRule]) -> None:
+        self._rules = tuple((rule, tuple(rule.when.items())) for rule in rules)
+
+    def first(self, features: dict[str, float]) -> MatchRule | None:
+        """The first rule whose every condition holds (a feature absent fails), or None."""
+        get = features.get
+        for rule, conditions in self._rules:
+            for name, minimum in conditions:
+                if get(name, -1.0) < minimum:
+                    break
+            else:
+                return rule
+        return None
 
 
 def _rank(match: CandidateMatch) -> tuple[int, float, str]:
