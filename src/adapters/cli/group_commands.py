@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.tree import Tree
@@ -59,7 +60,6 @@ def link(
         with application(settings) as app:
             app.link_customer(command)
             view = app.group_of(command.parent_id)
-        assert view is not None
         _print_view("linked", view, json_output)
 
 
@@ -82,12 +82,7 @@ def unlink(
         with application(settings) as app:
             app.unlink_customer(command)
             view = app.group_of(command.customer_id)
-        if view is not None:
-            _print_view("unlinked", view, json_output)
-        elif json_output:
-            print_json({"outcome": "unlinked", "group": None})
-        else:
-            console.print(f"[green]unlinked[/] {command.customer_id} is in no group now")
+        _print_view("unlinked", view, json_output, command.customer_id)
 
 
 @group_app.command("show")
@@ -102,12 +97,7 @@ def show(
         cid = parse_customer_id(customer_id)
         with application(settings_from(db, config)) as app:
             view = app.group_of(cid)
-        if view is not None:
-            _print_view("group", view, json_output)
-        elif json_output:
-            print_json({"outcome": "group", "group": None})
-        else:
-            console.print(f"customer {cid} is in no group")
+        _print_view("group", view, json_output, cid)
 
 
 @group_app.command("history")
@@ -123,12 +113,15 @@ def history(
         cid = parse_customer_id(customer_id)
         with application(settings_from(db, config)) as app:
             events = app.group_history(cid)[-limit:]
-            names = {e.originator_id: app.get_customer(e.originator_id) for e in events}
+            names = {
+                cid: app.get_customer(cid, follow_merges=False).company_name
+                for cid in {e.originator_id for e in events}
+            }
         rows = [
             {
                 "recorded_at": e.timestamp.isoformat(),
                 "customer_id": str(e.originator_id),
-                "customer": names[e.originator_id].company_name,
+                "customer": names[e.originator_id],
                 "event": type(e).__name__,
                 "actor": e.actor,
                 "reason": e.reason,
@@ -146,9 +139,14 @@ def history(
             )
 
 
-def _print_view(outcome: str, view: GroupView, json_output: bool) -> None:
+def _print_view(
+    outcome: str, view: GroupView | None, json_output: bool, customer_id: UUID | None = None
+) -> None:
     if json_output:
-        print_json({"outcome": outcome, "group": view.to_dict()})
+        print_json({"outcome": outcome, "group": view.to_dict() if view else None})
+        return
+    if view is None:
+        console.print(f"[green]{outcome}[/] customer {customer_id} is in no group")
         return
     console.print(f"[green]{outcome}[/] group {view.group_id}")
     nodes: dict[object, Tree] = {}
