@@ -114,8 +114,8 @@ def history(
         with application(settings_from(db, config)) as app:
             events = app.group_history(cid)[-limit:]
             names = {
-                cid: app.get_customer(cid, follow_merges=False).company_name
-                for cid in {e.originator_id for e in events}
+                member: app.get_customer(member, follow_merges=False).company_name
+                for member in {e.originator_id for e in events}
             }
         rows = [
             {
