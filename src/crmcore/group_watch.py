@@ -10,12 +10,10 @@ Latin names have no brand here; they reach group members through ordinary candid
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
+from crmcore.identity.company import HAN_CHARACTER
 from crmcore.identity.profile import MatchProfile
-
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 class GroupWatch:
@@ -33,14 +31,14 @@ class GroupWatch:
         if company is None or self.brand_chars == 0 or len(company.core) < self.brand_chars:
             return None
         prefix = company.core[: self.brand_chars]
-        return prefix if all(_HAN.match(ch) for ch in prefix) else None
+        return prefix if all(HAN_CHARACTER.match(ch) for ch in prefix) else None
 
     def group_of(self, customer_id: UUID) -> UUID | None:
         return self._group_of.get(customer_id)
 
-    def sharing_brand(self, profile: MatchProfile) -> set[UUID]:
-        brand = self.brand(profile)
-        return set(self._by_brand.get(brand, ())) if brand else set()
+    def carrying(self, brand: str | None) -> frozenset[UUID]:
+        """The grouped customers known by ``brand`` (none for no brand)."""
+        return frozenset(self._by_brand.get(brand, ())) if brand else frozenset()
 
     def joined(self, customer_id: UUID, group_id: UUID, profile: MatchProfile | None) -> None:
         self._group_of[customer_id] = group_id

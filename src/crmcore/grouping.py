@@ -179,11 +179,11 @@ def reopen_membership(
     app: CrmApplication, customer_id: UUID, context: EventContext
 ) -> list[GroupMembership]:
     """The restored customer's membership, reopened by a split (none if never made)."""
-    found = app.load(membership_id(customer_id))
-    if not isinstance(found, GroupMembership):
+    membership = _stored_membership(app, customer_id)
+    if membership is None:
         return []
-    found.reopen(context)
-    return [found]
+    membership.reopen(context)
+    return [membership]
 
 
 # -- reading trees ----------------------------------------------------------------------
@@ -192,9 +192,8 @@ def reopen_membership(
 def group_of(app: CrmApplication, customer_id: UUID) -> GroupView | None:
     """The tree the customer is in, top first, children by name; None if in no group."""
     customer = app.live_customer(customer_id)
-    found = app.load(membership_id(customer.id))
-    group_id = found.group_id if isinstance(found, GroupMembership) else None
-    group = _group(app, group_id)
+    membership = _stored_membership(app, customer.id)
+    group = _group(app, membership.group_id if membership else None)
     if group is None:
         return None
     customers = app.load_many(sorted(group.members, key=str))
@@ -202,9 +201,7 @@ def group_of(app: CrmApplication, customer_id: UUID) -> GroupView | None:
         cid: (c.company_name or c.contact_name) if isinstance(c, Customer) else None
         for cid, c in customers.items()
     }
-    children: dict[UUID, list[UUID]] = {}
-    for cid, link in group.links.items():
-        children.setdefault(link.parent_id, []).append(cid)
+    children = group.children()
     members: list[GroupMember] = []
     pending: list[tuple[UUID, int]] = [(group.root_id, 0)]
     while pending:
@@ -274,6 +271,12 @@ def _memberships(
             )
         memberships[cid] = membership
     return memberships
+
+
+def _stored_membership(app: CrmApplication, customer_id: UUID) -> GroupMembership | None:
+    found = app.load(membership_id(customer_id))
+    assert found is None or isinstance(found, GroupMembership)
+    return found
 
 
 def _group(app: CrmApplication, group_id: UUID | None) -> CustomerGroup | None:

@@ -284,7 +284,7 @@ class IdentityChecker:
                     "rule": match.rule,
                 }
         brand = self.groups.brand(profile)
-        for customer_id in sorted(self.groups.sharing_brand(profile), key=str):
+        for customer_id in sorted(self.groups.carrying(brand), key=str):
             evidence.setdefault(customer_id, {"evidence": "brand", "brand": brand})
         return evidence
 

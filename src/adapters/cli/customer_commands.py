@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
@@ -70,19 +70,13 @@ def add_customer(
             result = app.register_customer_as(command, viewer)
             record = app.get_customer(result.customer_id)
         collisions = [disclose_collision(c.to_dict(), viewer) for c in result.group_collisions]
+        matched = [str(cid) for cid in result.decision.matched_customer_ids]
+        extra = {"possible_duplicates": matched, "group_collisions": collisions}
+        print_outcome(result.outcome, f"customer {record.customer_id}", record, json_output, extra)
         if json_output:
-            print_json(
-                {
-                    "outcome": result.outcome,
-                    **record.to_dict(),
-                    "possible_duplicates": list(result.decision.matched_customer_ids),
-                    "group_collisions": collisions,
-                }
-            )
             return
-        print_outcome(result.outcome, f"customer {record.customer_id}", record, json_output)
         if result.outcome == "warned":
-            others = ", ".join(str(cid) for cid in result.decision.matched_customer_ids)
+            others = ", ".join(matched)
             console.print(f"[yellow]possible duplicate[/] of {others} ({result.decision.rule})")
         for collision in collisions:
             owners = sorted({m["owner"] or "nobody" for m in collision["members"]})
@@ -175,10 +169,17 @@ def parse_customer_id(value: str) -> UUID:
         raise ValidationFailed("customer_id", f"{value!r} is not a customer id (UUID)") from None
 
 
-def print_outcome(outcome: str, message: str, record: CustomerRecord, json_output: bool) -> None:
-    """What a command that changed one customer prints: the outcome and the customer."""
+def print_outcome(
+    outcome: str,
+    message: str,
+    record: CustomerRecord,
+    json_output: bool,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """What a command that changed one customer prints: the outcome and the customer
+    (``extra`` adds fields to the JSON document; people get their own lines for them)."""
     if json_output:
-        print_json({"outcome": outcome, **record.to_dict()})
+        print_json({"outcome": outcome, **record.to_dict(), **(extra or {})})
     else:
         console.print(f"[green]{outcome}[/] {message}")
         console.print(record_table(record))

@@ -149,11 +149,16 @@ class CustomerGroup(Aggregate):
     def parent_of(self, customer_id: UUID) -> GroupLink | None:
         return self.links.get(customer_id)
 
+    def children(self) -> dict[UUID, list[UUID]]:
+        """Each member with members below it -> those members."""
+        below: dict[UUID, list[UUID]] = {}
+        for cid, link in self.links.items():
+            below.setdefault(link.parent_id, []).append(cid)
+        return below
+
     def subtree(self, customer_id: UUID) -> dict[UUID, GroupLink | None]:
         """``customer_id`` and every member below it, each with its link (None on top)."""
-        children: dict[UUID, list[UUID]] = {}
-        for cid, link in self.links.items():
-            children.setdefault(link.parent_id, []).append(cid)
+        children = self.children()
         found: dict[UUID, GroupLink | None] = {customer_id: None}
         pending = [customer_id]
         while pending:

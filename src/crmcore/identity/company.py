@@ -153,7 +153,8 @@ _TRADES_LONGEST_FIRST = tuple(sorted(_TRADE_WORDS, key=len, reverse=True))
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _LATIN_NOISE = re.compile(r"[^\w\s]")
 _SPACES = re.compile(r"\s+")
-_HAS_HAN = re.compile(r"[\u3400-\u9fff]")
+# One Chinese (Han) character; person names and the group brand use it too.
+HAN_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,7 @@ def _t2s() -> OpenCC:
 def fold_text(raw: str) -> str:
     """NFKC (full-width to half-width), traditional to simplified, lower case."""
     text = unicodedata.normalize("NFKC", raw).strip().lower()
-    if _HAS_HAN.search(text):
+    if HAN_CHARACTER.search(text):
         text = _t2s().convert(text)
     return text
 
@@ -265,7 +266,7 @@ def parse_company_name(raw: str) -> CompanyName:
     """Splits a company name into core, region, legal form and branch."""
     text = fold_text(raw)
     text, region, legal = _take_brackets(text)
-    if not _HAS_HAN.search(text):
+    if not HAN_CHARACTER.search(text):
         core, latin_legal = _latin_core(text)
         words = tuple(sys.intern(w) for w in core.split())
         return CompanyName(raw, core, words, region, legal or latin_legal)

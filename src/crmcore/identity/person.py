@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import jellyfish
 from pypinyin import lazy_pinyin
 
-from crmcore.identity.company import fold_text
+from crmcore.identity.company import HAN_CHARACTER, fold_text
 
 # The compound surnames (复姓) in use today; everything else is a one-character surname.
 _COMPOUND_SURNAMES = frozenset(
@@ -75,7 +75,6 @@ _HONORIFICS = (
     "工",
 )
 _LATIN_TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"])
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _NOT_WORD = re.compile(r"[^\w\s]")
 
 
@@ -96,7 +95,7 @@ class PersonName:
 
 
 def _han_name(raw: str, text: str) -> PersonName:
-    text = "".join(_HAN.findall(text))
+    text = "".join(HAN_CHARACTER.findall(text))
     for title in sorted(_HONORIFICS, key=len, reverse=True):
         if text.endswith(title) and len(text) > len(title):
             text = text[: -len(title)]
@@ -128,6 +127,6 @@ def _latin_name(raw: str, text: str) -> PersonName | None:
 def parse_person_name(raw: str) -> PersonName | None:
     """The comparable form of a contact name; None when nothing name-like is left."""
     text = fold_text(raw)
-    if _HAN.search(text):
+    if HAN_CHARACTER.search(text):
         return _han_name(raw, text)
     return _latin_name(raw, text)
