@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from adapters.settings import Settings
-from crmcore import CrmApplication, ManualClock, RegisterCustomer, parse_command
+from crmcore import AddRep, CrmApplication, ManualClock, RegisterCustomer, parse_command
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,3 +57,9 @@ def all_events(app: CrmApplication) -> list[Any]:
     """Every stored event as a domain event, in recording order."""
     notifications = app.recorder.select_notifications(start=None, limit=10**9)
     return [app.mapper.to_domain_event(n) for n in notifications]
+
+
+def hire(app: CrmApplication, *rep_ids: str, **profile: Any) -> None:
+    """Adds reps to the sales organisation (a customer a rep registers is theirs)."""
+    for rep_id in rep_ids:
+        app.add_rep(parse_command(AddRep, {"actor": "admin", "rep_id": rep_id, **profile}))

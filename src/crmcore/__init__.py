@@ -28,15 +28,37 @@ from crmcore.errors import (
     IdentityKeyNotHeld,
     MergeRefused,
     NotFound,
+    OwnershipRefused,
     RefusedByRule,
+    RepNotFound,
     ValidationFailed,
 )
 from crmcore.grouping import GroupCollision, GroupMember, GroupView
 from crmcore.identity import IdentityKey, KeyKind, normalise_key
-from crmcore.records import CustomerRecord, RegistrationResult
+from crmcore.ownership_config import OwnershipConfig
+from crmcore.owning import OwnerChange
+from crmcore.records import CustomerRecord, OwnershipRecord, RegistrationResult
+from crmcore.sales_commands import (
+    AddRep,
+    AssignCustomer,
+    ClaimCustomer,
+    FollowUpChannel,
+    NoteOpportunity,
+    OpportunityStatus,
+    RecordFollowUp,
+    ReleaseCustomer,
+    RepLeaves,
+    SetCollaborators,
+    TransferCustomer,
+)
+from crmcore.sales_view import PoolEntry
+from crmcore.sweeping import SweepReport
 
 __all__ = [
     "AddIdentityKey",
+    "AddRep",
+    "AssignCustomer",
+    "ClaimCustomer",
     "Clock",
     "ConcurrencyConflict",
     "CorrectContactDetails",
@@ -46,6 +68,7 @@ __all__ = [
     "CustomerNotFound",
     "CustomerRecord",
     "DuplicateCustomer",
+    "FollowUpChannel",
     "GroupCollision",
     "GroupMember",
     "GroupRefused",
@@ -59,12 +82,26 @@ __all__ = [
     "MergeCustomers",
     "MergeRefused",
     "NotFound",
+    "NoteOpportunity",
+    "OpportunityStatus",
+    "OwnerChange",
+    "OwnershipConfig",
+    "OwnershipRecord",
+    "OwnershipRefused",
+    "PoolEntry",
+    "RecordFollowUp",
     "RefusedByRule",
     "RegisterCustomer",
     "RegistrationResult",
+    "ReleaseCustomer",
     "RemoveIdentityKey",
+    "RepLeaves",
+    "RepNotFound",
+    "SetCollaborators",
     "SplitCustomer",
+    "SweepReport",
     "SystemClock",
+    "TransferCustomer",
     "UnlinkCustomer",
     "ValidationFailed",
     "normalise_key",

@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from crmcore import grouping, merging
-from crmcore.aggregate_reads import AggregateReads
 from crmcore.clock import Clock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
@@ -32,6 +31,7 @@ from crmcore.commands import (
 from crmcore.config import CrmConfig, DedupMode, EntryPath
 from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
+from crmcore.domain.ownership import ownership_id
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateCustomer,
@@ -40,8 +40,10 @@ from crmcore.errors import (
 )
 from crmcore.identity import IdentityKey
 from crmcore.identity_check import IdentityChecker
+from crmcore.policies.assignment import AssignmentPolicy
 from crmcore.records import CustomerRecord, RegistrationResult
 from crmcore.registration import holders, register_batch
+from crmcore.sales_api import SalesCommands
 
 T = TypeVar("T")
 
@@ -50,7 +52,7 @@ T = TypeVar("T")
 _MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
-class CrmApplication(AggregateReads):
+class CrmApplication(SalesCommands):
     """crmcore's write side. Persistence comes from ``env`` (eventsourcing's settings).
 
     >>> from crmcore import CrmApplication, RegisterCustomer
@@ -70,11 +72,13 @@ class CrmApplication(AggregateReads):
         clock: Clock | None = None,
         config: CrmConfig | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        assignment: AssignmentPolicy | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.config = config or CrmConfig()
         self.identity = IdentityChecker(self.config.identity)
         self._new_id = new_id
+        self._init_sales(assignment)
         super().__init__(dict(env) if env is not None else None)
 
     # -- registration ------------------------------------------------------------------
@@ -139,6 +143,7 @@ class CrmApplication(AggregateReads):
 
         def attempt() -> bool:
             customer = self.live_customer(command.customer_id)
+            self.guard_sales_data(customer.id, command, "correct_contact_details")
             changed = customer.correct_details(command.corrections(), self.context_of(command))
             if changed:
                 self.save(customer)
@@ -151,6 +156,7 @@ class CrmApplication(AggregateReads):
 
         def attempt() -> None:
             customer = self.live_customer(command.customer_id)
+            self.guard_sales_data(customer.id, command, "add_identity_key")
             key = command.key
             if customer.holds(key):
                 return
@@ -169,6 +175,7 @@ class CrmApplication(AggregateReads):
 
         def attempt() -> None:
             customer = self.live_customer(command.customer_id)
+            self.guard_sales_data(customer.id, command, "remove_identity_key")
             key = command.key
             if not customer.holds(key):
                 raise IdentityKeyNotHeld(customer.id, key.label)
@@ -236,7 +243,8 @@ class CrmApplication(AggregateReads):
         return CustomerRecord.of(self.stored_customer(customer_id))
 
     def customer_events(self, customer_id: UUID) -> list[CrmEvent]:
-        """Every event of the customer and of each customer merged into it, in order.
+        """Every event of the customer, of its ownership, and of each customer merged into
+        it, in order.
 
         Merging deletes nothing: this is how the absorbed customers' history stays
         one read away from the survivor.
@@ -245,16 +253,13 @@ class CrmApplication(AggregateReads):
         events: list[CrmEvent] = []
         while pending:
             customer = pending.pop()
-            for event in self.repository.event_store.get(customer.id):
-                assert isinstance(event, CrmEvent)
-                events.append(event)
+            for aggregate_id in (customer.id, ownership_id(customer.id)):
+                for event in self.repository.event_store.get(aggregate_id):
+                    assert isinstance(event, CrmEvent)
+                    events.append(event)
             pending.extend(self.stored_customer(cid) for cid in customer.absorptions)
         events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
         return events
-
-    def owner_of(self, customer_id: UUID) -> str | None:
-        """Who answers for the customer: its registering rep until ownership lands."""
-        return self.live_customer(customer_id).registered_by
 
     def register_customer_as(self, command: RegisterCustomer, viewer: Viewer) -> RegistrationResult:
         """``register_customer`` for a person: a refusal says only what ``viewer`` may see.

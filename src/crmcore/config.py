@@ -15,6 +15,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crmcore.identity.compare import FEATURES, ComparisonWeights
+from crmcore.ownership_config import OwnershipConfig
 
 
 class _Section(BaseModel):
@@ -290,3 +291,4 @@ class CrmConfig(_Section):
 
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
+    ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)

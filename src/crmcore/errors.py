@@ -10,6 +10,7 @@ Three families, which the CLI maps to its exit codes:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -139,6 +140,43 @@ class GroupRefused(RefusedByRule):
         super().__init__(message)
 
 
+class OwnershipRefused(RefusedByRule):
+    """An ownership command a rule refuses; ``rule`` names it, ``other_party`` is the
+    rep standing in the way (the owner, the race's winner) when there is one.
+
+    Rules, in the order a claim checks them: ``rep_inactive``, ``already_owner``,
+    ``protected`` (another rep owns it and its protection runs until ``until``),
+    ``owned`` (another rep owns it; protection ran out and the sweeper has not yet
+    recycled it), ``duplicate_owned`` (it looks like a customer another rep owns),
+    ``opportunity_held`` (another rep has an open opportunity with it), ``daily_quota``,
+    ``capacity``, ``cooldown`` (the rep let it go less than the cool-down ago). Others:
+    ``not_owner``, ``not_supervisor``, ``not_permitted``, ``not_owned``,
+    ``no_eligible_rep``, ``handover_in_progress``, ``rep_left``.
+    """
+
+    code = "ownership_refused"
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        *,
+        other_party: str | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        self.rule = rule
+        self.other_party = other_party
+        self.until = until
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "other_party": self.other_party,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
 class NotFound(CrmError):
     """The command names an aggregate that does not exist."""
 
@@ -154,6 +192,17 @@ class CustomerNotFound(NotFound):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "customer_id": str(self.customer_id)}
+
+
+class RepNotFound(NotFound):
+    code = "rep_not_found"
+
+    def __init__(self, rep_id: str) -> None:
+        self.rep_id = rep_id
+        super().__init__(f"no rep with id {rep_id} (add one with crm rep add)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "rep_id": self.rep_id}
 
 
 class ConcurrencyConflict(CrmError):

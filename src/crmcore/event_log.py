@@ -35,3 +35,10 @@ def read_events(
         for notification in page:
             yield notification.id, app.mapper.to_domain_event(notification)
         after = page[-1].id
+
+
+def customer_of(event: DomainEventProtocol[UUID]) -> UUID:
+    """The customer an event of a customer's history is about: its originator, or for
+    an ownership event (whose aggregate has an id of its own) the customer it names."""
+    customer_id = getattr(event, "customer_id", None)
+    return customer_id if isinstance(customer_id, UUID) else event.originator_id

@@ -235,7 +235,7 @@ def cross_group_collisions(
     for member_id, evidence in app.identity.group_evidence(profile, matches).items():
         group_id = app.identity.groups.group_of(member_id)
         owner = app.owner_of(member_id)
-        if group_id is None or owner == actor:
+        if group_id is None or owner is None or owner == actor:
             continue
         by_group.setdefault(group_id, []).append(
             {"customer_id": str(member_id), "owner": owner, **evidence}

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from crmcore.domain import Customer
+from crmcore.domain.ownership import Ownership
 from crmcore.errors import DuplicateCustomer
 from crmcore.grouping import GroupCollision
 from crmcore.identity import KeyKind
@@ -103,3 +104,73 @@ class RegistrationResult:
     @property
     def outcome(self) -> Outcome:
         return self.decision.outcome
+
+
+@dataclass(frozen=True)
+class OwnershipRecord:
+    """Who owns a customer now and on what terms; all None/empty when never owned."""
+
+    customer_id: UUID
+    owner: str | None = None
+    owner_since: datetime | None = None
+    protection: str | None = None
+    protected_until: datetime | None = None
+    respond_by: datetime | None = None
+    collaborators: dict[str, float] = field(default_factory=dict)
+    in_pool: bool = False
+    pool_since: datetime | None = None
+    pool_reason: str | None = None
+    previous_owner: str | None = None
+    cooldowns: dict[str, datetime] = field(default_factory=dict)
+    open_opportunities: dict[str, str] = field(default_factory=dict)
+    version: int = 0
+
+    @classmethod
+    def of(cls, customer_id: UUID, ownership: Ownership | None) -> OwnershipRecord:
+        if ownership is None:
+            return cls(customer_id)
+        return cls(
+            customer_id=customer_id,
+            owner=ownership.owner,
+            owner_since=ownership.owner_since,
+            protection=ownership.protection,
+            protected_until=ownership.protected_until,
+            respond_by=ownership.respond_by,
+            collaborators=dict(ownership.collaborators),
+            in_pool=ownership.in_pool,
+            pool_since=ownership.pool_since,
+            pool_reason=ownership.pool_reason,
+            previous_owner=ownership.previous_owner,
+            cooldowns=dict(ownership.cooldowns),
+            open_opportunities=dict(ownership.opportunities),
+            version=ownership.version,
+        )
+
+    @property
+    def status(self) -> str:
+        if self.owner is not None:
+            return "owned"
+        return "in pool" if self.in_pool else "unassigned"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as ``crm customer owner --json`` prints it."""
+
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "customer_id": str(self.customer_id),
+            "status": self.status,
+            "owner": self.owner,
+            "owner_since": iso(self.owner_since),
+            "protection": self.protection,
+            "protected_until": iso(self.protected_until),
+            "respond_by": iso(self.respond_by),
+            "collaborators": self.collaborators,
+            "pool_since": iso(self.pool_since),
+            "pool_reason": self.pool_reason,
+            "previous_owner": self.previous_owner,
+            "cooldowns": {rep: iso(until) for rep, until in sorted(self.cooldowns.items())},
+            "open_opportunities": self.open_opportunities,
+            "version": self.version,
+        }

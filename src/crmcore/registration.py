@@ -24,12 +24,16 @@ from crmcore.domain import (
     EventContext,
     IdentityKeyIndex,
 )
+from crmcore.domain.ownership import Ownership
+from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import DuplicateCustomer
 from crmcore.grouping import cross_group_collisions
 from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
+from crmcore.owning import give
+from crmcore.policies.claim_rules import capacity_refusal, rep_refusal
 from crmcore.records import RegistrationResult
 
 if TYPE_CHECKING:
@@ -90,6 +94,7 @@ class _Batch:
         self.aggregates: dict[UUID, Aggregate] = {}
         self.provisional: list[UUID] = []
         self.generic: list[IdentityKey] = []
+        self.reps: dict[str, Rep | None] = {}
 
     def enter(
         self, position: int, command: RegisterCustomer, keys: tuple[IdentityKey, ...]
@@ -142,11 +147,38 @@ class _Batch:
                 **context.fields(),
             )
         claimed = self.app.claim_keys(entry.keys, customer.id, self.indexes, context)
-        self.add(customer, *claimed)
+        self.add(customer, *claimed, *self._registrant_owns(customer.id, command.actor, context))
         self._file(customer.id, customer.id, entry.profile)
         return RegistrationResult(
             entry.position, decision, customer.id, group_collisions=tuple(collisions)
         )
+
+    def _registrant_owns(
+        self, customer_id: UUID, actor: str, context: EventContext
+    ) -> tuple[Aggregate, ...]:
+        """The ownership giving the customer to the rep who entered it (and that rep),
+        if they are an active rep with room; nothing for other actors (an import job)."""
+        if not self.app.config.ownership.registrant_becomes_owner:
+            return ()
+        if actor not in self.reps:
+            found = self.app.load(rep_aggregate_id(actor))
+            self.reps[actor] = found if isinstance(found, Rep) else None
+        rep = self.reps[actor]
+        if rep is None or rep_refusal(rep) or capacity_refusal(rep):
+            return ()
+        sla = self.app.config.ownership.response_sla_hours
+        ownership, _ = give(
+            self.app,
+            None,
+            customer_id,
+            rep,
+            Ownership.Assigned,
+            context,
+            respond_hours=sla,
+            how="assigned",
+            rule="registrant",
+        )
+        return ownership, rep
 
     def _block(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
         assert decision.target is not None

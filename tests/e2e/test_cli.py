@@ -140,6 +140,7 @@ def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -
 
 
 def test_a_rep_is_refused_a_colleagues_customer_without_seeing_its_data(tmp_path: Path) -> None:
+    assert crm("rep", "add", "rep-1", cwd=tmp_path).returncode == 0
     first = crm("customer", "add", "--company-name", "北京星河科技有限公司", "--contact-name",
                 "王伟", "--phone", "13800138000", "--actor", "rep-1", "--json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -15,6 +15,8 @@ def _add(tmp_path: Path, name: str, actor: str = "rep-1") -> str:
 
 
 def test_a_group_is_linked_shown_refused_a_cycle_and_warns_another_rep(tmp_path: Path) -> None:
+    for rep in ("rep-1", "rep-2"):
+        assert crm("rep", "add", rep, "--team", "north", cwd=tmp_path).returncode == 0
     parent = _add(tmp_path, "美的集团股份有限公司")
     child = _add(tmp_path, "美的集团武汉制冷设备有限公司")
     linked = crm("group", "link", child, parent, "--relation", "subsidiary", "--json",

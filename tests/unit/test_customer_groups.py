@@ -24,9 +24,11 @@ from crmcore.domain import (
     CrossGroupCollisionFlagged,
     CustomerGroup,
     GroupMembership,
+    Ownership,
     membership_id,
 )
-from tests.conftest import all_events, event_count, register, registration, sqlite_env
+from crmcore.event_log import customer_of
+from tests.conftest import all_events, event_count, hire, register, registration, sqlite_env
 
 
 def link(app: CrmApplication, child: UUID, parent: UUID, relation: str = "subsidiary") -> UUID:
@@ -48,6 +50,7 @@ def tree(app: CrmApplication, customer: UUID) -> list[tuple[str | None, int, str
 @pytest.fixture
 def huawei(app: CrmApplication) -> dict[str, UUID]:
     """A group owned by rep-1: the parent, a subsidiary and a branch of it."""
+    hire(app, "rep-1", "rep-2")
     ids = {
         "parent": register(app, company_name="华为投资控股有限公司"),
         "tech": register(app, company_name="华为技术有限公司", phone="075528780808"),
@@ -216,11 +219,14 @@ def test_group_history_reads_every_member_in_one_timeline(
     app: CrmApplication, huawei: dict[str, UUID], clock: ManualClock
 ) -> None:
     history = app.group_history(huawei["beijing"])
-    assert {e.originator_id for e in history} == set(huawei.values())
+    customer_events = [e for e in history if not isinstance(e, Ownership.Event)]
+    assert {e.originator_id for e in customer_events} == set(huawei.values())
+    owned = {e.customer_id for e in history if isinstance(e, Ownership.Assigned)}
+    assert owned == set(huawei.values()), "rep-1 registered them, so owns them: on record"
     stamps = [e.timestamp for e in history]
     assert stamps == sorted(stamps)
     alone = register(app, company_name="独立公司")
-    assert {e.originator_id for e in app.group_history(alone)} == {alone}
+    assert {customer_of(e) for e in app.group_history(alone)} == {alone}
 
 
 # -- cross-group collisions ----------------------------------------------------------------
@@ -281,6 +287,7 @@ def test_a_customer_that_left_the_group_no_longer_counts(
 def test_cross_group_collisions_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:
     env = sqlite_env(tmp_path / "crm.db")
     first = CrmApplication(env, clock=clock)
+    hire(first, "rep-1")
     parent = first.register_customer(registration(company_name="美的集团股份有限公司"))
     child = first.register_customer(registration(company_name="美的集团武汉制冷设备有限公司"))
     link(first, child, parent)

@@ -9,7 +9,7 @@ import pytest
 from crmcore import CrmApplication, DuplicateCustomer, LinkCustomer, parse_command
 from crmcore.commands import RegisterCustomer
 from crmcore.disclosure import Role, Viewer, disclose_collision, disclose_record
-from tests.conftest import registration
+from tests.conftest import hire, registration
 
 SECRET = {"company_name": "北京星河科技有限公司", "contact_name": "王伟",
           "phone": "138 0013 8000", "email": "wang.wei@xinghe.cn", "region": "北京"}
@@ -25,6 +25,7 @@ def refusal_for(app: CrmApplication, viewer: Viewer, **fields: str) -> Duplicate
 def test_a_rep_who_cannot_see_the_customer_is_still_stopped_and_learns_only_the_owner(
     app: CrmApplication,
 ) -> None:
+    hire(app, "rep-1", "rep-2")
     existing = app.register_customer(registration(**SECRET))  # registered by rep-1
     refusal = refusal_for(app, Viewer("rep-2"), company_name="星河科技(北京)",
                           contact_name="王伟")
@@ -40,6 +41,7 @@ def test_a_rep_who_cannot_see_the_customer_is_still_stopped_and_learns_only_the_
 
 
 def test_the_owner_and_a_manager_see_the_whole_explanation(app: CrmApplication) -> None:
+    hire(app, "rep-1")
     app.register_customer(registration(**SECRET))
     for viewer in (Viewer("rep-1"), Viewer("mgr-1", Role.MANAGER)):
         refusal = refusal_for(app, viewer, company_name="星河科技(北京)")
@@ -70,6 +72,7 @@ def test_a_record_is_shown_whole_only_to_who_may_see_it(app: CrmApplication) -> 
 def test_a_cross_group_warning_names_the_owner_but_not_the_score_to_a_rep(
     app: CrmApplication,
 ) -> None:
+    hire(app, "rep-1", "rep-2")
     parent = app.register_customer(registration(company_name="华为投资控股有限公司"))
     child = app.register_customer(registration(company_name="华为技术有限公司"))
     app.link_customer(parse_command(LinkCustomer, {

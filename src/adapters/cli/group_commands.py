@@ -13,6 +13,7 @@ from adapters.cli.customer_commands import parse_customer_id
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import GroupRelation, GroupView, LinkCustomer, UnlinkCustomer, parse_command
+from crmcore.event_log import customer_of
 
 group_app = typer.Typer(
     help="Link customers into group trees and read a group as one.", no_args_is_help=True
@@ -115,13 +116,13 @@ def history(
             events = app.group_history(cid)[-limit:]
             names = {
                 member: app.get_customer(member, follow_merges=False).company_name
-                for member in {e.originator_id for e in events}
+                for member in {customer_of(e) for e in events}
             }
         rows = [
             {
                 "recorded_at": e.timestamp.isoformat(),
-                "customer_id": str(e.originator_id),
-                "customer": names[e.originator_id],
+                "customer_id": str(customer_of(e)),
+                "customer": names[customer_of(e)],
                 "event": type(e).__name__,
                 "actor": e.actor,
                 "reason": e.reason,

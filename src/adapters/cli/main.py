@@ -10,6 +10,17 @@ from adapters.cli.demo_command import demo
 from adapters.cli.duplicate_commands import duplicates_app
 from adapters.cli.group_commands import group_app
 from adapters.cli.merge_commands import merge_customers, split_customer
+from adapters.cli.ownership_commands import (
+    assign,
+    claim,
+    customer_owner,
+    follow_up,
+    pool_app,
+    release,
+    sweep,
+    transfer,
+)
+from adapters.cli.rep_commands import rep_app
 from adapters.cli.transfer_commands import export_app, import_app
 
 app = typer.Typer(
@@ -26,10 +37,18 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(group_app, name="group")
+app.add_typer(rep_app, name="rep")
+app.add_typer(pool_app, name="pool")
+app.command("assign")(assign)
+app.command("claim")(claim)
+app.command("release")(release)
+app.command("transfer")(transfer)
+app.command("follow-up")(follow_up)
+app.command("sweep")(sweep)
 app.command("demo")(demo)
 
 # Registered on `crm customer` by importing them; named here so the import is not "unused".
-_CUSTOMER_COMMANDS = (merge_customers, split_customer)
+_CUSTOMER_COMMANDS = (merge_customers, split_customer, customer_owner)
 
 
 def run() -> None:

@@ -52,5 +52,7 @@ def reporting_errors(json_output: bool) -> Iterator[None]:
             print_json(error.to_dict())
         else:
             label = {EXIT_INVALID: "invalid", EXIT_REFUSED: "refused"}.get(code, "error")
+            if isinstance(error, RefusedByRule):
+                label = f"refused by rule {error.rule}"
             err_console.print(f"[bold red]{label}:[/] {error}")
         raise typer.Exit(code) from None

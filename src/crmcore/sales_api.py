@@ -1,0 +1,311 @@
+"""The ownership half of the command API: reps, assign, claim, release, transfer,
+follow-ups, the sweeper, the pool and who owns what.
+
+A mixin of :class:`~crmcore.application.CrmApplication`. Every refusal of an
+ownership command is recorded as a :class:`~crmcore.domain.Collision` (its own
+aggregate, so recording never conflicts with the winner) before it is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError
+
+from crmcore import owning, sales_org, sales_work, sweeping
+from crmcore.aggregate_reads import AggregateReads
+from crmcore.clock import as_utc
+from crmcore.domain.base import EventContext
+from crmcore.domain.collision import Collision
+from crmcore.domain.ownership import Ownership, ownership_id
+from crmcore.domain.rep import Rep, rep_aggregate_id
+from crmcore.domain.rule_set import RULE_SET_ID, RuleSet
+from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
+from crmcore.policies.assignment import AssignmentPolicy, RuleBasedAssignment
+from crmcore.records import OwnershipRecord
+from crmcore.sales_commands import (
+    AddRep,
+    AssignCustomer,
+    ClaimCustomer,
+    NoteOpportunity,
+    RecordFollowUp,
+    ReleaseCustomer,
+    RepLeaves,
+    SetCollaborators,
+    TransferCustomer,
+)
+from crmcore.sales_view import PoolEntry, SalesView
+
+if TYPE_CHECKING:
+    from crmcore.application import CrmApplication
+    from crmcore.clock import Clock
+    from crmcore.commands import Command
+    from crmcore.config import CrmConfig
+    from crmcore.domain import Customer
+
+T = TypeVar("T")
+_MAX_SWEEP_SKEW = timedelta(minutes=5)
+
+
+class SalesCommands(AggregateReads):
+    """Ownership commands and queries (see the module docstring)."""
+
+    # A rep's book takes an event per customer won or lost: snapshots keep loading cheap.
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[UUID]], int]] = {Rep: 50}
+
+    if TYPE_CHECKING:
+        config: CrmConfig
+        clock: Clock
+
+        def context_of(self, command: Command) -> EventContext: ...
+        def live_customer(self, customer_id: UUID) -> Customer: ...
+        def new_id(self) -> UUID: ...
+        def _with_retries(self, attempt: Callable[[], T]) -> T: ...
+
+    @property
+    def app(self) -> CrmApplication:
+        """This object as the application the command modules take (it is one)."""
+        return cast("CrmApplication", self)
+
+    def _init_sales(self, assignment: AssignmentPolicy | None) -> None:
+        self.assignment: AssignmentPolicy = assignment or RuleBasedAssignment(
+            self.config.ownership.assignment
+        )
+        self._sales_view = SalesView()
+        self._adopted_rule_set: str | None = None
+
+    # -- the sales organisation ------------------------------------------------------
+
+    def add_rep(self, command: AddRep) -> tuple[sales_org.RepRecord, str]:
+        """Adds a rep, or replaces the profile of one already added; (rep, added |
+        updated | unchanged)."""
+        return self._with_retries(lambda: sales_org.add_rep(self.app, command))
+
+    def get_rep(self, rep_id: str) -> sales_org.RepRecord:
+        rep = self.load(rep_aggregate_id(rep_id))
+        if not isinstance(rep, Rep):
+            raise RepNotFound(rep_id)
+        return sales_org.RepRecord.of(rep)
+
+    def rep_leaves(self, command: RepLeaves) -> list[tuple[UUID, str]]:
+        """Hands every customer of the leaving rep over, most important first, then marks
+        the rep as gone; returns (customer, transferred|released). Resumable: run again
+        after an interruption, it continues where it stopped."""
+        context = self.context_of(command)
+        me = self.app
+        self._with_retries(lambda: sales_org.start_leaving(me, command, context))
+        moved: list[tuple[UUID, str]] = []
+        size = self.config.ownership.sweep_batch_size
+        for _ in range(self.config.registration.max_save_attempts):
+            remaining = self.sales_view().customers_of(command.rep_id)
+            for start in range(0, len(remaining), size):
+                batch = remaining[start : start + size]
+                moved.extend(
+                    self._with_retries(
+                        partial(sales_org.hand_over_batch, me, command.rep_id, batch, context)
+                    )
+                )
+            if self._with_retries(lambda: sales_org.finish_leaving(me, command.rep_id, context)):
+                return moved
+        raise OwnershipRefused(
+            "handover_in_progress",
+            f"{command.rep_id} kept gaining customers during the handover; run it again",
+        )
+
+    # -- ownership commands -------------------------------------------------------------
+
+    def assign_customer(self, command: AssignCustomer) -> owning.OwnerChange:
+        """Gives an unowned customer to ``command.rep``, or to the rep the rules pick."""
+        return self._recording_refusals(
+            command, "assign", command.rep or "", lambda: owning.assign(self.app, command)
+        )
+
+    def claim_customer(self, command: ClaimCustomer) -> owning.OwnerChange:
+        """``command.rep`` claims the customer from the pool, if every claim rule allows."""
+        return self._recording_refusals(
+            command, "claim", command.rep, lambda: owning.claim(self.app, command)
+        )
+
+    def release_customer(self, command: ReleaseCustomer) -> str:
+        """Sends the customer to the pool; returns the rep who owned it."""
+        return self._recording_refusals(
+            command, "release", command.rep, lambda: owning.release(self.app, command)
+        )
+
+    def transfer_customer(self, command: TransferCustomer) -> owning.OwnerChange:
+        return self._recording_refusals(
+            command, "transfer", command.by, lambda: owning.transfer(self.app, command)
+        )
+
+    def record_follow_up(self, command: RecordFollowUp) -> sales_work.FollowUpResult:
+        return self._recording_refusals(
+            command, "follow_up", command.rep, lambda: sales_work.follow_up(self.app, command)
+        )
+
+    def set_collaborators(self, command: SetCollaborators) -> dict[str, float]:
+        return self._recording_refusals(
+            command,
+            "set_collaborators",
+            command.by,
+            lambda: sales_work.set_collaborators(self.app, command),
+        )
+
+    def note_opportunity(self, command: NoteOpportunity) -> None:
+        self._recording_refusals(
+            command,
+            "note_opportunity",
+            command.rep,
+            lambda: sales_work.note_opportunity(self.app, command),
+        )
+
+    def guard_sales_data(self, customer_id: UUID, command: Command, attempted: str) -> None:
+        """Refuses (and records) a change of the customer's data by someone who may only
+        read it: see ``sales_work.permitted``."""
+        ownership = self.load(ownership_id(customer_id))
+        if not isinstance(ownership, Ownership) or ownership.owner is None:
+            return
+        if sales_work.permitted(self.app, ownership, command.actor):
+            return
+        refusal = OwnershipRefused(
+            "not_permitted",
+            f"{ownership.owner} owns this customer; {command.actor} may read it, not change it",
+            other_party=ownership.owner,
+        )
+        self.record_collision(
+            self.context_of(command),
+            customer_id,
+            command.actor,
+            attempted,
+            refusal.rule,
+            refusal.other_party,
+            refused=True,
+            detail={"message": str(refusal)},
+        )
+        raise refusal
+
+    def sweep(self, now: datetime | None = None) -> sweeping.SweepReport:
+        """Recycles, reassigns or escalates every customer due at ``now`` (default: the
+        clock's now; a later instant is refused - the pool must not be filled early)."""
+        clock_now = self.clock.now()
+        at = clock_now if now is None else as_utc(now)
+        if at > clock_now + _MAX_SWEEP_SKEW:
+            raise ValidationFailed("now", f"{at.isoformat()} is in the future")
+        context = EventContext(actor=sweeping.SWEEPER, recorded_at=clock_now, occurred_at=at)
+        due = self.sales_view().due_by(at)
+        size = self.config.ownership.sweep_batch_size
+        actions: list[sweeping.SweepAction] = []
+        me = self.app
+        for start in range(0, len(due), size):
+            batch = due[start : start + size]
+            actions.extend(self._with_retries(partial(sweeping.sweep_batch, me, batch, context)))
+        return sweeping.SweepReport(at, len(due), actions)
+
+    # -- queries ------------------------------------------------------------------------
+
+    def ownership(self, customer_id: UUID) -> OwnershipRecord:
+        """Who owns the customer now, its protection, deadlines, collaborators, pool state."""
+        customer = self.live_customer(customer_id)
+        found = self.load(ownership_id(customer.id))
+        assert found is None or isinstance(found, Ownership)
+        return OwnershipRecord.of(customer.id, found)
+
+    def owner_of(self, customer_id: UUID) -> str | None:
+        """The rep who owns the customer now (None: unassigned or in the pool)."""
+        return self.ownership(customer_id).owner
+
+    def pool(self) -> list[PoolEntry]:
+        """The public pool, longest waiting first."""
+        return self.sales_view().pool_entries()
+
+    def sales_view(self) -> SalesView:
+        """The in-memory view of reps and owners, caught up with the log."""
+        self._sales_view.catch_up(self)
+        return self._sales_view
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def ownership_rule_set(self) -> str:
+        """The digest of the ownership rules, adopted (as an event) if not yet in force."""
+        version = self.config.ownership.rule_set_version
+        if self._adopted_rule_set == version:
+            return version
+        rules = self.config.ownership.model_dump(mode="json")
+        for _ in range(self.config.registration.max_save_attempts):
+            stored = self.load(RULE_SET_ID)
+            assert stored is None or isinstance(stored, RuleSet)
+            if stored is not None and stored.digest == version:
+                break
+            now = self.clock.now()
+            context = EventContext("system:config", recorded_at=now, occurred_at=now)
+            if stored is None:
+                stored = RuleSet.first(version, rules, context)
+            else:
+                stored.adopt(version, rules, context)
+            try:
+                self.save(stored)
+                break
+            except IntegrityError:
+                continue
+        self._adopted_rule_set = version
+        return version
+
+    def record_collision(
+        self,
+        context: EventContext,
+        customer_id: UUID,
+        rep: str,
+        attempted: str,
+        rule: str,
+        other_party: str | None,
+        *,
+        refused: bool,
+        lost_race: bool = False,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.save(
+            Collision.record(
+                self.new_id(),
+                customer_id=customer_id,
+                rep=rep,
+                attempted=attempted,
+                rule=rule,
+                other_party=other_party,
+                lost_race=lost_race,
+                refused=refused,
+                detail=detail or {},
+                context=context,
+            )
+        )
+
+    def _recording_refusals(
+        self, command: Command, attempted: str, rep: str, attempt: Callable[[], T]
+    ) -> T:
+        tries = 0
+
+        def counted() -> T:
+            nonlocal tries
+            tries += 1
+            return attempt()
+
+        try:
+            return self._with_retries(counted)
+        except OwnershipRefused as refusal:
+            customer_id = getattr(command, "customer_id", None)
+            if customer_id is not None and refusal.rule != "no_eligible_rep":
+                self.record_collision(
+                    self.context_of(command),
+                    customer_id,
+                    rep,
+                    attempted,
+                    refusal.rule,
+                    refusal.other_party,
+                    refused=True,
+                    lost_race=tries > 1,
+                    detail={"message": str(refusal)},
+                )
+            raise
