@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,14 @@ def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -
     assert report["outcomes"]["invalid"] > 0
     assert sum(report["invalid_by_field"].values()) == report["outcomes"]["invalid"]
     assert (report["race"]["created"], report["race"]["blocked"]) == (1, 7)
+    act = report["ownership"]
+    assert sum(act["assigned"].values()) == 60
+    assert act["second_sweep"]["recycled:protection_expired"] > 0
+    race = act["race"]
+    outcomes = Counter(e["outcome"] for e in race["entries"])
+    assert outcomes == {"won": 1, "refused": 7}
+    assert all(e["names"] == race["winner"] for e in race["entries"] if e["rule"] == "protected")
+    assert act["owner_now"]["owner"] == race["winner"]
 
 
 def test_a_rep_is_refused_a_colleagues_customer_without_seeing_its_data(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from crmcore import (
     ValidationFailed,
     parse_command,
 )
-from crmcore.domain import Collision, Ownership, RuleSet
+from crmcore.domain import Collision, Ownership, RuleSet, rep_aggregate_id
 from tests.conftest import all_events, event_count, hire, register
 from tests.unit.test_claim_rules import claim, follow_up, release
 
@@ -428,3 +428,13 @@ def test_the_rules_in_force_are_adopted_as_an_event_and_named_on_each_decision(
     (claimed,) = [e for e in all_events(app) if isinstance(e, Ownership.Claimed)]
     assert adopted.rules["cooldown_days"] == 3
     assert claimed.rule_set_version == adopted.rule_set_version
+
+
+def test_a_busy_rep_is_read_back_from_a_snapshot_as_it_stands(app: CrmApplication) -> None:
+    hire(app, "li", regions="北京", capacity=500)
+    for n in range(60):  # past the snapshot interval of 50 events
+        assign(app, customer(app, n), rep="li")
+    assert app.snapshots is not None
+    assert list(app.snapshots.get(rep_aggregate_id("li")))
+    rep = app.get_rep("li")
+    assert (rep.open_count, rep.profile.regions, rep.profile.capacity) == (60, ("北京",), 500)

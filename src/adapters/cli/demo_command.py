@@ -1,16 +1,20 @@
 """``crm demo``: the main job in one command, on a realistic data set.
 
-Registers a Chinese B2B customer book and the re-entries reps make of it through
-the real command path (parse -> validate -> batched atomic saves), then races
-eight processes on one phone, and shows what was created, blocked and why.
+Act one registers a Chinese B2B customer book and the re-entries reps make of it
+through the real command path (parse -> validate -> batched atomic saves), races
+eight processes on one phone, and shows what was created, blocked and why. Act two
+(:mod:`adapters.demo_pool`) gives the book to a sales team and runs five weeks of
+ownership: assignment, follow-ups, the sweeper and a claim race in the pool.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -21,9 +25,10 @@ from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_fr
 from adapters.cli.output import console, print_json, reporting_errors
 from adapters.dedup_scoring import RowOutcome, score
 from adapters.demo_data import DemoDataset, generate
+from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
 from adapters.importing import import_rows
-from crmcore import CrmApplication
+from crmcore import CrmApplication, ManualClock, SystemClock
 
 RACERS = 8
 
@@ -44,7 +49,9 @@ def demo(
         if fresh:
             _delete_store(settings.db)
         dataset = generate(customers, seed)
-        with application(settings) as app:
+        # Simulated business time, ending before the real now: act two spans five weeks.
+        clock = ManualClock(SystemClock().now() - timedelta(days=DAYS + 1))
+        with application(settings, clock) as app:
             earlier = len(app.recorder.select_notifications(start=None, limit=1))
             if earlier and not json_output:
                 console.print(
@@ -62,6 +69,12 @@ def demo(
             # A phone no earlier run raced on: the log only grows, so its last id is new.
             race_round = app.recorder.max_notification_id() or 0
             report["race"] = _race(settings.eventsourcing_env(), race_round)
+            unowned = [
+                UUID(d["customer_id"])
+                for d in report["details"]
+                if d["outcome"] in ("created", "warned")
+            ]
+            report["ownership"] = run_act(app, clock, settings.eventsourcing_env(), unowned)
         report["db"] = str(settings.db)
         if json_output:
             print_json(report)
@@ -193,6 +206,7 @@ def _show(report: dict[str, Any]) -> None:
         )
     console.print(race_table)
     console.print(f"[bold]{r['created']} customer[/], {r['blocked']} refusals naming it.")
+    show_act(report["ownership"])
 
 
 def _show_examples(details: list[dict[str, Any]]) -> None:

@@ -51,7 +51,7 @@ class Rep(Aggregate):
 
     if TYPE_CHECKING:
         rep_id: str
-        profile: RepProfile
+        profile_fields: dict[str, Any]
         active: bool
         gone: bool
         handover_to: str | None
@@ -70,7 +70,7 @@ class Rep(Aggregate):
 
         def apply(self, rep: Rep) -> None:
             rep.rep_id = self.rep_id
-            rep.profile = RepProfile.from_fields(self.profile)
+            rep.profile_fields = dict(self.profile)
             rep.active = True
             rep.gone = False
             rep.handover_to = None
@@ -86,7 +86,7 @@ class Rep(Aggregate):
         profile: dict[str, Any]
 
         def apply(self, rep: Rep) -> None:
-            rep.profile = RepProfile.from_fields(self.profile)
+            rep.profile_fields = dict(self.profile)
 
     class HandoverStarted(Event):
         """The rep is leaving: no new customers from now on; their customers go to
@@ -186,6 +186,11 @@ class Rep(Aggregate):
         )
 
     # -- what the rules read ----------------------------------------------------------
+
+    @property
+    def profile(self) -> RepProfile:
+        # Kept as plain fields on the aggregate so that its snapshots are plain JSON.
+        return RepProfile.from_fields(self.profile_fields)
 
     def claims_on(self, day: str) -> int:
         return self.claims_that_day if self.claim_day == day else 0
