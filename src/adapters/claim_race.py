@@ -16,6 +16,7 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
 
+from adapters.demo_race import run_workers
 from crmcore import ClaimCustomer, CrmApplication, CrmConfig, ManualClock, parse_command
 from crmcore.errors import OwnershipRefused
 
@@ -80,11 +81,4 @@ def claim_race(
         )
         for rep in reps
     ]
-    for worker in workers:
-        worker.start()
-    entries = [entry for _ in workers for entry in results.get(timeout=600)]
-    for worker in workers:
-        worker.join(timeout=60)
-        if worker.exitcode != 0:
-            raise RuntimeError(f"claim worker exited with {worker.exitcode}")
-    return entries
+    return run_workers(workers, results)

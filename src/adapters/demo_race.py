@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
+from typing import TypeVar
 
 from crmcore import CrmApplication, DuplicateCustomer, RegisterCustomer, parse_command
 
@@ -99,6 +101,14 @@ def race(env: Mapping[str, str], processes: int, rounds: range) -> list[RaceEntr
         ctx.Process(target=register_in_rounds, args=(dict(env), w, rounds, barrier, results))
         for w in range(processes)
     ]
+    return run_workers(workers, results)
+
+
+T = TypeVar("T")
+
+
+def run_workers(workers: Sequence[BaseProcess], results: Queue[list[T]]) -> list[T]:
+    """Starts the worker processes and returns what they all put on ``results``."""
     for worker in workers:
         worker.start()
     entries = [entry for _ in workers for entry in results.get(timeout=600)]

@@ -57,6 +57,11 @@ class ManualClock:
         self._now = instant
 
 
+def iso(instant: datetime | None) -> str | None:
+    """ISO-8601 text of an optional instant, as every JSON answer spells time."""
+    return instant.isoformat() if instant is not None else None
+
+
 def as_utc(instant: datetime) -> datetime:
     """Returns ``instant`` in UTC; a naive datetime is refused rather than guessed at."""
     if instant.tzinfo is None or instant.utcoffset() is None:

@@ -173,7 +173,7 @@ class OwnershipRefused(RefusedByRule):
         return {
             **super().to_dict(),
             "other_party": self.other_party,
-            "until": self.until.isoformat() if self.until else None,
+            "until": self.until.isoformat() if self.until is not None else None,
         }
 
 

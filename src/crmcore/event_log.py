@@ -7,7 +7,7 @@ reader continues from "greater than the last id seen", never from "last + 1".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -35,6 +35,22 @@ def read_events(
         for notification in page:
             yield notification.id, app.mapper.to_domain_event(notification)
         after = page[-1].id
+
+
+def follow(
+    app: Application[UUID],
+    topics: Sequence[str],
+    after: int | None,
+    apply: Callable[[DomainEventProtocol[UUID]], None],
+) -> tuple[int | None, int]:
+    """Applies every event of ``topics`` recorded after ``after``; returns the new
+    position and how many events were applied (how in-memory views catch up)."""
+    count = 0
+    for notification_id, event in read_events(app, topics, after):
+        apply(event)
+        after = notification_id
+        count += 1
+    return after, count
 
 
 def customer_of(event: DomainEventProtocol[UUID]) -> UUID:

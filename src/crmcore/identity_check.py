@@ -30,7 +30,7 @@ from crmcore.domain import (
     IdentityKeyIndex,
     customer_merges,
 )
-from crmcore.event_log import read_events, topics_of
+from crmcore.event_log import follow, topics_of
 from crmcore.group_watch import GroupWatch
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.candidates import CandidateIndex, IndexEntry
@@ -96,11 +96,7 @@ class IdentityChecker:
 
     def catch_up(self, app: Application[UUID]) -> int:
         """Folds the events recorded since the last catch-up; returns how many."""
-        count = 0
-        for notification_id, event in read_events(app, _TOPICS, self.position):
-            self.apply(event)
-            self.position = notification_id
-            count += 1
+        self.position, count = follow(app, _TOPICS, self.position, self.apply)
         return count
 
     def apply(self, event: DomainEventProtocol[UUID]) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from crmcore.clock import iso
 from crmcore.domain.base import EventContext
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
@@ -52,13 +53,9 @@ class OwnerChange:
             "owner": self.owner,
             "previous_owner": self.previous_owner,
             "rule": self.rule,
-            "protected_until": _iso(self.protected_until),
-            "respond_by": _iso(self.respond_by),
+            "protected_until": iso(self.protected_until),
+            "respond_by": iso(self.respond_by),
         }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 # -- reading ------------------------------------------------------------------------------

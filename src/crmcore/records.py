@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from crmcore.clock import iso
 from crmcore.domain import Customer
 from crmcore.domain.ownership import Ownership
 from crmcore.errors import DuplicateCustomer
@@ -154,9 +155,6 @@ class OwnershipRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as ``crm customer owner --json`` prints it."""
-
-        def iso(moment: datetime | None) -> str | None:
-            return moment.isoformat() if moment else None
 
         return {
             "customer_id": str(self.customer_id),

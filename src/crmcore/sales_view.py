@@ -21,7 +21,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, RepProfile
-from crmcore.event_log import read_events, topics_of
+from crmcore.event_log import follow, topics_of
 from crmcore.policies.assignment import RepSnapshot
 
 OWNERSHIP_EVENTS = (
@@ -82,11 +82,7 @@ class SalesView:
 
     def catch_up(self, app: Application[UUID]) -> int:
         """Folds the events recorded since the last catch-up; returns how many."""
-        count = 0
-        for notification_id, event in read_events(app, _TOPICS, self.position):
-            self.apply(event)
-            self.position = notification_id
-            count += 1
+        self.position, count = follow(app, _TOPICS, self.position, self.apply)
         return count
 
     def apply_all(self, events: Iterable[DomainEventProtocol[UUID]]) -> SalesView:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from crmcore.clock import iso
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, ValidationFailed
@@ -46,7 +47,7 @@ class FollowUpResult:
             "rep": self.rep,
             "counted": self.counted,
             "owner": self.owner,
-            "protected_until": self.protected_until.isoformat() if self.protected_until else None,
+            "protected_until": iso(self.protected_until),
         }
 
 
