@@ -7,19 +7,15 @@ rules they hold are built (identity matching thresholds, ownership and pool numb
 
 from __future__ import annotations
 
-import hashlib
 from enum import StrEnum
 from typing import Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from crmcore.config_section import Section, rule_digest
 from crmcore.identity.compare import FEATURES, ComparisonWeights
 from crmcore.ownership_config import OwnershipConfig
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
 class EntryPath(StrEnum):
@@ -41,7 +37,7 @@ class DedupMode(StrEnum):
     MERGE = "merge"
 
 
-class MatchRule(_Section):
+class MatchRule(Section):
     """A named rule: when every feature reaches its minimum, the pair is a duplicate.
 
     Rules are tried in order and the first that holds decides (like splink's levels).
@@ -123,7 +119,7 @@ DEFAULT_RULES: tuple[MatchRule, ...] = (
 )
 
 
-class IdentityConfig(_Section):
+class IdentityConfig(Section):
     """How raw contact data becomes identity keys, and when two records are one customer."""
 
     default_phone_region: str = Field(
@@ -247,7 +243,7 @@ class IdentityConfig(_Section):
     def rule_set_version(self) -> str:
         """A digest of everything that decides a match; each decision records it."""
         decisive = self.model_dump_json(exclude={"default_phone_region"})
-        return hashlib.sha256(decisive.encode()).hexdigest()[:12]
+        return rule_digest(decisive)
 
     def mode_for(self, path: EntryPath) -> DedupMode:
         return self.modes.get(path, DedupMode.BLOCK)
@@ -261,7 +257,7 @@ class IdentityConfig(_Section):
         return region
 
 
-class RegistrationConfig(_Section):
+class RegistrationConfig(Section):
     """How registrations are written to the event store."""
 
     batch_size: int = Field(
@@ -286,7 +282,7 @@ class RegistrationConfig(_Section):
     )
 
 
-class CrmConfig(_Section):
+class CrmConfig(Section):
     """Every rule crmcore applies. Defaults are the documented production defaults."""
 
     identity: IdentityConfig = Field(default_factory=IdentityConfig)

@@ -24,7 +24,7 @@ from crmcore.identity.profile import MatchProfile
 from crmcore.ownership_config import OwnershipConfig
 from crmcore.policies import protection as periods
 from crmcore.policies.assignment import CustomerFacts
-from crmcore.policies.claim_rules import capacity_refusal, claim_refusal, owner_refusal, rep_refusal
+from crmcore.policies.claim_rules import claim_refusal, owner_refusal, refuse, taking_refusal
 from crmcore.sales_commands import (
     AssignCustomer,
     ClaimCustomer,
@@ -34,6 +34,7 @@ from crmcore.sales_commands import (
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
+    from crmcore.sales_view import SalesView
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,6 @@ def local_day(moment: datetime, config: OwnershipConfig) -> str:
     return moment.astimezone(config.zone).date().isoformat()
 
 
-def _raise(refusal: OwnershipRefused | None) -> None:
-    if refusal is not None:
-        raise refusal
-
-
 # -- writing ------------------------------------------------------------------------------
 
 
@@ -133,9 +129,7 @@ def give(
     config = app.config.ownership
     ownership = ownership or Ownership.start(customer_id, context)
     now = context.occurred_at
-    kept = None
-    if event_class is Ownership.Transferred and ownership.protection is not None:
-        kept = periods.Protection(ownership.protection, ownership.protected_until)
+    kept = periods.held(ownership) if event_class is Ownership.Transferred else None
     protection = periods.renewed(kept, periods.for_new_owner(now, config))
     respond_by = periods.respond_by(now, respond_hours)
     previous = ownership.owner
@@ -161,10 +155,10 @@ def assign(app: CrmApplication, command: AssignCustomer) -> OwnerChange:
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
     _refuse_non_supervisor(app, command.actor)
-    _raise(owner_refusal(ownership, command.rep or "", now))
+    refuse(owner_refusal(ownership, command.rep or "", now))
     if command.rep is not None:
         rep, rule = load_rep(app, command.rep), "manual"
-        _raise(rep_refusal(rep) or capacity_refusal(rep))
+        refuse(taking_refusal(rep))
     else:
         facts = CustomerFacts(
             customer.region,
@@ -194,14 +188,16 @@ def choose_rep(
     facts: CustomerFacts,
     exclude: frozenset[str],
     cache: dict[str, Rep] | None = None,
+    view: SalesView | None = None,
 ) -> tuple[Rep, str]:
     """The rep the assignment policy picks, re-checked on the rep's own aggregate (the
     view may lag it: a rep found full or gone is left out and the policy asked again).
 
     ``cache`` holds reps a batch already loaded (and changed): they are used as they
-    stand, and the chosen rep is added.
+    stand, and the chosen rep is added; ``view``, a sales view the caller caught up
+    already (a batch reads the log once, not once per customer).
     """
-    view = app.sales_view()
+    view = view or app.sales_view()
     cache = {} if cache is None else cache
     left_out = set(exclude)
     while True:
@@ -218,7 +214,7 @@ def choose_rep(
                 "no_eligible_rep", "no active rep with free capacity is left to assign to"
             )
         rep = cache.get(choice.rep_id) or load_rep(app, choice.rep_id)
-        if rep_refusal(rep) is None and capacity_refusal(rep) is None:
+        if taking_refusal(rep) is None:
             cache[rep.rep_id] = rep
             return rep, choice.rule
         left_out.add(rep.rep_id)
@@ -247,7 +243,7 @@ def claim(app: CrmApplication, command: ClaimCustomer) -> OwnerChange:
         config,
         lambda: duplicate_owner(app, customer.id, rep.rep_id),
     )
-    _raise(refusal)
+    refuse(refusal)
     ownership, change = give(
         app,
         ownership,
@@ -315,7 +311,7 @@ def transfer(app: CrmApplication, command: TransferCustomer) -> OwnerChange:
     target = reps[command.to]
     if target.rep_id == owner:
         raise OwnershipRefused("already_owner", f"{owner} already owns it", other_party=owner)
-    _raise(rep_refusal(target) or capacity_refusal(target))
+    refuse(taking_refusal(target))
     ownership, change = give(
         app,
         ownership,

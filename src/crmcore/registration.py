@@ -33,7 +33,7 @@ from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
 from crmcore.owning import give
-from crmcore.policies.claim_rules import capacity_refusal, rep_refusal
+from crmcore.policies.claim_rules import taking_refusal
 from crmcore.records import RegistrationResult
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class _Batch:
             found = self.app.load(rep_aggregate_id(actor))
             self.reps[actor] = found if isinstance(found, Rep) else None
         rep = self.reps[actor]
-        if rep is None or rep_refusal(rep) or capacity_refusal(rep):
+        if rep is None or taking_refusal(rep):
             return ()
         sla = self.app.config.ownership.response_sla_hours
         ownership, _ = give(

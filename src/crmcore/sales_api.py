@@ -168,25 +168,12 @@ class SalesCommands(AggregateReads):
         read it: see ``sales_work.permitted``."""
         ownership = self.load(ownership_id(customer_id))
         if not isinstance(ownership, Ownership) or ownership.owner is None:
-            return
-        if sales_work.permitted(self.app, ownership, command.actor):
-            return
-        refusal = OwnershipRefused(
-            "not_permitted",
-            f"{ownership.owner} owns this customer; {command.actor} may read it, not change it",
-            other_party=ownership.owner,
-        )
-        self.record_collision(
-            self.context_of(command),
-            customer_id,
-            command.actor,
-            attempted,
-            refusal.rule,
-            refusal.other_party,
-            refused=True,
-            detail={"message": str(refusal)},
-        )
-        raise refusal
+            return  # nobody owns it: anybody may
+        try:
+            sales_work.may_change(self.app, ownership, command.actor)
+        except OwnershipRefused as refusal:
+            self._record_refusal(command, customer_id, command.actor, attempted, refusal)
+            raise
 
     def sweep(self, now: datetime | None = None) -> sweeping.SweepReport:
         """Recycles, reassigns or escalates every customer due at ``now`` (default: the
@@ -297,15 +284,29 @@ class SalesCommands(AggregateReads):
         except OwnershipRefused as refusal:
             customer_id = getattr(command, "customer_id", None)
             if customer_id is not None and refusal.rule != "no_eligible_rep":
-                self.record_collision(
-                    self.context_of(command),
-                    customer_id,
-                    rep,
-                    attempted,
-                    refusal.rule,
-                    refusal.other_party,
-                    refused=True,
-                    lost_race=tries > 1,
-                    detail={"message": str(refusal)},
+                self._record_refusal(
+                    command, customer_id, rep, attempted, refusal, lost_race=tries > 1
                 )
             raise
+
+    def _record_refusal(
+        self,
+        command: Command,
+        customer_id: UUID,
+        rep: str,
+        attempted: str,
+        refusal: OwnershipRefused,
+        *,
+        lost_race: bool = False,
+    ) -> None:
+        self.record_collision(
+            self.context_of(command),
+            customer_id,
+            rep,
+            attempted,
+            refusal.rule,
+            refusal.other_party,
+            refused=True,
+            lost_race=lost_race,
+            detail={"message": str(refusal)},
+        )

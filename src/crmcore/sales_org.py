@@ -17,7 +17,7 @@ from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, RepProfile, rep_aggregate_id
 from crmcore.errors import OwnershipRefused
 from crmcore.owning import give, load_rep, load_reps
-from crmcore.policies.claim_rules import rep_refusal
+from crmcore.policies.claim_rules import refuse, rep_refusal
 from crmcore.sales_commands import AddRep, RepLeaves
 
 if TYPE_CHECKING:
@@ -102,8 +102,7 @@ def start_leaving(app: CrmApplication, command: RepLeaves, context: EventContext
         return rep
     if command.handover_to is not None:
         target = load_rep(app, command.handover_to)
-        if (refusal := rep_refusal(target)) is not None:
-            raise refusal
+        refuse(rep_refusal(target))
         free = target.profile.capacity - target.open_count
         if free < rep.open_count:
             raise OwnershipRefused(

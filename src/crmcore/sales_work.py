@@ -20,7 +20,7 @@ from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, ValidationFailed
 from crmcore.owning import load_rep, load_reps, opened, supervises
 from crmcore.policies import protection as periods
-from crmcore.policies.claim_rules import rep_refusal
+from crmcore.policies.claim_rules import refuse, rep_refusal
 from crmcore.sales_commands import NoteOpportunity, RecordFollowUp, SetCollaborators
 
 if TYPE_CHECKING:
@@ -60,8 +60,7 @@ def follow_up(app: CrmApplication, command: RecordFollowUp) -> FollowUpResult:
             "next_contact_at", "must be after the follow-up and within 180 days of it"
         )
     rep = load_rep(app, command.rep)
-    if (refusal := rep_refusal(rep)) is not None:
-        raise refusal
+    refuse(rep_refusal(rep))
     if ownership is None or ownership.owner is None:
         raise OwnershipRefused("not_owner", "nobody owns this customer: claim it first")
     owner = ownership.owner
@@ -100,10 +99,7 @@ def _protection_after_contact(
     ownership: Ownership, now: datetime, app: CrmApplication
 ) -> periods.Protection:
     config = app.config.ownership
-    current = None
-    if ownership.protection is not None:
-        current = periods.Protection(ownership.protection, ownership.protected_until)
-    protection = periods.renewed(current, periods.after_follow_up(now, config))
+    protection = periods.renewed(periods.held(ownership), periods.after_follow_up(now, config))
     if any(holder == ownership.owner for holder in ownership.opportunities.values()):
         offer = periods.for_opportunity("open", now, config)
         assert offer is not None
@@ -115,7 +111,7 @@ def set_collaborators(app: CrmApplication, command: SetCollaborators) -> dict[st
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, _ = opened(app, customer.id, context)
-    ownership = may_change(app, ownership, customer.id, command.by, "set_collaborators")
+    ownership = may_change(app, ownership, command.by)
     owner = ownership.owner
     assert owner is not None
     if owner in command.shares:
@@ -133,12 +129,11 @@ def note_opportunity(app: CrmApplication, command: NoteOpportunity) -> None:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
-    ownership = may_change(app, ownership, customer.id, command.rep, "note_opportunity")
+    ownership = may_change(app, ownership, command.rep)
     offer = periods.for_opportunity(command.status.value, now, app.config.ownership)
     protection = None
     if offer is not None and command.rep == ownership.owner:
-        current = periods.Protection(ownership.protection or periods.NEW, ownership.protected_until)
-        protection = periods.renewed(current, offer)
+        protection = periods.renewed(periods.held(ownership), offer)
     ownership.record(
         Ownership.OpportunityNoted,
         context,
@@ -151,11 +146,9 @@ def note_opportunity(app: CrmApplication, command: NoteOpportunity) -> None:
     app.save(ownership)
 
 
-def may_change(
-    app: CrmApplication, ownership: Ownership | None, customer_id: UUID, actor: str, attempted: str
-) -> Ownership:
+def may_change(app: CrmApplication, ownership: Ownership | None, actor: str) -> Ownership:
     """The ownership, if ``actor`` may change the customer's sales data; else the
-    refusal is recorded as a collision and raised."""
+    refusal (the application records it as a collision)."""
     if ownership is None or ownership.owner is None:
         raise OwnershipRefused("not_owned", "nobody owns this customer: assign or claim it")
     if not permitted(app, ownership, actor):

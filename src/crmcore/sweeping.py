@@ -29,6 +29,7 @@ from crmcore.ownership_config import SlaAction
 from crmcore.owning import choose_rep, give, load_reps
 from crmcore.policies import protection as periods
 from crmcore.policies.assignment import CustomerFacts
+from crmcore.sales_view import SalesView
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
@@ -80,13 +81,14 @@ def sweep_batch(
         if (work := ownership.due(now)) is not None:
             due.append((ownership, *work))
     reps = load_reps(app, (o.owner for o, _, _ in due if o.owner is not None))
+    view = app.sales_view()  # caught up once per batch, not once per reassignment
     dropped: dict[str, list[UUID]] = defaultdict(list)
     actions = []
     for ownership, cause, deadline in due:
         owner = ownership.owner
         assert owner is not None
         if cause == "sla_missed":
-            action = _missed_sla(app, ownership, owner, reps, context)
+            action = _missed_sla(app, view, ownership, owner, reps, context)
             if action.action == "reassigned":
                 dropped[owner].append(ownership.customer_id)
         else:
@@ -110,6 +112,7 @@ def sweep_batch(
 
 def _missed_sla(
     app: CrmApplication,
+    view: SalesView,
     ownership: Ownership,
     owner: str,
     reps: dict[str, Rep],
@@ -121,7 +124,7 @@ def _missed_sla(
         customer = app.live_customer(cid)
         facts = CustomerFacts(customer.region, customer.industry, customer.source)
         try:
-            rep, rule = choose_rep(app, facts, exclude=frozenset({owner}), cache=reps)
+            rep, rule = choose_rep(app, facts, exclude=frozenset({owner}), cache=reps, view=view)
         except OwnershipRefused:
             pass  # nobody else can take it: escalate instead
         else:
@@ -137,7 +140,7 @@ def _missed_sla(
                 rule=f"sla_reassign {rule}",
             )
             return SweepAction(cid, "reassigned", "sla_missed", owner, rep.rep_id)
-    supervisor = app.sales_view().supervisor_of(owner)
+    supervisor = view.supervisor_of(owner)
     assert ownership.respond_by is not None
     ownership.record(
         Ownership.Escalated,

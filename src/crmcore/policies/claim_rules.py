@@ -36,6 +36,17 @@ def capacity_refusal(rep: Rep) -> OwnershipRefused | None:
     return None
 
 
+def taking_refusal(rep: Rep) -> OwnershipRefused | None:
+    """Why ``rep`` may not take one more customer (gone or full), or None."""
+    return rep_refusal(rep) or capacity_refusal(rep)
+
+
+def refuse(refusal: OwnershipRefused | None) -> None:
+    """Raises the refusal a rule returned, if it returned one."""
+    if refusal is not None:
+        raise refusal
+
+
 def owner_refusal(
     ownership: Ownership | None, rep_id: str, now: datetime
 ) -> OwnershipRefused | None:

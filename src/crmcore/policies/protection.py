@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from crmcore.domain.ownership import Ownership
 from crmcore.ownership_config import OwnershipConfig
 
 NEW = "new"
@@ -27,6 +28,13 @@ class Protection:
         if self.until is None:
             return other.until is not None
         return other.until is not None and self.until > other.until
+
+
+def held(ownership: Ownership) -> Protection | None:
+    """The protection the customer has now (None when nobody owns it)."""
+    if ownership.protection is None:
+        return None
+    return Protection(ownership.protection, ownership.protected_until)
 
 
 def _ending(kind: str, at: datetime, days: float | None) -> Protection:
