@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from adapters.relay.positions import RelayPositions, relay_name
+from adapters.relay.relay import EnvelopeOptions, Relay, Sink
 from adapters.settings import Settings
 from crmcore import Clock, CrmApplication, SystemClock
+from crmcore.errors import ValidationFailed
+from projections.tables import open_read_models
 
 
 def open_application(settings: Settings, clock: Clock | None = None) -> CrmApplication:
@@ -24,3 +28,35 @@ def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmA
         yield app
     finally:
         app.close()
+
+
+def open_relay(settings: Settings, app: CrmApplication) -> Relay:
+    """The relay of ``app``'s log to the topic the settings name, at its tracked position."""
+    engine = open_read_models(settings.read_models_url())
+    options = EnvelopeOptions(
+        settings.relay.source, settings.relay.schema_base, settings.relay.pii_policy()
+    )
+    positions = RelayPositions(engine, relay_name(settings.kafka_topic))
+    return Relay(app, positions, options, batch_size=settings.relay.batch_size)
+
+
+def kafka_connector(settings: Settings) -> Callable[[], Sink]:
+    """Makes producers for the configured broker; refuses when none is configured.
+
+    kafka-python is imported here, not at start-up: only the relay needs it.
+    """
+    from adapters.relay.kafka_sink import KafkaSink, ProducerOptions
+
+    servers = settings.kafka_bootstrap_servers
+    if not servers:
+        raise ValidationFailed(
+            "kafka_bootstrap_servers",
+            "no Kafka broker configured: set CRM_KAFKA_BOOTSTRAP_SERVERS or "
+            "kafka_bootstrap_servers in crm.toml",
+        )
+    options = ProducerOptions(
+        servers,
+        linger_ms=settings.relay.linger_ms,
+        delivery_timeout_s=settings.relay.delivery_timeout_s,
+    )
+    return lambda: KafkaSink(settings.kafka_topic, options)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from adapters.relay.relay_settings import KAFKA_TOPIC, RelaySettings
 from crmcore.config import CrmConfig
 from crmcore.disclosure import Role, Viewer
 from crmcore.errors import ValidationFailed
@@ -73,6 +74,21 @@ class Settings(CrmConfig):
             "check runs against all customers whatever the role."
         ),
     )
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Kafka brokers the relay publishes to, host:port[,host:port] "
+            "[env CRM_KAFKA_BOOTSTRAP_SERVERS]. Kafka is optional: unset, nothing is sent."
+        ),
+    )
+    kafka_topic: str = Field(
+        default="crmcore.events",
+        pattern=KAFKA_TOPIC,
+        description="Topic every event is published to [env CRM_KAFKA_TOPIC].",
+    )
+    relay: RelaySettings = Field(default_factory=RelaySettings)
 
     def viewer(self) -> Viewer:
         return Viewer(self.actor, self.role)

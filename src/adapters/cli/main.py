@@ -8,6 +8,7 @@ from adapters.cli.config_commands import config_app
 from adapters.cli.customer_commands import customer_app
 from adapters.cli.demo_command import demo
 from adapters.cli.duplicate_commands import duplicates_app
+from adapters.cli.events_commands import events_app
 from adapters.cli.group_commands import group_app
 from adapters.cli.merge_commands import merge_customers, split_customer
 from adapters.cli.ownership_commands import (
@@ -20,6 +21,7 @@ from adapters.cli.ownership_commands import (
     sweep,
     transfer,
 )
+from adapters.cli.relay_commands import relay_app
 from adapters.cli.rep_commands import rep_app
 from adapters.cli.transfer_commands import export_app, import_app
 
@@ -39,6 +41,8 @@ app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(group_app, name="group")
 app.add_typer(rep_app, name="rep")
 app.add_typer(pool_app, name="pool")
+app.add_typer(relay_app, name="relay")
+app.add_typer(events_app, name="events")
 app.command("assign")(assign)
 app.command("claim")(claim)
 app.command("release")(release)

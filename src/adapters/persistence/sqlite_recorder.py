@@ -48,3 +48,14 @@ class BulkReadingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                         )
                     )
         return dict(found)
+
+    def count_notifications_after(self, position: int | None) -> int:
+        """How many events were recorded after notification ``position`` (ids have gaps,
+        so this is a count, not a subtraction): a follower's lag."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ?",
+                [position or 0],
+            )
+            count: int = cursor.fetchone()[0]
+        return count

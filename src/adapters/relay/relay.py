@@ -1,0 +1,179 @@
+"""The relay: follows the event log from its position and publishes every event to Kafka.
+
+One pass reads a batch of notifications after the position, turns each into a
+CloudEvent message, sends the batch, waits until the broker acknowledged all of it, and
+only then moves the position to the batch's last notification id (ids may have gaps,
+so it is "greater than the last", never "last + 1"). A crash anywhere before that write
+sends the batch again; nothing is ever skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from threading import Event
+from typing import Protocol
+
+from adapters.persistence.sqlite_recorder import BulkReadingSQLiteApplicationRecorder
+from adapters.relay.customer_keys import CustomerKeys
+from adapters.relay.envelope import Envelopes, Message
+from adapters.relay.pii import PiiPolicy
+from adapters.relay.positions import RelayPositions
+from crmcore.application import CrmApplication
+from crmcore.errors import CrmError
+
+
+class DeliveryFailed(CrmError):
+    """The broker did not acknowledge a batch; nothing after the last position counts."""
+
+    code = "delivery_failed"
+
+
+class Sink(Protocol):
+    """Where batches go; ``send_batch`` returns only when all of the batch is stored."""
+
+    def send_batch(self, messages: Sequence[Message]) -> None: ...
+
+    def close(self, *, wait: bool = True) -> None: ...
+
+
+@dataclass(frozen=True)
+class EnvelopeOptions:
+    source: str
+    schema_base: str
+    pii: PiiPolicy
+
+
+@dataclass
+class RelayReport:
+    """What one pass published."""
+
+    sent: int = 0
+    batches: int = 0
+    position: int | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """Where the relay stands: its position, the log's end, and how many events lag."""
+
+    topic: str
+    position: int | None
+    last_recorded: int
+    lag: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "topic": self.topic,
+            "position": self.position,
+            "last_recorded": self.last_recorded,
+            "lag": self.lag,
+        }
+
+
+class Relay:
+    """Publishes the log of ``app`` to a sink, batch by batch, from a tracked position."""
+
+    def __init__(
+        self,
+        app: CrmApplication,
+        positions: RelayPositions,
+        options: EnvelopeOptions,
+        *,
+        batch_size: int = 5_000,
+    ) -> None:
+        self._app = app
+        self._positions = positions
+        self._options = options
+        self._batch_size = batch_size
+
+    def publish_pending(
+        self, sink: Sink, on_batch: Callable[[RelayReport], None] | None = None
+    ) -> RelayReport:
+        """Sends everything recorded after the position; raises DeliveryFailed (the
+        position then stays at the last acknowledged batch)."""
+        position = self._positions.load()
+        envelopes = Envelopes(
+            CustomerKeys.as_of(self._app, position),
+            self._options.pii,
+            source=self._options.source,
+            schema_base=self._options.schema_base,
+        )
+        report = RelayReport(position=position)
+        recorder, mapper = self._app.recorder, self._app.mapper
+        while True:
+            page = recorder.select_notifications(
+                start=position, limit=self._batch_size, inclusive_of_start=False
+            )
+            if not page:
+                return report
+            sink.send_batch([envelopes.message(n.topic, mapper.to_domain_event(n)) for n in page])
+            position = page[-1].id
+            self._positions.save(position)
+            report.sent += len(page)
+            report.batches += 1
+            report.position = position
+            if on_batch is not None:
+                on_batch(report)
+
+    def status(self, topic: str) -> RelayStatus:
+        position = self._positions.load()
+        recorder = self._app.recorder
+        if not isinstance(recorder, BulkReadingSQLiteApplicationRecorder):
+            raise TypeError("relay status needs crmcore's SQLite recorder")
+        return RelayStatus(
+            topic,
+            position,
+            recorder.max_notification_id() or 0,
+            recorder.count_notifications_after(position),
+        )
+
+    def run(
+        self,
+        connect: Callable[[], Sink],
+        stop: Event,
+        *,
+        poll_interval_s: float,
+        once: bool = False,
+        on_batch: Callable[[RelayReport], None] | None = None,
+        on_failure: Callable[[DeliveryFailed, float], None] | None = None,
+    ) -> RelayReport:
+        """Publishes until ``stop`` is set (or, with ``once``, until caught up).
+
+        A failed batch closes the producer, waits (1 s, doubling to 30 s) and starts a
+        new one that resends from the position: a broker outage delays events, never
+        loses them. With ``once`` a failure is raised instead.
+        """
+        total = RelayReport()
+        backoff = 1.0
+        sink: Sink | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    sink = sink or connect()
+                    report = self.publish_pending(sink, on_batch)
+                except DeliveryFailed as failure:
+                    if sink is not None:
+                        sink.close(wait=False)
+                        sink = None
+                    if once:
+                        raise
+                    total.failures.append(str(failure))
+                    if on_failure is not None:
+                        on_failure(failure, backoff)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                backoff = 1.0
+                total.sent += report.sent
+                total.batches += report.batches
+                total.position = report.position
+                if once:
+                    break
+                if not report.sent:
+                    stop.wait(poll_interval_s)
+        finally:
+            if sink is not None:
+                sink.close()
+        return total
