@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.relay.envelope import STRUCTURED_CONTENT_TYPE, Message
 from adapters.relay.relay import DeliveryFailed
+from kafka import KafkaProducer
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class ProducerOptions:
     compression: str | None = None
 
     def config(self) -> dict[str, Any]:
+        delivery_ms = int(self.delivery_timeout_s * 1000)
+        # kafka-python wants delivery_timeout_ms > linger_ms + request_timeout_ms.
+        request_ms = min(30_000, (delivery_ms - self.linger_ms) // 2)
         return {
             "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",")],
             "client_id": "crmcore-relay",
@@ -39,8 +42,8 @@ class ProducerOptions:
             "linger_ms": self.linger_ms,
             "batch_size": self.batch_bytes,
             "max_request_size": max(self.batch_bytes * 4, 1 << 20),
-            "delivery_timeout_ms": int(self.delivery_timeout_s * 1000),
-            "request_timeout_ms": min(30_000, int(self.delivery_timeout_s * 1000)),
+            "delivery_timeout_ms": delivery_ms,
+            "request_timeout_ms": request_ms,
             "compression_type": self.compression,
             "bootstrap_timeout_ms": int(min(self.delivery_timeout_s, 30.0) * 1000),
         }

@@ -78,6 +78,12 @@ class RelaySettings(Section):
         return {**DEFAULT_PII_RULES, **rules}
 
     @model_validator(mode="after")
+    def _delivery_outlasts_linger(self) -> RelaySettings:
+        if self.delivery_timeout_s * 1000 < 2 * self.linger_ms + 500:
+            raise ValueError("delivery_timeout_s must exceed twice linger_ms by 0.5 s")
+        return self
+
+    @model_validator(mode="after")
     def _hash_needs_key(self) -> RelaySettings:
         if PiiAction.HASH in self.pii.values() and not self.pii_hash_key:
             raise ValueError("pii_hash_key is needed when a field's action is hash")
