@@ -15,7 +15,7 @@ from crmcore import CrmApplication, ManualClock
 from crmcore.domain.base import CrmEvent
 from crmcore.event_catalogue import EVENT_TYPES, UnknownEventType
 from tests.conftest import all_events
-from tests.kafka.history import busy_history
+from tests.relay.history import busy_history
 
 # Bases never stored themselves; ``Created`` is eventsourcing's default creation event,
 # which our aggregates replace with a named one (Registered, Joined, Started ...).

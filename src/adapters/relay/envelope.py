@@ -8,12 +8,12 @@ id, repeated in the ``partitionkey`` extension of the CloudEvents partitioning s
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
+from pydantic_core import to_json
 
 from adapters.relay.customer_keys import CustomerKeys
 from adapters.relay.event_data import event_data
@@ -99,5 +99,4 @@ class Envelopes:
 
     def message(self, topic: str, event: DomainEventProtocol[UUID]) -> Message:
         envelope = self.cloud_event(topic, event)
-        value = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-        return Message(envelope["partitionkey"].encode(), value.encode(), envelope["id"])
+        return Message(envelope["partitionkey"].encode(), to_json(envelope), envelope["id"])

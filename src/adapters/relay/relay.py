@@ -9,6 +9,7 @@ sends the batch again; nothing is ever skipped.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from threading import Event
@@ -29,10 +30,16 @@ class DeliveryFailed(CrmError):
     code = "delivery_failed"
 
 
-class Sink(Protocol):
-    """Where batches go; ``send_batch`` returns only when all of the batch is stored."""
+class Pending(Protocol):
+    """A batch handed to the sink; ``wait`` returns once all of it is stored."""
 
-    def send_batch(self, messages: Sequence[Message]) -> None: ...
+    def wait(self) -> None: ...
+
+
+class Sink(Protocol):
+    """Where batches go, in order."""
+
+    def send_batch(self, messages: Sequence[Message]) -> Pending: ...
 
     def close(self, *, wait: bool = True) -> None: ...
 
@@ -102,20 +109,28 @@ class Relay:
         )
         report = RelayReport(position=position)
         recorder, mapper = self._app.recorder, self._app.mapper
+        # One batch is read and built while the one before it is on its way; a
+        # position is committed only once its batch (and every one before) is acked.
+        in_flight: deque[tuple[int, int, Pending]] = deque()
         while True:
             page = recorder.select_notifications(
                 start=position, limit=self._batch_size, inclusive_of_start=False
             )
+            if page:
+                messages = [envelopes.message(n.topic, mapper.to_domain_event(n)) for n in page]
+                position = page[-1].id
+                in_flight.append((position, len(page), sink.send_batch(messages)))
+            while in_flight and (len(in_flight) > 1 or not page):
+                acked_position, count, pending = in_flight.popleft()
+                pending.wait()
+                self._positions.save(acked_position)
+                report.sent += count
+                report.batches += 1
+                report.position = acked_position
+                if on_batch is not None:
+                    on_batch(report)
             if not page:
                 return report
-            sink.send_batch([envelopes.message(n.topic, mapper.to_domain_event(n)) for n in page])
-            position = page[-1].id
-            self._positions.save(position)
-            report.sent += len(page)
-            report.batches += 1
-            report.position = position
-            if on_batch is not None:
-                on_batch(report)
 
     def status(self, topic: str) -> RelayStatus:
         position = self._positions.load()

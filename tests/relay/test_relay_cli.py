@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 
+from adapters.relay.dev_broker import Broker
 from tests.e2e.test_cli import as_json, crm, stored_events
-from tests.kafka.broker import Broker
-from tests.kafka.history import validate
+from tests.relay.history import validate
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import open_relay
+from adapters.relay.dev_broker import Broker
 from adapters.relay.relay import Relay
 from adapters.settings import Settings, load_settings
 from crmcore import CrmApplication, ManualClock
-from tests.kafka.broker import Broker
 
 _topics = itertools.count()
 

