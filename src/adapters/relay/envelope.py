@@ -81,19 +81,20 @@ class Envelopes:
         key = self._keys.key_of(customer) if customer is not None else subject_id
         self._keys.after(event)
         data = self._pii.apply(event_data(event))
+        subject, partition_key = str(subject_id), str(key)
         envelope: dict[str, Any] = {
             "specversion": SPECVERSION,
             "id": event_id(event),
             "source": self._source,
             "type": entry.type,
-            "subject": f"{entry.subject_kind}/{subject_id}",
+            "subject": f"{entry.subject_kind}/{subject}",
             "time": data.get("occurred_at") or data["timestamp"],
             "datacontenttype": DATA_CONTENT_TYPE,
             "dataschema": dataschema_of(entry, self._schema_base),
-            "partitionkey": str(key),
+            "partitionkey": partition_key,
         }
         if key != subject_id:
-            envelope["mergedinto"] = str(key)
+            envelope["mergedinto"] = partition_key
         envelope["data"] = data
         return envelope
 

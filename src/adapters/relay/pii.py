@@ -52,6 +52,8 @@ KEY_FIELDS = {
 """The field whose rule governs an identity key of each kind."""
 
 REDACTED = "[redacted]"
+NEVER_PERSONAL = frozenset({"timestamp", "occurred_at"})
+"""Instants: they contain colons, never an identity-key label."""
 
 
 class PiiPolicy:
@@ -76,31 +78,45 @@ class PiiPolicy:
         return data
 
     def _walk_dict(self, node: dict[str, Any]) -> None:
+        # Called for every field of every published event: dispatch on exact types.
         kind = node.get("kind")
-        key_field = KEY_FIELDS.get(kind) if isinstance(kind, str) else None
+        key_field = KEY_FIELDS.get(kind) if type(kind) is str else None
+        rules = self._rules
         for name, value in node.items():
-            if name == "value" and key_field in self._rules and isinstance(value, str):
-                node[name] = self._replace(key_field, value)
-            elif name in self._rules:
+            kind_of_value = type(value)
+            if name in rules:
                 node[name] = self._governed(name, value)
-            else:
-                node[name] = self._walk(value)
+            elif kind_of_value is str:
+                if name == "value" and key_field in rules:
+                    node[name] = self._replace(key_field, value)
+                elif ":" in value and name not in NEVER_PERSONAL:
+                    node[name] = self._label(value)
+            elif kind_of_value is dict:
+                self._walk_dict(value)
+            elif kind_of_value is list:
+                self._walk_list(value)
 
-    def _walk(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._label(value)
-        if isinstance(value, dict):
-            self._walk_dict(value)
-        elif isinstance(value, list):
-            value[:] = [self._walk(item) for item in value]
-        return value
+    def _walk_list(self, items: list[Any]) -> None:
+        for n, item in enumerate(items):
+            kind_of_item = type(item)
+            if kind_of_item is str:
+                if ":" in item:
+                    items[n] = self._label(item)
+            elif kind_of_item is dict:
+                self._walk_dict(item)
+            elif kind_of_item is list:
+                self._walk_list(item)
 
     def _governed(self, field: str, value: Any) -> Any:
         if isinstance(value, str):
             return self._replace(field, value)
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return [self._replace(field, item) for item in value]
-        return self._walk(value)
+        if isinstance(value, dict):
+            self._walk_dict(value)
+        elif isinstance(value, list):
+            self._walk_list(value)
+        return value
 
     def _label(self, text: str) -> str:
         """A ``kind:value`` identity-key label, with its value governed by its kind."""
