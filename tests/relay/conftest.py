@@ -18,22 +18,23 @@ from crmcore import CrmApplication, ManualClock
 _topics = itertools.count()
 
 
+def running_broker() -> Iterator[Broker]:
+    broker = Broker()
+    broker.start()
+    yield broker
+    broker.stop()
+
+
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
     """One broker for the session's tests that do not stop it (each uses its own topic)."""
-    running = Broker()
-    running.start()
-    yield running
-    running.stop()
+    yield from running_broker()
 
 
 @pytest.fixture
 def own_broker() -> Iterator[Broker]:
     """A broker of the test's own, which the test may stop and restart."""
-    running = Broker()
-    running.start()
-    yield running
-    running.stop()
+    yield from running_broker()
 
 
 @pytest.fixture

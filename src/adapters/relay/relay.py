@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from threading import Event
 from typing import Protocol
 
@@ -71,12 +71,7 @@ class RelayStatus:
     lag: int
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "topic": self.topic,
-            "position": self.position,
-            "last_recorded": self.last_recorded,
-            "lag": self.lag,
-        }
+        return asdict(self)
 
 
 class Relay:
