@@ -28,6 +28,8 @@ from threading import Event
 from typing import Any
 from uuid import uuid4
 
+from kafka import KafkaConsumer, TopicPartition
+
 from adapters.bootstrap import kafka_connector, open_relay
 from adapters.relay.dev_broker import Broker
 from adapters.relay.envelope import Message
@@ -35,7 +37,6 @@ from adapters.settings import load_settings
 from crmcore import CrmApplication, ManualClock
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex
 from crmcore.identity import normalise_key
-from kafka import KafkaConsumer, TopicPartition
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 PER_SAVE = 1_000
