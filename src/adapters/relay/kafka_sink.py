@@ -45,6 +45,7 @@ class ProducerOptions:
             "batch_size": self.batch_bytes,
             "max_request_size": max(self.batch_bytes * 4, 1 << 20),
             "delivery_timeout_ms": delivery_ms,
+            "max_block_ms": delivery_ms,
             "request_timeout_ms": request_ms,
             "compression_type": self.compression,
             "bootstrap_timeout_ms": int(min(self.delivery_timeout_s, 30.0) * 1000),
@@ -131,7 +132,13 @@ class KafkaSink:
 
         return partition_of
 
-    def close(self, *, wait: bool = True) -> None:
-        """Closes the producer; after a failure, without waiting for what is left unsent
-        (it is sent again from the kept position)."""
-        self._producer.close(timeout=5 if wait else 0)
+    def close(self) -> None:
+        """Closes the producer. After a failure the batches still queued are delivered or
+        expire within the delivery timeout; they are sent again from the kept position
+        either way, so an error while closing is no news."""
+        try:
+            self._producer.close(timeout=self._timeout + 5)
+        except KafkaError:
+            # kafka-python's close() raises when its flush times out, before it stops
+            # the sender thread; stop it so a dead producer does not keep retrying.
+            self._producer._sender.force_close()

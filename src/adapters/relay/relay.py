@@ -41,7 +41,7 @@ class Sink(Protocol):
 
     def send_batch(self, messages: Sequence[Message]) -> Pending: ...
 
-    def close(self, *, wait: bool = True) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Relay:
                     report = self.publish_pending(sink, on_batch)
                 except DeliveryFailed as failure:
                     if sink is not None:
-                        sink.close(wait=False)
+                        sink.close()
                         sink = None
                     if once:
                         raise
