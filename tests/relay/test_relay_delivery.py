@@ -205,3 +205,23 @@ def test_run_once_without_a_reachable_broker_fails_and_keeps_the_position(
     assert open_relay(settings, app).status(topic).position is None
     assert open_relay(settings, app).status(topic).lag == len(stored_ids(app))
 
+
+
+def test_a_stop_request_finishes_the_batches_in_flight_and_keeps_the_rest_for_later(
+    store: tuple[Settings, CrmApplication], clock: ManualClock, broker: Broker, topic: str
+) -> None:
+    settings, app = store
+    busy_history(app, clock)
+    settings = relay_settings(settings.db, broker, topic, batch_size=20)
+    relay = open_relay(settings, app)
+    stop = threading.Event()
+
+    report = relay.run(
+        kafka_connector(settings), stop, poll_interval_s=0.1, on_batch=lambda _: stop.set()
+    )
+
+    status = relay.status(topic)
+    assert 20 <= report.sent <= 40  # the batch acknowledged first, and the one behind it
+    assert status.position == report.position
+    assert status.lag == len(stored_ids(app)) - report.sent > 0
+    assert publish_all(app, settings) == status.lag

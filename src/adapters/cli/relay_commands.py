@@ -33,7 +33,7 @@ def run_relay(
     json_output: JsonOption = False,
 ) -> None:
     """Publish every event after the relay's position, then keep following the log
-    (until Ctrl-C or SIGTERM, which finish the current batch). A broker outage is
+    (until Ctrl-C or SIGTERM, which finish the batches in flight). A broker outage is
     waited out: the relay retries from its position, so nothing is lost."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)

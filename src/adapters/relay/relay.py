@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from threading import Event
 from typing import Protocol
 
@@ -58,7 +58,7 @@ class RelayReport:
     sent: int = 0
     batches: int = 0
     position: int | None = None
-    failures: list[str] = field(default_factory=list)
+    failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,14 @@ class Relay:
         self._batch_size = batch_size
 
     def publish_pending(
-        self, sink: Sink, on_batch: Callable[[RelayReport], None] | None = None
+        self,
+        sink: Sink,
+        on_batch: Callable[[RelayReport], None] | None = None,
+        stop: Event | None = None,
     ) -> RelayReport:
-        """Sends everything recorded after the position; raises DeliveryFailed (the
-        position then stays at the last acknowledged batch)."""
+        """Sends everything recorded after the position (or, once ``stop`` is set, what
+        is already in flight); raises DeliveryFailed (the position then stays at the
+        last acknowledged batch)."""
         position = self._positions.load()
         envelopes = Envelopes(
             CustomerKeys.as_of(self._app, position),
@@ -108,8 +112,13 @@ class Relay:
         # position is committed only once its batch (and every one before) is acked.
         in_flight: deque[tuple[int, int, Pending]] = deque()
         while True:
-            page = recorder.select_notifications(
-                start=position, limit=self._batch_size, inclusive_of_start=False
+            stopping = stop is not None and stop.is_set()
+            page = (
+                []
+                if stopping
+                else recorder.select_notifications(
+                    start=position, limit=self._batch_size, inclusive_of_start=False
+                )
             )
             if page:
                 messages = [envelopes.message(n.topic, mapper.to_domain_event(n)) for n in page]
@@ -162,14 +171,14 @@ class Relay:
             while not stop.is_set():
                 try:
                     sink = sink or connect()
-                    report = self.publish_pending(sink, on_batch)
+                    report = self.publish_pending(sink, on_batch, stop)
                 except DeliveryFailed as failure:
                     if sink is not None:
                         sink.close()
                         sink = None
                     if once:
                         raise
-                    total.failures.append(str(failure))
+                    total.failures += 1
                     if on_failure is not None:
                         on_failure(failure, backoff)
                     stop.wait(backoff)
