@@ -17,7 +17,7 @@ from adapters.bootstrap import kafka_connector, open_relay
 from adapters.relay.dev_broker import Broker, free_port
 from adapters.relay.relay import DeliveryFailed
 from adapters.settings import Settings
-from crmcore import CrmApplication, ManualClock
+from crmcore import CrmApplication, ManualClock, MergeCustomers, parse_command
 from tests.conftest import register
 from tests.relay.conftest import relay_settings
 from tests.relay.history import busy_history, consume, stored_ids, validate
@@ -225,3 +225,23 @@ def test_a_stop_request_finishes_the_batches_in_flight_and_keeps_the_rest_for_la
     assert status.position == report.position
     assert status.lag == len(stored_ids(app)) - report.sent > 0
     assert publish_all(app, settings) == status.lag
+
+
+def test_a_relay_that_keeps_running_keys_a_merge_made_between_its_passes_by_the_survivor(
+    store: tuple[Settings, CrmApplication], broker: Broker, topic: str
+) -> None:
+    settings, app = store
+    settings = relay_settings(settings.db, broker, topic)
+    relay = open_relay(settings, app)
+    absorbed = register(app, company_name="甲公司", phone="13800138011")
+    survivor = register(app, company_name="乙公司", phone="13800138012")
+    relay.run(kafka_connector(settings), threading.Event(), poll_interval_s=0.1, once=True)
+    app.merge_customers(parse_command(MergeCustomers, {
+        "actor": "mgr", "survivor_id": survivor, "absorbed_id": absorbed, "reason": "same"}))
+
+    relay.run(kafka_connector(settings), threading.Event(), poll_interval_s=0.1, once=True)
+
+    received = consume(broker.bootstrap, topic, until=len(stored_ids(app)))
+    (tombstone,) = [r for r in received if r.event.get_type().endswith("merged_into.v1")]
+    assert tombstone.key == str(survivor)
+    assert tombstone.event.get_extension("mergedinto") == str(survivor)

@@ -89,6 +89,7 @@ class Relay:
         self._positions = positions
         self._options = options
         self._batch_size = batch_size
+        self._caught_up: tuple[int | None, Envelopes] | None = None
 
     def publish_pending(
         self,
@@ -100,12 +101,8 @@ class Relay:
         is already in flight); raises DeliveryFailed (the position then stays at the
         last acknowledged batch)."""
         position = self._positions.load()
-        envelopes = Envelopes(
-            CustomerKeys.as_of(self._app, position),
-            self._options.pii,
-            source=self._options.source,
-            schema_base=self._options.schema_base,
-        )
+        envelopes = self._envelopes_at(position)
+        self._caught_up = None  # until this pass ends well, its state may run ahead
         report = RelayReport(position=position)
         recorder, mapper = self._app.recorder, self._app.mapper
         # One batch is read and built while the one before it is on its way; a
@@ -134,7 +131,21 @@ class Relay:
                 if on_batch is not None:
                     on_batch(report)
             if not page:
+                self._caught_up = (position, envelopes)
                 return report
+
+    def _envelopes_at(self, position: int | None) -> Envelopes:
+        """The envelopes (and merge state) as of ``position``: those the last pass ended
+        with when it ended there, else rebuilt from the log (a poll of a caught-up
+        relay must not rescan every merge of the log)."""
+        if self._caught_up is not None and self._caught_up[0] == position:
+            return self._caught_up[1]
+        return Envelopes(
+            CustomerKeys.as_of(self._app, position),
+            self._options.pii,
+            source=self._options.source,
+            schema_base=self._options.schema_base,
+        )
 
     def status(self, topic: str) -> RelayStatus:
         position = self._positions.load()
