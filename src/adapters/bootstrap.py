@@ -40,6 +40,17 @@ def open_relay(settings: Settings, app: CrmApplication) -> Relay:
     return Relay(app, positions, options, batch_size=settings.relay.batch_size)
 
 
+def required_broker(settings: Settings) -> str:
+    """The configured brokers; refused, naming the setting, when there are none."""
+    if not settings.kafka_bootstrap_servers:
+        raise ValidationFailed(
+            "kafka_bootstrap_servers",
+            "no Kafka broker configured: set CRM_KAFKA_BOOTSTRAP_SERVERS or "
+            "kafka_bootstrap_servers in crm.toml",
+        )
+    return settings.kafka_bootstrap_servers
+
+
 def kafka_connector(settings: Settings) -> Callable[[], Sink]:
     """Makes producers for the configured broker; refuses when none is configured.
 
@@ -47,15 +58,8 @@ def kafka_connector(settings: Settings) -> Callable[[], Sink]:
     """
     from adapters.relay.kafka_sink import KafkaSink, ProducerOptions
 
-    servers = settings.kafka_bootstrap_servers
-    if not servers:
-        raise ValidationFailed(
-            "kafka_bootstrap_servers",
-            "no Kafka broker configured: set CRM_KAFKA_BOOTSTRAP_SERVERS or "
-            "kafka_bootstrap_servers in crm.toml",
-        )
     options = ProducerOptions(
-        servers,
+        required_broker(settings),
         linger_ms=settings.relay.linger_ms,
         delivery_timeout_s=settings.relay.delivery_timeout_s,
     )

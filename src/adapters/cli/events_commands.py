@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from adapters.bootstrap import required_broker
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import EXIT_FAILED, console, err_console, print_json, reporting_errors
 from adapters.relay.schemas import check, with_catalogue, write_schemas
@@ -51,14 +52,11 @@ def tail(
 
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        if not settings.kafka_bootstrap_servers:
-            raise ValidationFailed("kafka_bootstrap_servers", "no Kafka broker configured")
+        brokers = required_broker(settings)
         stop = Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        consumer = EventTail(
-            settings.kafka_bootstrap_servers, settings.kafka_topic, from_beginning=from_beginning
-        )
+        consumer = EventTail(brokers, settings.kafka_topic, from_beginning=from_beginning)
         count = 0
         try:
             for event in consumer.events(stop, idle_timeout):
@@ -90,23 +88,28 @@ def schemas(
     with reporting_errors(json_output):
         result = check(out)
         problems = result.problems()
-        table_stale = catalogue.exists() and with_catalogue(
-            catalogue.read_text(encoding="utf-8")
-        ) != catalogue.read_text(encoding="utf-8")
+        markdown = catalogue.read_text(encoding="utf-8") if catalogue.exists() else None
+        try:
+            table = with_catalogue(markdown) if markdown is not None else None
+        except ValueError as error:
+            raise ValidationFailed("catalogue", str(error)) from None
+        table_stale = table != markdown
         if check_only or result.incompatible or result.removed:
             if table_stale:
                 problems.append(f"{catalogue} is out of date: run `crm events schemas`")
             if json_output:
                 print_json({"problems": problems})
-            for line in problems if not json_output else []:
-                err_console.print(line)
+            elif problems:
+                for line in problems:
+                    err_console.print(line)
+            else:
+                console.print(f"{out} matches the event classes")
             if problems:
                 raise typer.Exit(EXIT_FAILED)
-            console.print(f"{out} matches the event classes")
             return
         written = write_schemas(out)
-        if table_stale:
-            catalogue.write_text(with_catalogue(catalogue.read_text(encoding="utf-8")), "utf-8")
+        if table is not None and table_stale:
+            catalogue.write_text(table, encoding="utf-8")
         if json_output:
             print_json({"written": written, "catalogue_updated": table_stale})
             return

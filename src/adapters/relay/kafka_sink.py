@@ -20,6 +20,7 @@ from kafka.partitioner.default import murmur2
 
 from adapters.relay.envelope import STRUCTURED_CONTENT_TYPE, Message
 from adapters.relay.relay import DeliveryFailed
+from adapters.relay.relay_settings import broker_addresses
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,13 @@ class ProducerOptions:
     linger_ms: int = 20
     batch_bytes: int = 1 << 20
     delivery_timeout_s: float = 120.0
-    compression: str | None = None
 
     def config(self) -> dict[str, Any]:
         delivery_ms = int(self.delivery_timeout_s * 1000)
         # kafka-python wants delivery_timeout_ms > linger_ms + request_timeout_ms.
         request_ms = min(30_000, (delivery_ms - self.linger_ms) // 2)
         return {
-            "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",")],
+            "bootstrap_servers": broker_addresses(self.bootstrap_servers),
             "client_id": "crmcore-relay",
             "acks": "all",
             "enable_idempotence": True,
@@ -47,7 +47,6 @@ class ProducerOptions:
             "delivery_timeout_ms": delivery_ms,
             "max_block_ms": delivery_ms,
             "request_timeout_ms": request_ms,
-            "compression_type": self.compression,
             "bootstrap_timeout_ms": int(min(self.delivery_timeout_s, 30.0) * 1000),
         }
 

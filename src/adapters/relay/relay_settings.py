@@ -18,6 +18,15 @@ FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 KAFKA_TOPIC = r"^[A-Za-z0-9._-]{1,249}$"
 
 
+def broker_addresses(bootstrap_servers: str) -> list[str]:
+    """``host:port[,host:port]`` as the list kafka-python takes.
+
+    >>> broker_addresses("k1:9092, k2:9092")
+    ['k1:9092', 'k2:9092']
+    """
+    return [address.strip() for address in bootstrap_servers.split(",")]
+
+
 class RelaySettings(Section):
     """How stored events become Kafka messages."""
 

@@ -11,6 +11,8 @@ from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from kafka import KafkaConsumer, TopicPartition
 
+from adapters.relay.relay_settings import broker_addresses
+
 SEEN_IDS_KEPT = 1_000_000
 
 
@@ -44,7 +46,7 @@ class EventTail:
         self._seen = SeenIds()
         self._from_beginning = from_beginning
         self._consumer = KafkaConsumer(
-            bootstrap_servers=[s.strip() for s in bootstrap_servers.split(",")],
+            bootstrap_servers=broker_addresses(bootstrap_servers),
             client_id="crmcore-tail",
             enable_auto_commit=False,
             # After a broker that lost its log comes back, offsets restart at 0.
