@@ -74,7 +74,11 @@ def disclose_refusal(
             ],
         }
     disclosed = DuplicateCustomer(
-        refusal.existing_customer_id, refusal.key, rule=refusal.rule, explanation=explanation
+        refusal.existing_customer_id,
+        refusal.key,
+        rule=refusal.rule,
+        explanation=explanation,
+        other_holders=refusal.other_holders,
     )
     if not viewer.may_see(owner):
         disclosed.args = (

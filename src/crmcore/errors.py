@@ -68,14 +68,28 @@ class DuplicateCustomer(RefusedByRule):
         *,
         rule: str = "exact_key",
         explanation: dict[str, Any] | None = None,
+        other_holders: dict[UUID, tuple[str, ...]] | None = None,
     ) -> None:
         self.existing_customer_id = existing_customer_id
         self.key = key
         self.rule = rule
         self.explanation = explanation
+        # Further customers holding other keys of the record (rule exact_key_conflict):
+        # the record would join them, so it was not created; each with its keys.
+        self.other_holders = dict(other_holders or {})
         # Set when the refusal was cut to a viewer (crmcore.disclosure): who owns it.
         self.owner: str | None = None
-        if key is not None:
+        if self.other_holders:
+            others = "; ".join(
+                f"{', '.join(keys)} to customer {holder}"
+                for holder, keys in self.other_holders.items()
+            )
+            message = (
+                f"the record's keys belong to different customers: {key} to customer "
+                f"{existing_customer_id}; {others}. Not created: merge those customers "
+                "first, or correct the record"
+            )
+        elif key is not None:
             message = f"{key} already belongs to customer {existing_customer_id}"
         else:
             message = f"customer {existing_customer_id} looks like the same customer ({rule})"
@@ -87,6 +101,10 @@ class DuplicateCustomer(RefusedByRule):
             "existing_customer_id": str(self.existing_customer_id),
             "key": self.key,
         }
+        if self.other_holders:
+            data["other_holders"] = {
+                str(holder): list(keys) for holder, keys in self.other_holders.items()
+            }
         if self.owner is not None:
             data["owner"] = self.owner
         if self.explanation is not None:

@@ -264,7 +264,7 @@ class IdentityChecker:
         self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]], mode: DedupMode
     ) -> IdentityDecision:
         """The decision for one record on an entry path whose mode is ``mode``."""
-        return decide(self.matches(profile, held_by), mode, self._rule_set_version)
+        return decide(self.matches(profile, held_by), mode, self._rule_set_version, held_by.keys())
 
     def group_evidence(
         self, profile: MatchProfile, matches: Iterable[CandidateMatch]

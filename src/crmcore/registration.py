@@ -195,12 +195,17 @@ class _Batch:
         )
         self.add(attempt)
         self._file(attempt.id, decision.target, entry.profile)
-        best = decision.matches[0]
+        best, *others = decision.matches
         refusal = DuplicateCustomer(
             decision.target,
             best.shared_keys[0] if best.shared_keys else None,
             rule=decision.rule,
             explanation=decision.to_dict(),
+            other_holders={
+                match.customer_id: match.shared_keys
+                for match in others
+                if match.customer_id in decision.holders
+            },
         )
         return RegistrationResult(entry.position, decision, decision.target, refusal)
 

@@ -7,11 +7,15 @@ to a rep and to replay it for an auditor.
 Exact keys are the uniqueness invariant, not a preference: a key has one holder, so a
 record whose exact key is held is never created, whatever the mode - ``warn`` turns
 only fuzzy block rules into warnings, and ``merge`` attaches the record to the holder.
+The holder decides before any fuzzy candidate is ranked: a name that resembles another
+customer better never displaces the customer that holds the record's key. A record
+whose keys are held by two different customers joins two customers; it is refused in
+every mode (rule ``exact_key_conflict``) and both holders are named.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
@@ -19,6 +23,8 @@ from uuid import UUID
 from crmcore.config import DedupMode, MatchRule
 
 Outcome = Literal["created", "blocked", "warned", "merged"]
+EXACT_KEY_RULE = "exact_key"
+KEY_CONFLICT_RULE = "exact_key_conflict"
 _ACTION_STRENGTH: dict[str | None, int] = {"block": 2, "warn": 1, None: 0}
 
 
@@ -58,6 +64,9 @@ class IdentityDecision:
     rule: str | None = None
     target: UUID | None = None
     matches: tuple[CandidateMatch, ...] = field(default=())
+    # Customers holding one of the record's exact keys, target first; two or more
+    # is a conflict (rule ``exact_key_conflict``).
+    holders: tuple[UUID, ...] = field(default=())
 
     @property
     def matched_customer_ids(self) -> tuple[UUID, ...]:
@@ -70,6 +79,7 @@ class IdentityDecision:
             "rule": self.rule,
             "rule_set_version": self.rule_set_version,
             "target": str(self.target) if self.target else None,
+            "holders": [str(holder) for holder in self.holders],
             "matches": [m.to_dict() for m in self.matches],
         }
 
@@ -98,20 +108,28 @@ def _rank(match: CandidateMatch) -> tuple[int, float, str]:
 
 
 def decide(
-    matches: Iterable[CandidateMatch], mode: DedupMode, rule_set_version: str
+    matches: Iterable[CandidateMatch],
+    mode: DedupMode,
+    rule_set_version: str,
+    holders: Collection[UUID] = (),
 ) -> IdentityDecision:
     """The outcome for a record given its classified candidates and the entry path's mode.
 
-    Candidates are ranked block before warn, then by score, then by id, so the same
-    candidates always give the same decision whatever order they were found in.
+    ``holders`` are the customers that hold one of the record's exact keys now (the
+    key-index aggregates' race-free answer); each must be among ``matches``. They
+    decide first. Otherwise candidates are ranked block before warn, then by score,
+    then by id, so the same candidates always give the same decision whatever order
+    they were found in.
     """
     ranked = tuple(sorted(matches, key=_rank))
+    if holders:
+        return _decide_by_holders(ranked, mode, rule_set_version, holders)
     best = ranked[0] if ranked else None
     if best is None or best.action is None:
         return IdentityDecision("created", rule_set_version, matches=ranked)
     if best.action == "warn":
         return IdentityDecision("warned", rule_set_version, best.rule, matches=ranked)
-    exact = best.rule == "exact_key" or best.features.get("exact_key") == 1.0
+    exact = best.rule == EXACT_KEY_RULE or best.features.get("exact_key") == 1.0
     if mode is DedupMode.MERGE:
         outcome: Outcome = "merged"
     elif mode is DedupMode.WARN and not exact:
@@ -120,3 +138,25 @@ def decide(
         outcome = "blocked"
     target = None if outcome == "warned" else best.customer_id
     return IdentityDecision(outcome, rule_set_version, best.rule, target, ranked)
+
+
+def _decide_by_holders(
+    ranked: tuple[CandidateMatch, ...],
+    mode: DedupMode,
+    rule_set_version: str,
+    holders: Collection[UUID],
+) -> IdentityDecision:
+    """A held key decides: the holders lead the explanation, in the same rank order."""
+    held = tuple(m for m in ranked if m.customer_id in holders)
+    if len(held) != len(set(holders)):
+        raise ValueError("every holder must be among the matches")
+    ordered = held + tuple(m for m in ranked if m.customer_id not in holders)
+    holder_ids = tuple(m.customer_id for m in held)
+    if len(held) > 1:
+        return IdentityDecision(
+            "blocked", rule_set_version, KEY_CONFLICT_RULE, holder_ids[0], ordered, holder_ids
+        )
+    outcome: Outcome = "merged" if mode is DedupMode.MERGE else "blocked"
+    return IdentityDecision(
+        outcome, rule_set_version, EXACT_KEY_RULE, holder_ids[0], ordered, holder_ids
+    )
