@@ -4,18 +4,27 @@ The one path for every bulk source - the CSV import, ``crm demo`` and the identi
 benchmarks - so they all measure and report the same thing. A row that fails
 validation is reported as ``invalid`` naming its field and never reaches the store;
 the others go through ``CrmApplication.register_customers`` on the import entry path.
+
+An import survives any row: a batch that fails for a reason nobody planned (a bug, a
+store error) is decided again row by row, and a row that still fails is reported as
+``error`` with the reason while the import goes on. Nothing of a failed batch was
+saved (a batch is one atomic save), so deciding it again creates nothing twice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
+from threading import Event
 from uuid import UUID
 
-from crmcore import CrmApplication, RegisterCustomer, ValidationFailed, parse_command
+from crmcore import CrmApplication, CrmError, RegisterCustomer, ValidationFailed, parse_command
 from crmcore.config import DedupMode, EntryPath
 from crmcore.records import RegistrationResult
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,7 @@ class ImportedRow:
 
     row: int
     external_id: str | None
-    outcome: str  # created | blocked | warned | merged | invalid
+    outcome: str  # created | blocked | warned | merged | invalid | error
     customer_id: UUID | None = None
     matched_customer_ids: tuple[UUID, ...] = ()
     reason: str = ""
@@ -72,10 +81,17 @@ def import_rows(
     batch_size: int,
     mode: DedupMode | None = None,
     on_batch: Callable[[int], None] | None = None,
+    stop: Event | None = None,
 ) -> Iterator[ImportedRow]:
-    """Yields one :class:`ImportedRow` per input row, in input order (rows count from 1)."""
+    """Yields one :class:`ImportedRow` per input row, in input order (rows count from 1).
+
+    ``stop`` is checked between batches: once it is set, no further batch starts, so
+    every row of a saved batch is yielded before the import ends.
+    """
     numbered = enumerate(rows, start=1)
-    while chunk := list(islice(numbered, batch_size)):
+    while not (stop is not None and stop.is_set()) and (
+        chunk := list(islice(numbered, batch_size))
+    ):
         pending: list[tuple[int, RegisterCustomer]] = []
         done: dict[int, ImportedRow] = {}
         for number, fields in chunk:
@@ -94,11 +110,44 @@ def import_rows(
                 )
                 continue
             pending.append((number, command))
-        results = app.register_customers(
-            [command for _, command in pending], entry_path=EntryPath.IMPORT, mode=mode
-        )
-        for (number, command), result in zip(pending, results, strict=True):
-            done[number] = _outcome(number, command, result)
+        for row in _register(app, pending, mode):
+            done[row.row] = row
         if on_batch is not None:
             on_batch(len(chunk))
         yield from (done[number] for number, _ in chunk)
+
+
+def _register(
+    app: CrmApplication, pending: list[tuple[int, RegisterCustomer]], mode: DedupMode | None
+) -> list[ImportedRow]:
+    """The batch in one save; if that fails, each row on its own, a failure reported."""
+    if not pending:
+        return []
+    try:
+        results = app.register_customers(
+            [command for _, command in pending], entry_path=EntryPath.IMPORT, mode=mode
+        )
+    except Exception:  # any failure: the rows are decided one by one
+        _log.debug("batch of %d rows failed; deciding them one by one", len(pending), exc_info=True)
+    else:
+        return [
+            _outcome(number, command, result)
+            for (number, command), result in zip(pending, results, strict=True)
+        ]
+    rows = []
+    for number, command in pending:
+        try:
+            (result,) = app.register_customers([command], entry_path=EntryPath.IMPORT, mode=mode)
+        except Exception as error:  # reported on the row; the import goes on
+            _log.debug("row %d failed", number, exc_info=True)
+            rows.append(ImportedRow(number, command.external_id, "error", reason=_failure(error)))
+        else:
+            rows.append(_outcome(number, command, result))
+    return rows
+
+
+def _failure(error: Exception) -> str:
+    """The reason an ``error`` row gives: crmcore's own message, else what went wrong."""
+    if isinstance(error, CrmError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error} (please report this row)"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
-from threading import Event
 from typing import Annotated
 
 import typer
@@ -12,6 +10,7 @@ import typer
 from adapters.bootstrap import required_broker
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import EXIT_FAILED, console, err_console, print_json, reporting_errors
+from adapters.cli.signals import stop_requested
 from adapters.relay.schemas import check, with_catalogue, write_schemas
 from crmcore.errors import ValidationFailed
 
@@ -53,9 +52,7 @@ def tail(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         brokers = required_broker(settings)
-        stop = Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_requested()
         consumer = EventTail(brokers, settings.kafka_topic, from_beginning=from_beginning)
         count = 0
         try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from threading import Event
 from typing import Annotated
 
 import typer
@@ -11,6 +9,7 @@ import typer
 from adapters.bootstrap import application, kafka_connector, open_relay
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, err_console, print_json, reporting_errors
+from adapters.cli.signals import stop_requested
 from adapters.relay.relay import DeliveryFailed, RelayReport
 
 relay_app = typer.Typer(
@@ -38,9 +37,7 @@ def run_relay(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         connect = kafka_connector(settings)
-        stop = Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_requested()
         with application(settings) as app:
             relay = open_relay(settings, app)
             total = relay.run(

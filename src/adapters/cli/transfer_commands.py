@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -14,15 +17,17 @@ from rich.table import Table
 
 from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, err_console, print_json, reporting_errors
+from adapters.cli.output import EXIT_FAILED, console, err_console, print_json, reporting_errors
+from adapters.cli.signals import stop_requested
 from adapters.files.customers_csv import (
     EXPORT_COLUMNS,
     RESULT_COLUMNS,
     export_row,
     open_customer_file,
+    row_writer,
     write_rows,
 )
-from adapters.importing import import_rows
+from adapters.importing import ImportedRow, import_rows
 from crmcore.config import DedupMode
 from projections.customer_directory import customer_directory
 
@@ -45,15 +50,24 @@ def import_customers(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Import customers, checking every row for duplicates; a re-run creates nothing new."""
+    """Import customers, checking every row for duplicates; a re-run creates nothing new.
+
+    Exit 0 when every row was decided (invalid rows included: they are reported), 1
+    when some row failed (outcome ``error``, with the reason), 130 when Ctrl-C or
+    SIGTERM stopped it: the batch being saved finishes and is written to the results
+    file, and a re-run of the same file completes the import.
+    """
     with reporting_errors(json_output):
         settings = settings_from(db, config, actor)
         source = open_customer_file(file)
         if source.ignored_columns and not json_output:
             err_console.print(f"[yellow]ignored columns:[/] {', '.join(source.ignored_columns)}")
         started = time.perf_counter()
+        stop = stop_requested()
+        tally = _Tally()
         with (
             application(settings) as app,
+            _results_file(results) as write_result,
             Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -64,40 +78,85 @@ def import_customers(
             ) as progress,
         ):
             task = progress.add_task("importing", total=source.row_count)
-            rows = list(
-                import_rows(
-                    app,
-                    source.rows(),
-                    actor=settings.actor,
-                    phone_region=settings.identity.default_phone_region,
-                    batch_size=settings.registration.batch_size,
-                    mode=mode,
-                    on_batch=lambda n: progress.advance(task, n),
-                )
-            )
+            for row in import_rows(
+                app,
+                source.rows(),
+                actor=settings.actor,
+                phone_region=settings.identity.default_phone_region,
+                batch_size=settings.registration.batch_size,
+                mode=mode,
+                on_batch=lambda n: progress.advance(task, n),
+                stop=stop,
+            ):
+                write_result(row)
+                tally.add(row)
         seconds = time.perf_counter() - started
-        if results is not None:
-            with results.open("w", encoding="utf-8", newline="") as handle:
-                write_rows(handle, RESULT_COLUMNS, (row.as_csv_row() for row in rows))
-        outcomes = Counter(row.outcome for row in rows)
+        interrupted = stop.is_set() and tally.rows < source.row_count
         summary = {
             "file": str(file),
-            "rows": len(rows),
-            "outcomes": {k: outcomes.get(k, 0) for k in _OUTCOMES},
-            "by_rule": dict(Counter(row.rule for row in rows if row.rule)),
-            "invalid_by_field": dict(Counter(row.field for row in rows if row.field)),
+            "rows": tally.rows,
+            "rows_in_file": source.row_count,
+            "interrupted": interrupted,
+            "outcomes": {k: tally.outcomes.get(k, 0) for k in _OUTCOMES},
+            "by_rule": dict(tally.by_rule),
+            "invalid_by_field": dict(tally.invalid_by_field),
+            "errors": tally.errors,
             "ignored_columns": list(source.ignored_columns),
             "seconds": round(seconds, 3),
-            "rows_per_second": round(len(rows) / seconds, 1) if seconds else None,
+            "rows_per_second": round(tally.rows / seconds, 1) if seconds else None,
             "results": str(results) if results else None,
         }
         if json_output:
             print_json(summary)
         else:
             _show(summary)
+        if interrupted:
+            raise typer.Exit(EXIT_INTERRUPTED)
+        if tally.outcomes.get("error"):
+            raise typer.Exit(EXIT_FAILED)
 
 
-_OUTCOMES = ("created", "blocked", "warned", "merged", "invalid")
+_OUTCOMES = ("created", "blocked", "warned", "merged", "invalid", "error")
+EXIT_INTERRUPTED = 130  # what a shell reports for a process ended by Ctrl-C
+_ERRORS_SHOWN = 20
+
+
+@dataclass
+class _Tally:
+    """What the summary counts, kept as rows stream by (a million rows are not held)."""
+
+    rows: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    invalid_by_field: Counter[str] = field(default_factory=Counter)
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+    def add(self, row: ImportedRow) -> None:
+        self.rows += 1
+        self.outcomes[row.outcome] += 1
+        if row.rule:
+            self.by_rule[row.rule] += 1
+        if row.field:
+            self.invalid_by_field[row.field] += 1
+        if row.outcome == "error" and len(self.errors) < _ERRORS_SHOWN:
+            self.errors.append({"row": row.row, "reason": row.reason})
+
+
+@contextmanager
+def _results_file(path: Path | None) -> Iterator[Callable[[ImportedRow], None]]:
+    """A writer of result rows, flushed row by row, so an import that is stopped or
+    killed leaves a line for every row it decided; a no-op without ``--results``."""
+    if path is None:
+        yield lambda row: None
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_row = row_writer(handle, RESULT_COLUMNS)
+
+        def write(row: ImportedRow) -> None:
+            write_row(row.as_csv_row())
+            handle.flush()
+
+        yield write
 
 
 def _show(summary: dict[str, object]) -> None:
@@ -111,7 +170,17 @@ def _show(summary: dict[str, object]) -> None:
     assert isinstance(by_rule, dict)
     if by_rule:
         console.print("rules that fired: " + ", ".join(f"{k} {v}" for k, v in by_rule.items()))
+    errors = summary["errors"]
+    assert isinstance(errors, list)
+    for error in errors:
+        err_console.print(f"[bold red]row {error['row']} failed:[/] {error['reason']}")
     console.print(f"{summary['rows']:,} rows in {summary['seconds']} s")
+    if summary["interrupted"]:
+        err_console.print(
+            f"[yellow]stopped after {summary['rows']:,} of {summary['rows_in_file']:,} rows;[/] "
+            "every saved row is reported. Run the same import again to finish it: rows "
+            "already in are found as duplicates, nothing is created twice."
+        )
     if summary["results"]:
         console.print(f"results: {summary['results']}")
 

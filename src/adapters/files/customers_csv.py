@@ -9,7 +9,7 @@ Excel writes is accepted. Columns outside the list are reported and ignored.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -85,13 +85,19 @@ def open_customer_file(path: Path) -> CustomerFile:
     return CustomerFile(path, known, ignored, row_count)
 
 
-def write_rows(handle: IO[str], columns: Iterable[str], rows: Iterable[dict[str, str]]) -> int:
-    """Writes a header and rows; returns how many rows."""
+def row_writer(handle: IO[str], columns: Iterable[str]) -> Callable[[dict[str, str]], object]:
+    """Writes the header now and returns the function that writes one row."""
     writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
+    return writer.writerow
+
+
+def write_rows(handle: IO[str], columns: Iterable[str], rows: Iterable[dict[str, str]]) -> int:
+    """Writes a header and rows; returns how many rows."""
+    write = row_writer(handle, columns)
     count = 0
     for row in rows:
-        writer.writerow(row)
+        write(row)
         count += 1
     return count
 
