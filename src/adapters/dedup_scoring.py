@@ -3,7 +3,9 @@
 A row is *flagged* when the check blocked, warned or merged it; a flag is *right* when
 the customer it points at (the target, or the best warned candidate) was created from
 a row of the same real-world company. Precision is right flags over all flags, recall
-right flags over rows that really were duplicates of a company already entered.
+right flags over rows that really were duplicates of a company already entered. A
+*wrong block* is a row blocked or merged into a customer of another company: the error
+that locks a rep out of a real customer, or silently gives one company another's keys.
 Used by ``crm demo`` and ``scripts/bench_identity_quality.py``.
 """
 
@@ -21,7 +23,7 @@ from adapters.demo_data import DemoRecord
 @dataclass(frozen=True)
 class RowOutcome:
     row: DemoRecord
-    outcome: str  # created | blocked | warned | merged | invalid
+    outcome: str  # created | blocked | warned | merged | invalid | error
     customer_id: UUID | None  # new customer, or the existing one for blocked / merged
     matched: tuple[UUID, ...] = ()
     rule: str | None = None
@@ -32,7 +34,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def score(outcomes: Sequence[RowOutcome]) -> dict[str, Any]:
-    """Precision, recall and F1 overall and per variation kind, and wrong blocks."""
+    """Precision, recall and F1 overall and per variation kind, and wrong blocks/merges."""
     entity_of: dict[UUID, int] = {}
     for o in outcomes:
         if o.outcome == "created" or o.outcome == "warned":
@@ -41,7 +43,7 @@ def score(outcomes: Sequence[RowOutcome]) -> dict[str, Any]:
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)
     wrong_blocks: list[dict[str, Any]] = []
     for o in outcomes:
-        if o.outcome == "invalid":
+        if o.outcome in ("invalid", "error"):
             continue
         counts = per_kind[o.row.variation]
         counts["rows"] += 1
@@ -53,9 +55,15 @@ def score(outcomes: Sequence[RowOutcome]) -> dict[str, Any]:
         right = pointed is not None and entity_of.get(pointed) == o.row.entity
         counts["right"] += right
         counts[o.outcome] += 1
-        if o.outcome == "blocked" and not right:
+        if o.outcome in ("blocked", "merged") and not right:
+            counts["wrong_blocks"] += 1
             wrong_blocks.append(
-                {"variation": o.row.variation, "fields": o.row.fields, "rule": o.rule}
+                {
+                    "variation": o.row.variation,
+                    "outcome": o.outcome,
+                    "fields": o.row.fields,
+                    "rule": o.rule,
+                }
             )
     kinds = {kind: _summary(counts) for kind, counts in sorted(per_kind.items())}
     total: Counter[str] = Counter()
@@ -76,6 +84,7 @@ def _summary(counts: Counter[str]) -> dict[str, Any]:
         "blocked": counts["blocked"],
         "warned": counts["warned"],
         "merged": counts["merged"],
+        "wrong_blocks": counts["wrong_blocks"],
         "precision": precision,
         "recall": recall,
         "f1": f1,

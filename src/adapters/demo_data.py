@@ -12,7 +12,11 @@ it was made (``variation``), so a run can be scored:
   ``traditional``, ``homophone``, ``typo``, ``english_variant``, ``phone_one_digit``,
   ``email_sibling_domain``;
 * hard non-duplicates (new companies) - ``similar_name_same_city`` (one character of
-  the name differs, not a homophone) and ``same_person_other_company``;
+  the name differs, not a homophone), ``same_person_other_company``,
+  ``same_brand_other_city`` (the same 字号 and 行业 registered in another province: a
+  Chinese name is unique only in its region; the city is written in the name, in
+  brackets, or only in the region column) and ``same_brand_other_trade`` (the same
+  字号 in the same city with another 行业 word: 华信科技 and 华信物流);
 * a few ``invalid`` rows, as every import has.
 """
 
@@ -55,8 +59,14 @@ FUZZY_VARIATIONS = (
     "phone_one_digit",
     "email_sibling_domain",
 )
-HARD_NEGATIVES = ("similar_name_same_city", "same_person_other_company")
+HARD_NEGATIVES = (
+    "similar_name_same_city",
+    "same_person_other_company",
+    "same_brand_other_city",
+    "same_brand_other_trade",
+)
 _ENGLISH_LEGAL_FORMS = ("Co., Ltd.", "Limited", "Inc.", "LLC")
+_SLIP_ATTEMPTS = 50
 _TRADES_LONGEST_FIRST = sorted((trade for trade, _ in TRADES), key=len, reverse=True)
 
 
@@ -100,7 +110,7 @@ def generate(
         data.originals.append(_original(rng, number, used))
     later: list[DemoRecord] = []
     for i in rng.choices(range(customers), k=int(customers * duplicate_share)):
-        later.append(_variant(rng, data.originals[i], t2s_check))
+        later.append(_variant(rng, data.originals[i], t2s_check, used))
     next_entity = customers
     for i in rng.choices(range(customers), k=int(customers * negative_share)):
         record = _negative(rng, data.originals[i], next_entity, used)
@@ -212,7 +222,9 @@ def _core_of(record: DemoRecord) -> tuple[str, str, str]:
     raise ValueError(name)
 
 
-def _variant(rng: random.Random, original: DemoRecord, traditional: _Traditional) -> DemoRecord:
+def _variant(
+    rng: random.Random, original: DemoRecord, traditional: _Traditional, used: set[str]
+) -> DemoRecord:
     f = original.fields
     is_english = f["industry"] == "外资企业"
     kinds = ["phone_format", "email_case", "external_id_rerun", "name_retyped"]
@@ -259,7 +271,18 @@ def _variant(rng: random.Random, original: DemoRecord, traditional: _Traditional
         changed = _homophone(rng, core) if kind == "homophone" else _typo(rng, core)
         if changed is None:
             kind, changed = "typo", _typo(rng, core)
-        new["company_name"] = city + changed + rest
+        # A slip that spells another company's registered name is that company's
+        # name: no label could say which was meant, so the slip is made again. In a
+        # book so large that every slip of a short name is taken, the name is retyped
+        # as it was instead.
+        for _ in range(_SLIP_ATTEMPTS):
+            if changed not in used:
+                used.add(changed)  # nor may a later slip of another company spell it
+                new["company_name"] = city + changed + rest
+                break
+            kind, changed = "typo", _typo(rng, core)
+        else:
+            kind = "name_retyped"
     elif kind == "english_variant":
         base = f["company_name"]
         for legal in _ENGLISH_LEGAL_FORMS:
@@ -286,12 +309,34 @@ def _negative(
     city, core, rest = _core_of(original)
     contact, s_py, g_py = _person(rng)
     kind = rng.choice(HARD_NEGATIVES)
+    region = city
     if kind == "similar_name_same_city":
         other = _typo(rng, core)
         if other in used:
             return None
         used.add(other)
         name = city + other + rest
+    elif kind == "same_brand_other_city":
+        region = _other_province(rng, city)
+        legal = rest[_trade_length(rest) :]
+        trade = rest[: _trade_length(rest)]
+        name = rng.choice(
+            [
+                f"{region}{core}{trade}{legal}",
+                f"{core}{trade}（{region}）{legal}",
+                core + trade + legal,
+            ]
+        )
+        if f"{region}|{core}" in used:  # one company per brand and region
+            return None
+        used.add(f"{region}|{core}")
+    elif kind == "same_brand_other_trade":
+        trade = rest[: _trade_length(rest)]
+        other_trade = rng.choice([t for t, _ in TRADES if not _related_trades(t, trade)])
+        if f"{core}|{other_trade}" in used:
+            return None
+        used.add(f"{core}|{other_trade}")
+        name = f"{city}{core}{other_trade}有限公司"
     else:
         other = "".join(rng.sample(CORE_CHARACTERS, 3))
         if other in used:
@@ -304,10 +349,27 @@ def _negative(
         "contact_name": contact,
         "phone": _spaced(_mobile(rng)),
         "email": f"{s_py}.{g_py}.{entity}@{_domain(name)}.cn",
-        "region": city,
+        "region": region,
         "source": rng.choice(SOURCES),
     }
     return DemoRecord(fields, entity=entity, variation=kind)
+
+
+def _trade_length(rest: str) -> int:
+    """Length of the 行业 word a generated name's rest starts with (科技有限公司 -> 2)."""
+    return next(len(t) for t in _TRADES_LONGEST_FIRST if rest.startswith(t))
+
+
+def _related_trades(a: str, b: str) -> bool:
+    """True if one trade word contains the other (科技 / 网络科技): not another 行业."""
+    return a in b or b in a
+
+
+def _other_province(rng: random.Random, city: str) -> str:
+    """A demo city in another province (苏州 and 南京 share one, so neither is picked)."""
+    province_of = {"苏州": "江苏", "南京": "江苏"}
+    own = province_of.get(city, city)
+    return rng.choice([c for c, _ in CITIES if province_of.get(c, c) != own])
 
 
 def _invalid(rng: random.Random, original: DemoRecord) -> DemoRecord:

@@ -48,9 +48,14 @@ class MatchRule(Section):
     name: str = Field(min_length=1, max_length=60)
     action: Literal["block", "warn"]
     when: dict[str, float] = Field(min_length=1)
+    unless: dict[str, float] = Field(
+        default_factory=dict,
+        description="Vetoes: the rule does not hold when any of these features reaches "
+        "its value (evidence that contradicts the match, e.g. region_conflict).",
+    )
     description: str = ""
 
-    @field_validator("when")
+    @field_validator("when", "unless")
     @classmethod
     def _known_features(cls, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(FEATURES))
@@ -72,13 +77,16 @@ DEFAULT_RULES: tuple[MatchRule, ...] = (
         name="same_company",
         action="block",
         when={"company": 0.95},
-        description="same company name once script, width, region and legal form are set aside",
+        unless={"region_conflict": 1.0, "trade_conflict": 1.0},
+        description="same company name once script, width, region and legal form are set "
+        "aside, and no region or 行业 word that says otherwise",
     ),
     MatchRule(
         name="likely_same_company",
         action="warn",
         when={"company": 0.88},
-        description="homophone, or same name in another region or branch",
+        description="homophone, or the same name as a branch (or in a region that "
+        "contradicts it, when region_conflict_factor lets it reach 0.88)",
     ),
     MatchRule(
         name="similar_company_same_contact",
@@ -96,7 +104,9 @@ DEFAULT_RULES: tuple[MatchRule, ...] = (
         name="similar_company_same_surname",
         action="warn",
         when={"company": 0.85, "contact_surname": 1.0},
-        description="similar company, contact with the same surname",
+        unless={"region_conflict": 1.0},
+        description="similar company, contact with the same surname; a surname (王, 李 "
+        "are one in seven people) is too weak to stand against two regions",
     ),
     MatchRule(
         name="near_phone_same_contact",
@@ -165,8 +175,10 @@ class IdentityConfig(Section):
         ge=0,
         le=1,
         description=(
-            "Multiplies the company similarity when both names carry different regions: "
-            "北京某某科技 and 上海某某科技 are often two companies, so they warn, not block."
+            "Multiplies the company similarity when the two records' regions (written in "
+            "the name, else the region field) conflict - neither contains the other: "
+            "北京某某科技 and 上海某某科技 are often two companies. The block rule also vetoes "
+            "region_conflict, so this only ranks; it cannot turn a conflict into a block."
         ),
     )
     branch_factor: float = Field(

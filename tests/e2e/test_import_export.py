@@ -63,7 +63,7 @@ def test_import_blocks_the_seed_duplicates_and_explains_each_row(tmp_path: Path)
     assert outcome["A-10"]["outcome"] == "invalid"
     assert outcome["A-10"]["reason"].startswith("uscc:")
     assert summary["outcomes"] == {"created": 4, "blocked": 4, "warned": 1, "merged": 0,
-                                   "invalid": 1}
+                                   "invalid": 1, "error": 0}
 
 
 def test_a_rerun_of_the_same_file_creates_nothing_new(tmp_path: Path) -> None:

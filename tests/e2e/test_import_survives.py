@@ -17,18 +17,17 @@ from collections import Counter
 from pathlib import Path
 
 from adapters.demo_data import generate
+from adapters.files.customers_csv import CUSTOMER_COLUMNS
 from crmcore import CrmApplication
 from crmcore.domain import Customer
 from tests.conftest import all_events, sqlite_env
 from tests.e2e.test_cli import CRM, as_json, crm
 from tests.e2e.test_import_export import read_csv
 
-_COLUMNS = ("external_id", "company_name", "contact_name", "phone", "email", "uscc", "region")
 
-
-def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=CUSTOMER_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -65,7 +64,7 @@ def test_a_row_the_store_refuses_is_an_error_row_and_the_rest_of_its_batch_goes_
     ]
     rows[2]["external_id"] = "POISON-3"
     _store_refusing(tmp_path / "crm.db", "POISON")
-    source = _write(tmp_path / "rows.csv", rows)
+    source = write_rows(tmp_path / "rows.csv", rows)
     result = crm("import", "customers", str(source), "--results", "out.csv", "--json",
                  cwd=tmp_path)
     assert result.returncode == 1, result.stderr
@@ -81,7 +80,7 @@ def test_a_row_the_store_refuses_is_an_error_row_and_the_rest_of_its_batch_goes_
 
 
 def test_every_row_decided_exits_0_even_with_invalid_rows(tmp_path: Path) -> None:
-    source = _write(tmp_path / "rows.csv", [
+    source = write_rows(tmp_path / "rows.csv", [
         {"company_name": "甲公司", "phone": "138 0013 8000"},
         {"company_name": "乙公司", "phone": "138 0013 800"},  # a digit short: invalid
     ])
@@ -96,7 +95,7 @@ def test_ctrl_c_leaves_a_results_line_for_every_saved_row_and_a_rerun_finishes(
     tmp_path: Path,
 ) -> None:
     data = generate(2500, seed=7)
-    source = _write(tmp_path / "book.csv", [r.fields for r in data.rows])
+    source = write_rows(tmp_path / "book.csv", [r.fields for r in data.rows])
     results = tmp_path / "first.csv"
     process = subprocess.Popen(
         [*CRM, "import", "customers", str(source), "--results", str(results), "--json"],

@@ -7,11 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import CrmApplication
-from crmcore.config import CrmConfig, DedupMode, EntryPath
+from crmcore.config import CrmConfig, DedupMode, EntryPath, IdentityConfig
 from crmcore.identity import normalise_key
 from crmcore.identity.company import parse_company_name
 from crmcore.identity.compare import compare
 from crmcore.identity.profile import MatchProfile, build_profile
+from crmcore.identity.regions import regions_conflict
 from crmcore.identity.score import pair_score
 from crmcore.identity_check import IdentityChecker
 from tests.conftest import registration
@@ -20,14 +21,16 @@ WEIGHTS = CrmConfig().identity.weights
 
 
 def profile(company: str | None = None, contact: str | None = None,
-            phones: tuple[str, ...] = (), emails: tuple[str, ...] = ()) -> MatchProfile:
+            phones: tuple[str, ...] = (), emails: tuple[str, ...] = (),
+            region: str | None = None) -> MatchProfile:
     keys = [normalise_key("phone", p) for p in phones] + [normalise_key("email", e)
                                                           for e in emails]
-    return build_profile(company_name=company, contact_name=contact, keys=keys)
+    return build_profile(company_name=company, contact_name=contact, keys=keys, region=region)
 
 
-def decide(existing: MatchProfile, new: MatchProfile) -> tuple[str, str | None]:
-    checker = IdentityChecker(CrmConfig().identity)
+def decide(existing: MatchProfile, new: MatchProfile,
+           config: IdentityConfig | None = None) -> tuple[str, str | None]:
+    checker = IdentityChecker(config or CrmConfig().identity)
     from uuid import uuid4
     cid = uuid4()
     checker.index.put(cid, cid, existing)
@@ -67,11 +70,50 @@ def decide(existing: MatchProfile, new: MatchProfile) -> tuple[str, str | None]:
                  ("created", None), id="latin-names-compare-by-word"),
     pytest.param(profile("北京某某科技"), profile("上海某某科技"),
                  ("created", None), id="same-name-other-city-alone-is-not-enough"),
+    pytest.param(profile("北京华信科技有限公司"), profile("华信科技有限公司", region="上海"),
+                 ("created", None), id="other-city-in-the-region-column-only"),
+    pytest.param(profile("北京华信科技有限公司", "张伟"),
+                 profile("华信科技（上海）有限公司", "张强", region="上海"),
+                 ("created", None), id="other-city-a-surname-is-no-evidence"),
+    pytest.param(profile("北京华信科技有限公司", "张伟"),
+                 profile("华信科技（上海）有限公司", "张伟", region="上海"),
+                 ("warned", "similar_company_same_contact"), id="other-city-same-contact-warns"),
+    pytest.param(profile("北京华信科技有限公司", "张伟"),
+                 profile("北京华信科技股份有限公司", "张强"),
+                 ("blocked", "same_company"), id="same-city-a-new-contact-still-blocks"),
+    pytest.param(profile("深圳华信科技有限公司"), profile("华信科技有限公司", region="广东"),
+                 ("blocked", "same_company"), id="city-inside-the-province-is-no-conflict"),
+    pytest.param(profile("北京华信科技有限公司"), profile("华信科技有限公司", region="海淀区"),
+                 ("blocked", "same_company"), id="district-inside-the-city-is-no-conflict"),
+    pytest.param(profile("北京华信科技有限公司"), profile("北京华信物流有限公司"),
+                 ("created", None), id="same-brand-other-trade-word"),
 ])
 def test_each_variation_kind_gets_its_decision(
     existing: MatchProfile, new: MatchProfile, expected: tuple[str, str | None],
 ) -> None:
     assert decide(existing, new) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "conflict"), [
+    ("北京市", "北京市", False),
+    ("北京市", "上海市", True),
+    ("深圳市", "广东省", False),
+    ("海淀区", "北京市", False),
+    ("朝阳区", "北京市", False),  # 朝阳区 is also in 长春: one of its places will do
+    ("朝阳区", "上海市", True),
+    ("苏州市", "南京市", True),
+    ("苏州市", "江苏省", False),
+])
+def test_regions_conflict_only_when_neither_holds_the_other(a: str, b: str, conflict: bool) -> None:
+    assert regions_conflict(a, b) is conflict
+
+
+def test_no_factor_setting_turns_a_region_conflict_into_a_block() -> None:
+    """The veto is part of the rule: even with the region factor switched off (1.0), the
+    same name registered in two provinces is not blocked."""
+    lenient = CrmConfig().identity.model_copy(update={"region_conflict_factor": 1.0})
+    existing, new = profile("北京华信科技有限公司"), profile("华信科技有限公司", region="上海")
+    assert decide(existing, new, lenient) == ("warned", "likely_same_company")
 
 
 def test_a_company_name_keeps_region_legal_form_and_branch_apart_from_its_core() -> None:

@@ -18,6 +18,7 @@ from rapidfuzz.fuzz import ratio
 from crmcore.identity.company import CompanyName
 from crmcore.identity.person import PersonName
 from crmcore.identity.profile import EmailParts, MatchProfile
+from crmcore.identity.regions import regions_conflict
 
 FEATURES = (
     "exact_key",
@@ -28,6 +29,7 @@ FEATURES = (
     "phone_near",
     "email_sibling",
     "region_conflict",
+    "trade_conflict",
 )
 """Feature names a rule may test; docs/identity.md explains each."""
 
@@ -44,9 +46,9 @@ class ComparisonWeights:
 def company_similarity(a: CompanyName, b: CompanyName, weights: ComparisonWeights) -> float:
     """1.0 same core; ``homophone`` same pinyin; else the edit-distance ratio of the cores.
 
-    The result is scaled down when both names carry different regions (北京某某 and
-    上海某某 are often two companies) or when exactly one is a branch (a branch is a
-    separate customer of the same group).
+    The result is scaled down when exactly one name is a branch (a branch is a separate
+    customer of the same group). Regions are weighed by :func:`compare`, which knows
+    the region of the whole record, whether written in the name or in its own column.
     """
     if a.core == b.core:
         base = 1.0
@@ -56,11 +58,17 @@ def company_similarity(a: CompanyName, b: CompanyName, weights: ComparisonWeight
         base = _word_similarity(a.syllables, b.syllables)
     else:
         base = _han_similarity(a, b)
-    if a.region and b.region and a.region != b.region:
-        base *= weights.region_conflict_factor
     if (a.branch is None) != (b.branch is None) or (a.branch and a.branch != b.branch):
         base *= weights.branch_factor
-    return round(base, 4)
+    return base
+
+
+def trades_conflict(a: CompanyName, b: CompanyName) -> bool | None:
+    """Whether two names end in different 行业 words (华信科技 / 华信物流); None when a
+    name has none. Related words (科技 / 网络科技) are not a conflict."""
+    if not a.trade or not b.trade:
+        return None
+    return a.trade not in b.trade and b.trade not in a.trade
 
 
 def _han_similarity(a: CompanyName, b: CompanyName) -> float:
@@ -162,8 +170,21 @@ def compare(
     features: dict[str, float] = {}
     shared = bool(a.shared_keys(b)) if shared_keys is None else shared_keys
     features["exact_key"] = 1.0 if shared else 0.0
+    conflict = False
+    if a.region and b.region:
+        # Most candidate pairs share their region: equal strings skip the table.
+        conflict = a.region != b.region and regions_conflict(a.region, b.region)
+        features["region_conflict"] = 1.0 if conflict else 0.0
+        features["same_region"] = 0.0 if conflict else 1.0
     if a.company is not None and b.company is not None:
-        features["company"] = company_similarity(a.company, b.company, weights)
+        # A Chinese name is unique only where it was registered: the same name in two
+        # regions that cannot hold one another is often two companies.
+        similarity = company_similarity(a.company, b.company, weights)
+        if conflict:
+            similarity *= weights.region_conflict_factor
+        features["company"] = round(similarity, 4)
+        if (trades := trades_conflict(a.company, b.company)) is not None:
+            features["trade_conflict"] = 1.0 if trades else 0.0
     if a.contact is not None and b.contact is not None:
         features["contact"] = contact_similarity(a.contact, b.contact)
         features["contact_surname"] = 1.0 if a.contact.surname == b.contact.surname else 0.0
@@ -171,7 +192,4 @@ def compare(
         features["phone_near"] = near
     if (sibling := _emails_sibling(a.emails, b.emails)) is not None:
         features["email_sibling"] = sibling
-    if a.region and b.region:
-        features["region_conflict"] = 0.0 if a.region == b.region else 1.0
-        features["same_region"] = 1.0 - features["region_conflict"]
     return features

@@ -89,17 +89,24 @@ class RuleBook:
     of pairs, and re-reading each rule's mapping per pair was a third of the check."""
 
     def __init__(self, rules: Iterable[MatchRule]) -> None:
-        self._rules = tuple((rule, tuple(rule.when.items())) for rule in rules)
+        self._rules = tuple(
+            (rule, tuple(rule.when.items()), tuple(rule.unless.items())) for rule in rules
+        )
 
     def first(self, features: dict[str, float]) -> MatchRule | None:
-        """The first rule whose every condition holds (a feature absent fails), or None."""
+        """The first rule whose every condition holds (a feature absent fails) and none
+        of whose vetoes does (a feature absent does not veto), or None."""
         get = features.get
-        for rule, conditions in self._rules:
+        for rule, conditions, vetoes in self._rules:
             for name, minimum in conditions:
                 if get(name, -1.0) < minimum:
                     break
             else:
-                return rule
+                for name, minimum in vetoes:
+                    if get(name, -1.0) >= minimum:
+                        break
+                else:
+                    return rule
         return None
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 # Suffixes whose removal leaves the name people use (广东省 -> 广东, 深圳市 -> 深圳).
@@ -54,6 +54,10 @@ class RegionTable:
 
     prefixes: dict[str, str]
     longest: int
+    # Full name -> the division codes it names, cut to their level (北京市 -> ("11",),
+    # 深圳市 -> ("4403",), 朝阳区 -> ("110105", "220104")): a county-level name can
+    # stand in several prefectures.
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def leading_region(self, text: str) -> str | None:
         """The longest region name ``text`` starts with, if any."""
@@ -65,6 +69,20 @@ class RegionTable:
     def canonical(self, name: str) -> str | None:
         """The full name of a region given by its full or short name."""
         return self.prefixes.get(name)
+
+    def conflict(self, a: str, b: str) -> bool:
+        """True if two regions (full names) cannot be the same registration place.
+
+        Regions nest: 深圳市 lies in 广东省 and 海淀区 in 北京市, so a company written
+        "广东…" and one written "深圳…" may be one; 北京市 and 上海市 may not. Profiles
+        hold only names from the table; any other name conflicts with every other.
+        """
+        if a == b:
+            return False
+        codes_a, codes_b = self.codes.get(a), self.codes.get(b)
+        if not codes_a or not codes_b:
+            return True
+        return not any(x.startswith(y) or y.startswith(x) for x in codes_a for y in codes_b)
 
 
 def _short_name(full: str) -> str | None:
@@ -81,10 +99,20 @@ def _adcodes_file() -> Path:
     return Path(spec.origin).parent / "resources" / "adcodes.csv"
 
 
+def _level_code(code: str) -> str:
+    """The code cut to its level: province 2 digits, prefecture 4, county 6."""
+    if code[2:6] == "0000":
+        return code[:2]
+    if code[4:6] == "00":
+        return code[:4]
+    return code[:6]
+
+
 @cache
 def region_table() -> RegionTable:
     """The table, read once per process (3,511 rows, a few milliseconds)."""
     prefixes: dict[str, str] = {}
+    codes: dict[str, list[str]] = {}
     with _adcodes_file().open(encoding="utf-8") as rows:
         for row in csv.DictReader(rows):
             code, name = row["adcode"], row["name"].strip()
@@ -92,7 +120,19 @@ def region_table() -> RegionTable:
             if name in _NOT_PLACE_NAMES or len(name) < (3 if county_level else 2):
                 continue
             prefixes.setdefault(name, name)
+            codes.setdefault(name, []).append(_level_code(code))
             short = None if county_level else _short_name(name)
             if short is not None:
                 prefixes.setdefault(short, name)
-    return RegionTable(prefixes, max(map(len, prefixes)))
+    return RegionTable(
+        prefixes,
+        max(map(len, prefixes)),
+        {name: tuple(sorted(found)) for name, found in codes.items()},
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def regions_conflict(a: str, b: str) -> bool:
+    """:meth:`RegionTable.conflict` of the process's table, remembered per pair (a scan
+    compares millions of pairs among a few hundred regions)."""
+    return region_table().conflict(a, b)
