@@ -12,6 +12,10 @@ import pytest
 
 from adapters.settings import Settings
 from crmcore import AddRep, CrmApplication, ManualClock, RegisterCustomer, parse_command
+from projections.customer_directory import DirectoryFilter, DirectoryRow, every_customer
+from projections.registry import ALL_VIEWS
+from projections.runner import ProjectionRunner
+from projections.tables import open_read_models
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,6 +61,22 @@ def all_events(app: CrmApplication) -> list[Any]:
     """Every stored event as a domain event, in recording order."""
     notifications = app.recorder.select_notifications(start=None, limit=10**9)
     return [app.mapper.to_domain_event(n) for n in notifications]
+
+
+def views(app: CrmApplication, url: str = "sqlite://") -> ProjectionRunner:
+    """Every view over ``app``'s log, in a read-model database (in memory by default)."""
+    return ProjectionRunner(app, open_read_models(url), ALL_VIEWS)
+
+
+def directory_rows(
+    app: CrmApplication, *, include_tombstones: bool = False
+) -> list[DirectoryRow]:
+    """The customer directory view, caught up, every row in registration order."""
+    runner = views(app)
+    runner.catch_up()
+    with runner.engine.connect() as connection:
+        where = DirectoryFilter(include_tombstones=include_tombstones)
+        return list(every_customer(connection, where))
 
 
 def hire(app: CrmApplication, *rep_ids: str, **profile: Any) -> None:

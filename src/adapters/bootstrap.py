@@ -10,6 +10,9 @@ from adapters.relay.relay import EnvelopeOptions, Relay, Sink
 from adapters.settings import Settings
 from crmcore import Clock, CrmApplication, SystemClock
 from crmcore.errors import ValidationFailed
+from projections.projection import Projection
+from projections.registry import ALL_VIEWS
+from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
 
 
@@ -28,6 +31,15 @@ def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmA
         yield app
     finally:
         app.close()
+
+
+def open_views(
+    settings: Settings, app: CrmApplication, *views: Projection
+) -> ProjectionRunner:
+    """The runner of ``views`` (default: every view) over ``app``'s log, in the read-model
+    database the settings name. Commands catch up only the views they read."""
+    engine = open_read_models(settings.read_models_url())
+    return ProjectionRunner(app, engine, views or ALL_VIEWS)
 
 
 def open_relay(settings: Settings, app: CrmApplication) -> Relay:

@@ -21,8 +21,7 @@ from crmcore import (
     parse_command,
 )
 from crmcore.config import DedupMode
-from projections.customer_directory import customer_directory
-from tests.conftest import event_count, register, registration
+from tests.conftest import directory_rows, event_count, register, registration
 
 PHONE_A = normalise_key("phone", "13800138000")
 PHONE_B = normalise_key("phone", "13900139000")
@@ -85,9 +84,9 @@ def test_the_absorbed_customer_stays_as_a_tombstone_and_look_ups_resolve_to_the_
     assert tombstone.merged_into == survivor
     assert tombstone.phones == ()
     assert tombstone.company_name == "星河科技(北京)"
-    listed = {row.customer_id for row in customer_directory(app)}
+    listed = {row.customer_id for row in directory_rows(app)}
     assert listed == {survivor}
-    every = {row.customer_id: row for row in customer_directory(app, include_tombstones=True)}
+    every = {row.customer_id: row for row in directory_rows(app, include_tombstones=True)}
     assert every[absorbed].merged_into == survivor
 
 

@@ -18,8 +18,7 @@ from crmcore import (
     normalise_key,
     parse_command,
 )
-from projections.customer_directory import customer_directory
-from tests.conftest import event_count, registration
+from tests.conftest import directory_rows, event_count, registration
 
 PHONES = [f"1380000{n:04d}" for n in range(8)]
 
@@ -60,7 +59,7 @@ def _check_invariants(app: CrmApplication, ids: list[UUID]) -> None:
         found = app.find_customer_by_key(normalise_key("phone", phone))
         holder = held.get(normalise_key("phone", phone).value)
         assert (found.customer_id if found else None) == holder
-    rows = {r.customer_id: r for r in customer_directory(app, include_tombstones=True)}
+    rows = {r.customer_id: r for r in directory_rows(app, include_tombstones=True)}
     for cid in ids:  # the read model folded from events agrees with the aggregates
         stored = app.get_customer(cid, follow_merges=False)
         assert rows[cid].merged_into == stored.merged_into

@@ -12,13 +12,18 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application
+from adapters.bootstrap import application, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
 from crmcore.disclosure import disclose_collision, disclose_record
 from crmcore.records import CustomerRecord
-from projections.customer_directory import customer_directory
+from projections.customer_directory import (
+    DIRECTORY_VIEW,
+    DirectoryFilter,
+    count_customers,
+    customer_page,
+)
 
 customer_app = typer.Typer(help="Register, show and list customers.", no_args_is_help=True)
 
@@ -113,19 +118,32 @@ def show_customer(
 @customer_app.command("list")
 def list_customers(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    region: Annotated[str | None, typer.Option(help="Only customers of this region.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Only this industry.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (channel).")] = None,
+    registered_by: Annotated[
+        str | None, typer.Option(help="Only customers this actor registered.")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """List customers, oldest first."""
+    """List customers, oldest first, a page at a time (from the customer_directory view,
+    caught up first: the cost is the page's and the view's lag, not the book's size)."""
     with reporting_errors(json_output):
-        with application(settings_from(db, config)) as app:
-            rows = customer_directory(app)
-        shown = rows[:limit]
+        settings = settings_from(db, config)
+        where = DirectoryFilter(region, industry, source, registered_by)
+        with application(settings) as app:
+            views = open_views(settings, app, DIRECTORY_VIEW)
+            views.catch_up()
+            rows = customer_page(views.engine, limit=limit, offset=offset, where=where)
+            total = count_customers(views.engine, where)
         if json_output:
             print_json(
                 {
-                    "total": len(rows),
+                    "total": total,
+                    "offset": offset,
                     "customers": [
                         {
                             "customer_id": str(r.customer_id),
@@ -136,11 +154,12 @@ def list_customers(
                             "source": r.source,
                             "registered_at": r.registered_at.isoformat(),
                         }
-                        for r in shown
+                        for r in rows
                     ],
                 }
             )
             return
+        first = offset + 1 if rows else offset
         table = Table(
             "customer id",
             "company",
@@ -148,9 +167,9 @@ def list_customers(
             "region",
             "industry",
             "source",
-            title=f"{len(shown)} of {len(rows)} customers",
+            title=f"customers {first}-{offset + len(rows)} of {total}",
         )
-        for r in shown:
+        for r in rows:
             table.add_row(
                 str(r.customer_id),
                 r.company_name or "",

@@ -21,6 +21,7 @@ from adapters.cli.ownership_commands import (
     sweep,
     transfer,
 )
+from adapters.cli.projection_commands import projections_app
 from adapters.cli.relay_commands import relay_app
 from adapters.cli.rep_commands import rep_app
 from adapters.cli.transfer_commands import export_app, import_app
@@ -38,6 +39,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(projections_app, name="projections")
 app.add_typer(group_app, name="group")
 app.add_typer(rep_app, name="rep")
 app.add_typer(pool_app, name="pool")

@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from adapters.bootstrap import application
+from adapters.bootstrap import application, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import EXIT_FAILED, console, err_console, print_json, reporting_errors
 from adapters.cli.signals import stop_requested
@@ -29,7 +29,7 @@ from adapters.files.customers_csv import (
 )
 from adapters.importing import ImportedRow, import_rows
 from crmcore.config import DedupMode
-from projections.customer_directory import customer_directory
+from projections.customer_directory import DIRECTORY_VIEW, every_customer
 
 import_app = typer.Typer(help="Bring customers in from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Write customers out to files.", no_args_is_help=True)
@@ -197,11 +197,15 @@ def export_customers(
     with reporting_errors(False):
         settings = settings_from(db, config)
         with application(settings) as app:
-            customers = (app.get_customer(row.customer_id) for row in customer_directory(app))
-            rows = (export_row(customer) for customer in customers)
-            if output is None:
-                write_rows(sys.stdout, EXPORT_COLUMNS, rows)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as handle:
-                    count = write_rows(handle, EXPORT_COLUMNS, rows)
-                err_console.print(f"{count:,} customers written to {output}")
+            views = open_views(settings, app, DIRECTORY_VIEW)
+            views.catch_up()
+            with views.engine.connect() as connection:
+                listed = every_customer(connection)
+                customers = (app.get_customer(row.customer_id) for row in listed)
+                rows = (export_row(customer) for customer in customers)
+                if output is None:
+                    write_rows(sys.stdout, EXPORT_COLUMNS, rows)
+                else:
+                    with output.open("w", encoding="utf-8", newline="") as handle:
+                        count = write_rows(handle, EXPORT_COLUMNS, rows)
+                    err_console.print(f"{count:,} customers written to {output}")

@@ -1,0 +1,70 @@
+"""What a read model is: its tables, one handler per event type it reads, a layout version.
+
+A projection is data, not a class hierarchy: the runner (:mod:`projections.runner`)
+feeds it the events of its types in log order, inside the transaction that also moves
+its position, so a view never applies an event twice or skips one. Handlers write
+through a :class:`ViewWriter`, which batches consecutive inserts into one statement
+(a catch-up of a million registrations is mostly inserts) without reordering them
+around the updates that follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+
+Handler = Callable[["ViewWriter", Any], None]
+"""Applies one domain event to the view's tables."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A read model the runner keeps current.
+
+    ``layout`` is the version of the tables and handlers: bump it whenever either
+    changes what a row holds, and the runner rebuilds the view from the log the next
+    time it opens it, instead of serving rows an older handler wrote.
+    """
+
+    name: str
+    layout: int
+    tables: tuple[Table, ...]
+    handlers: Mapping[type[Any], Handler]
+    topics: dict[str, Handler] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Stored topic -> handler, so the runner dispatches without decoding events
+        # no handler reads.
+        object.__setattr__(self, "topics", {get_topic(c): h for c, h in self.handlers.items()})
+
+
+class ViewWriter:
+    """The connection handlers write through, with inserts batched per table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._table: Table | None = None
+        self._rows: list[dict[str, Any]] = []
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Queues a row; consecutive rows of one table go in one executemany."""
+        if self._table is not table:
+            self.flush()
+            self._table = table
+        self._rows.append(row)
+
+    def execute(self, statement: Executable) -> None:
+        """Runs a statement after every row queued before it."""
+        self.flush()
+        self.connection.execute(statement)
+
+    def flush(self) -> None:
+        if self._table is not None and self._rows:
+            self.connection.execute(self._table.insert(), self._rows)
+        self._table, self._rows = None, []

@@ -1,0 +1,8 @@
+"""Every view the runner keeps, by name: what ``crm projections`` lists and rebuilds."""
+
+from __future__ import annotations
+
+from projections import customer_directory
+from projections.projection import Projection
+
+ALL_VIEWS: tuple[Projection, ...] = (customer_directory.DIRECTORY_VIEW,)

@@ -1,0 +1,268 @@
+"""The one runner that keeps read models current: events in log order, a batch per
+transaction, each view's position moved in the same transaction as its rows.
+
+Why not eventsourcing's ``ProjectionRunner``: it commits one event per transaction
+from threads it starts, and constructs an application of its own; a catch-up of a
+million events at one transaction each is minutes on SQLite, and the SQLite recorder
+cannot subscribe anyway. This runner keeps the same guarantees - positions tracked
+atomically with the view, "greater than the last id" reads, so ids with gaps are
+safe - and applies up to ``batch_size`` events per transaction.
+
+Two processes may catch up the same view at once (a command and ``crm projections
+run``): each batch first moves the view's position from the value it read to the
+batch's last id, and only if nobody moved it meanwhile (compare-and-set); the loser
+rolls back and carries on from the new position. No event is applied twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from threading import Event
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from crmcore.errors import ValidationFailed
+from projections.projection import Projection, ViewWriter
+from projections.tables import read_model_positions
+
+BATCH_SIZE = 1_000
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    """Where one view stands: its position, how many of its events wait, its rows."""
+
+    name: str
+    position: int | None
+    lag: int
+    rows: int
+    layout: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "position": self.position,
+            "lag": self.lag,
+            "rows": self.rows,
+            "layout": self.layout,
+        }
+
+
+class _Moved(Exception):
+    """Another process moved a view's position first; read it again."""
+
+
+class ProjectionRunner:
+    """Applies the log of ``app`` to ``projections`` whose tables live in ``engine``."""
+
+    def __init__(
+        self,
+        app: Application[UUID],
+        engine: Engine,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._app = app
+        self._engine = engine
+        self._projections = {p.name: p for p in projections}
+        self._batch_size = batch_size
+        self._opened = False
+
+    @property
+    def engine(self) -> Engine:
+        """The database the views live in, for their queries."""
+        return self._engine
+
+    # -- keeping views current -----------------------------------------------------
+
+    def catch_up(
+        self,
+        *,
+        limit: int | None = None,
+        stop: Event | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Applies what was recorded after each view's position; returns how many
+        events were read. ``limit`` bounds that number (a partial catch-up); ``stop``
+        ends it between batches."""
+        self._open()
+        positions = self._positions()
+        topics = sorted({t for p in self._projections.values() for t in p.topics})
+        read = 0
+        while limit is None or read < limit:
+            if stop is not None and stop.is_set():
+                break
+            start = _lowest(positions.values())
+            size = self._batch_size if limit is None else min(self._batch_size, limit - read)
+            page = self._app.recorder.select_notifications(
+                start=start, limit=size, topics=topics, inclusive_of_start=False
+            )
+            if not page:
+                break
+            try:
+                with self._engine.begin() as connection:
+                    self._apply(connection, page, positions)
+            except _Moved:
+                positions = self._positions()
+                continue
+            for name, position in positions.items():
+                positions[name] = max(position or 0, page[-1].id)
+            read += len(page)
+            if on_batch is not None:
+                on_batch(len(page))
+        return read
+
+    def _apply(
+        self,
+        connection: Connection,
+        page: Sequence[Notification],
+        positions: dict[str, int | None],
+    ) -> None:
+        last = page[-1].id
+        behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
+        table = read_model_positions
+        for projection in behind:  # first, so a second runner waits here, then loses
+            old = positions[projection.name]
+            moved = connection.execute(
+                update(table)
+                .where(and_(table.c.name == projection.name, _is(table.c.position, old)))
+                .values(position=last)
+            ).rowcount
+            if moved != 1:
+                raise _Moved
+        writer = ViewWriter(connection)
+        to_domain_event = self._app.mapper.to_domain_event
+        for notification in page:
+            event = None
+            for projection in behind:
+                handler = projection.topics.get(notification.topic)
+                if handler is None or notification.id <= (positions[projection.name] or 0):
+                    continue
+                event = event or to_domain_event(notification)
+                handler(writer, event)
+        writer.flush()
+
+    def run(self, stop: Event, poll_interval_s: float = 1.0) -> int:
+        """Follows the log until ``stop`` is set; returns how many events it read."""
+        total = 0
+        while not stop.is_set():
+            total += self.catch_up(stop=stop)
+            stop.wait(poll_interval_s)
+        return total
+
+    # -- rebuilding and reporting --------------------------------------------------
+
+    def rebuild(
+        self, names: Iterable[str] | None = None, on_batch: Callable[[int], None] | None = None
+    ) -> int:
+        """Drops and refills the named views (default: all) from the log alone."""
+        chosen = [self._projection(name) for name in names] if names else None
+        self._open()
+        for projection in chosen or self._projections.values():
+            self._reset(projection)
+        return self.catch_up(on_batch=on_batch)
+
+    def status(self) -> list[ViewStatus]:
+        """Every view's position, lag (its events after the position) and rows."""
+        self._open()
+        positions = self._positions()
+        statuses = []
+        with self._engine.connect() as connection:
+            for projection in self._projections.values():
+                rows = sum(
+                    connection.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in projection.tables
+                )
+                position = positions[projection.name]
+                statuses.append(
+                    ViewStatus(
+                        projection.name,
+                        position,
+                        self._lag(list(projection.topics), position),
+                        rows,
+                        projection.layout,
+                    )
+                )
+        return statuses
+
+    def _lag(self, topics: list[str], position: int | None) -> int:
+        """How many events of ``topics`` follow ``position``: paged, so O(lag)."""
+        count = 0
+        while page := self._app.recorder.select_notifications(
+            start=position, limit=10_000, topics=topics, inclusive_of_start=False
+        ):
+            count += len(page)
+            position = page[-1].id
+        return count
+
+    # -- positions and layouts -----------------------------------------------------
+
+    def _projection(self, name: str) -> Projection:
+        try:
+            return self._projections[name]
+        except KeyError:
+            known = ", ".join(sorted(self._projections))
+            raise ValidationFailed("name", f"no view named {name!r}; views: {known}") from None
+
+    def _open(self) -> None:
+        """Creates missing tables and rebuilds views whose stored layout is not the
+        code's (their rows were written by other handlers)."""
+        if self._opened:
+            return
+        stored = self._stored(read_model_positions.c.layout)
+        for projection in self._projections.values():
+            if projection.name not in stored or stored[projection.name] != projection.layout:
+                self._reset(projection, only_if_stale=True)
+        self._opened = True
+
+    def _reset(self, projection: Projection, *, only_if_stale: bool = False) -> None:
+        """Empties the view and sets its position to the start, in one transaction;
+        with ``only_if_stale``, not if another process has just done it."""
+        table = read_model_positions
+        with self._engine.begin() as connection:
+            # A write first, so this transaction holds the lock before it looks.
+            connection.execute(
+                update(table).where(table.c.name == projection.name).values(name=table.c.name)
+            )
+            layout = connection.execute(
+                select(table.c.layout).where(table.c.name == projection.name)
+            ).scalar()
+            if only_if_stale and layout == projection.layout:
+                return
+            for view_table in reversed(projection.tables):
+                view_table.drop(connection, checkfirst=True)
+            for view_table in projection.tables:
+                view_table.create(connection)
+            connection.execute(table.delete().where(table.c.name == projection.name))
+            connection.execute(
+                insert(table).values(name=projection.name, position=None, layout=projection.layout)
+            )
+
+    def _positions(self) -> dict[str, int | None]:
+        stored = self._stored(read_model_positions.c.position)
+        return {name: stored.get(name) for name in self._projections}
+
+    def _stored(self, column: Any) -> dict[str, Any]:
+        """One column of this runner's views' rows in ``read_model_positions``."""
+        table = read_model_positions
+        query = select(table.c.name, column).where(table.c.name.in_(list(self._projections)))
+        with self._engine.connect() as connection:
+            rows: list[tuple[str, Any]] = [tuple(row) for row in connection.execute(query)]
+        return dict(rows)
+
+
+def _lowest(positions: Iterable[int | None]) -> int | None:
+    values = list(positions)
+    return None if any(p is None for p in values) else min(p for p in values if p is not None)
+
+
+def _is(column: Any, value: int | None) -> Any:
+    """``column = value``, or ``column IS NULL`` for None (SQL's = never matches NULL)."""
+    return column.is_(None) if value is None else column == value
