@@ -1,0 +1,62 @@
+"""``crm projections`` as an operator runs it, and the acceptance of the read side:
+dropping a view's tables and rebuilding gives the same answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.test_cli import as_json, crm
+from tests.e2e.test_import_survives import write_rows
+
+
+def _book(tmp_path: Path) -> None:
+    rows = [
+        {"company_name": f"{city}{brand}科技有限公司", "phone": f"1390013{n:04d}", "region": city}
+        for n, (city, brand) in enumerate(
+            (c, b) for c in ("北京", "上海", "深圳") for b in ("华信", "博远", "天宇", "星辰")
+        )
+    ]
+    source = write_rows(tmp_path / "book.csv", rows)
+    assert crm("import", "customers", str(source), cwd=tmp_path).returncode == 0
+
+
+def test_a_dropped_view_rebuilt_from_the_log_lists_the_same_customers(tmp_path: Path) -> None:
+    _book(tmp_path)
+    before = crm("customer", "list", "--limit", "5", "--offset", "2", "--json", cwd=tmp_path)
+    assert before.returncode == 0, before.stderr
+    with sqlite3.connect(tmp_path / "crm.db") as connection:
+        connection.execute("DROP TABLE customer_directory")
+    rebuilt = crm("projections", "rebuild", "--json", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert as_json(rebuilt)["events"] >= 12
+    after = crm("customer", "list", "--limit", "5", "--offset", "2", "--json", cwd=tmp_path)
+    assert as_json(after) == as_json(before)
+    assert as_json(after)["total"] == 12
+
+
+def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
+    tmp_path: Path,
+) -> None:
+    _book(tmp_path)
+    status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
+    (view,) = status["views"]
+    assert view["name"] == "customer_directory"
+    assert view["lag"] == 12
+    assert view["rows"] == 0
+    listed = as_json(crm("customer", "list", "--region", "深圳", "--json", cwd=tmp_path))
+    assert listed["total"] == 4
+    (view,) = as_json(crm("projections", "status", "--json", cwd=tmp_path))["views"]
+    assert (view["lag"], view["rows"]) == (0, 12)
+    assert isinstance(view["position"], int)
+
+
+def test_run_once_applies_what_waits_and_an_unknown_view_exits_2(tmp_path: Path) -> None:
+    _book(tmp_path)
+    ran = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
+    assert ran["events"] == 12
+    again = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
+    assert again["events"] == 0
+    unknown = crm("projections", "rebuild", "pool", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "customer_directory" in unknown.stderr
