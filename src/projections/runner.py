@@ -31,7 +31,7 @@ from crmcore.errors import ValidationFailed
 from projections.projection import Projection, ViewWriter
 from projections.tables import read_model_positions
 
-BATCH_SIZE = 1_000
+BATCH_SIZE = 5_000  # as the relay: ~0.5 s of write lock per batch, 9k events/s at 100k
 
 
 @dataclass(frozen=True)
