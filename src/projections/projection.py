@@ -64,6 +64,11 @@ class ViewWriter:
         self.flush()
         self.connection.execute(statement)
 
+    def scalar(self, query: Executable) -> Any:
+        """The first column of the first row of a query, seeing every row queued."""
+        self.flush()
+        return self.connection.execute(query).scalar()
+
     def flush(self) -> None:
         if self._table is not None and self._rows:
             self.connection.execute(self._table.insert(), self._rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projections import customer_directory
+from projections import customer_directory, ownership
 from projections.projection import Projection
 
-ALL_VIEWS: tuple[Projection, ...] = (customer_directory.DIRECTORY_VIEW,)
+ALL_VIEWS: tuple[Projection, ...] = (customer_directory.DIRECTORY_VIEW, ownership.OWNERSHIP_VIEW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.test_cli import as_json, crm
 from tests.e2e.test_import_survives import write_rows
@@ -40,13 +41,14 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
 ) -> None:
     _book(tmp_path)
     status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
-    (view,) = status["views"]
-    assert view["name"] == "customer_directory"
+    assert [v["name"] for v in status["views"]] == ["customer_directory", "ownership"]
+    view = _view(status, "customer_directory")
     assert view["lag"] == 12
     assert view["rows"] == 0
     listed = as_json(crm("customer", "list", "--region", "深圳", "--json", cwd=tmp_path))
     assert listed["total"] == 4
-    (view,) = as_json(crm("projections", "status", "--json", cwd=tmp_path))["views"]
+    status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
+    view = _view(status, "customer_directory")
     assert (view["lag"], view["rows"]) == (0, 12)
     assert isinstance(view["position"], int)
 
@@ -57,6 +59,10 @@ def test_run_once_applies_what_waits_and_an_unknown_view_exits_2(tmp_path: Path)
     assert ran["events"] == 12
     again = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
     assert again["events"] == 0
-    unknown = crm("projections", "rebuild", "pool", cwd=tmp_path)
+    unknown = crm("projections", "rebuild", "pipeline", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "customer_directory" in unknown.stderr
+
+
+def _view(status: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(view for view in status["views"] if view["name"] == name)

@@ -11,6 +11,8 @@ from uuid import UUID
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Engine
 
 from crmcore import (
     AssignCustomer,
@@ -26,7 +28,8 @@ from crmcore import (
 )
 from crmcore.domain import Ownership, Rep
 from crmcore.sales_view import SalesView
-from tests.conftest import all_events, hire, register
+from projections.ownership import PoolRow, due_before, ownerships, pool, pool_page
+from tests.conftest import all_events, hire, register, views
 
 REPS = ("ann", "bob", "cat", "dan")
 SUPERVISOR = "sue"
@@ -46,6 +49,7 @@ class OwnershipMachine(RuleBasedStateMachine):
             register(self.app, actor="importer", company_name=f"第{n}号测试贸易有限公司")
             for n in range(CUSTOMERS)
         ]
+        self.views = views(self.app)  # kept incrementally, step by step
 
     def _run(self, command_type: type, **fields: object) -> None:
         method = {
@@ -155,6 +159,45 @@ class OwnershipMachine(RuleBasedStateMachine):
             assert (owned.owner if owned else None) == self.app.owner_of(cid)
         reps = {e.rep_id for e in events if isinstance(e, Rep.Joined)}
         assert reps == {*REPS, SUPERVISOR}
+
+
+    @invariant()
+    def the_persisted_views_equal_the_live_fold_and_their_rebuild(self) -> None:
+        self.views.catch_up()
+        live = self.app.sales_view()
+        owned = {
+            UUID(r["customer_id"]): (r["owner"], r["since"], r["respond_by"],
+                                     r["protected_until"], r["last_at"])
+            for r in _rows(self.views.engine, ownerships)
+        }
+        assert owned == {
+            cid: (o.owner, o.since, o.respond_by, o.protected_until, o.last_at)
+            for cid, o in live.owned.items()
+        }
+        assert pool_page(self.views.engine, limit=CUSTOMERS) == [
+            PoolRow(e.customer_id, f"第{self.customers.index(e.customer_id)}号测试贸易有限公司",
+                    e.since, e.reason, e.previous_owner, e.cooldown_until)
+            for e in live.pool_entries()
+        ]
+        now = self.clock.now()
+        assert due_before(self.views.engine, now, limit=CUSTOMERS) == live.due_by(now)
+
+    def teardown(self) -> None:
+        """Once per history (it depends on nothing else): the views rebuilt from the log
+        alone hold the rows the incremental ones reached step by step."""
+        if not hasattr(self, "views"):
+            return
+        self.views.catch_up()
+        rebuilt = views(self.app)
+        rebuilt.catch_up()
+        for table in (ownerships, pool):
+            assert _rows(rebuilt.engine, table) == _rows(self.views.engine, table)
+
+
+def _rows(engine: Engine, table: Table) -> list[dict[str, object]]:
+    with engine.connect() as connection:
+        query = select(table).order_by(table.c.customer_id)
+        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 OwnershipMachine.TestCase.settings = settings(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application
+from adapters.bootstrap import application, open_views
 from adapters.cli.customer_commands import customer_app, parse_customer_id
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
@@ -29,6 +29,8 @@ from crmcore import (
     ValidationFailed,
     parse_command,
 )
+from projections.customer_directory import DIRECTORY_VIEW
+from projections.ownership import OWNERSHIP_VIEW, pool_page, pool_size
 
 pool_app = typer.Typer(help="The public pool (公海).", no_args_is_help=True)
 
@@ -235,34 +237,39 @@ def sweep(
 @pool_app.command("list")
 def list_pool(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The customers in the pool, longest waiting first: since when, why, who had them."""
+    """The customers in the pool, longest waiting first: since when, why, who had them
+    (from the ownership and customer_directory views, caught up first)."""
     with reporting_errors(json_output):
-        with application(settings_from(db, config)) as app:
-            entries = app.pool()
-            app.identity.catch_up(app)
-            rows: list[dict[str, Any]] = [
-                {
-                    "customer_id": str(e.customer_id),
-                    "name": app.identity.display_name(e.customer_id),
-                    "since": e.since.isoformat(),
-                    "reason": e.reason,
-                    "previous_owner": e.previous_owner,
-                    "cooldown_until": e.cooldown_until.isoformat() if e.cooldown_until else None,
-                }
-                for e in entries[:limit]
-            ]
+        settings = settings_from(db, config)
+        with application(settings) as app:
+            views = open_views(settings, app, OWNERSHIP_VIEW, DIRECTORY_VIEW)
+            views.catch_up()
+            entries = pool_page(views.engine, limit=limit, offset=offset)
+            total = pool_size(views.engine)
+        rows: list[dict[str, Any]] = [
+            {
+                "customer_id": str(e.customer_id),
+                "name": e.name,
+                "since": e.since.isoformat(),
+                "reason": e.reason,
+                "previous_owner": e.previous_owner,
+                "cooldown_until": e.cooldown_until.isoformat() if e.cooldown_until else None,
+            }
+            for e in entries
+        ]
         if json_output:
-            print_json({"total": len(entries), "customers": rows})
+            print_json({"total": total, "customers": rows})
             return
         table = Table("customer", "name", "since", "why", "had it", "cool-down until")
         for row in rows:
             table.add_row(*(str(row[k] or "-") for k in row))
         console.print(table)
-        console.print(f"{len(entries)} customers in the pool")
+        console.print(f"{total} customers in the pool")
 
 
 @customer_app.command("owner")

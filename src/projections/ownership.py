@@ -1,0 +1,209 @@
+"""Who owns each customer and who waits in the public pool (公海), as SQL tables.
+
+``ownerships`` holds one row per owned customer: owner, since, the response deadline,
+protection expiry, last activity and ``due_at`` (the earlier deadline, indexed), so
+"which ownerships fall due before T" is an index range, not a scan. ``customer_pool``
+holds one row per customer in the pool: since when, why, who had it, the cool-down of
+that rep. A customer is in at most one of the two tables. Rows derive from ownership
+events alone (the same facts ``crmcore.sales_view`` folds in memory), so the tables can
+be dropped and rebuilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Column, Index, String, Table, delete, func, select, update
+from sqlalchemy.engine import Engine
+
+from crmcore.domain.ownership import Ownership
+from projections.customer_directory import directory
+from projections.projection import Projection, ViewWriter
+from projections.tables import UtcDateTime, views
+
+ownerships = Table(
+    "ownerships",
+    views,
+    Column("customer_id", String(36), primary_key=True),
+    Column("owner", String, nullable=False, index=True),
+    Column("since", UtcDateTime, nullable=False),
+    Column("respond_by", UtcDateTime, nullable=True),
+    Column("protected_until", UtcDateTime, nullable=True),
+    Column("last_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=True),
+    Index("ix_ownerships_due", "due_at", "customer_id"),
+)
+
+pool = Table(
+    "customer_pool",
+    views,
+    Column("customer_id", String(36), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("previous_owner", String, nullable=False),
+    Column("cooldown_until", UtcDateTime, nullable=True),
+    Index("ix_customer_pool_order", "since", "customer_id"),
+)
+
+
+def _due(*deadlines: datetime | None) -> datetime | None:
+    """When the sweeper next has work: the earlier deadline, if any."""
+    present = [d for d in deadlines if d is not None]
+    return min(present) if present else None
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
+    cid = str(event.customer_id)
+    writer.execute(delete(pool).where(pool.c.customer_id == cid))
+    writer.execute(delete(ownerships).where(ownerships.c.customer_id == cid))
+    writer.insert(
+        ownerships,
+        {
+            "customer_id": cid,
+            "owner": event.owner,
+            "since": event.occurred_at,
+            "respond_by": event.respond_by,
+            "protected_until": event.protected_until,
+            "last_at": event.occurred_at,
+            "due_at": _due(event.respond_by, event.protected_until),
+        },
+    )
+
+
+def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
+    cid = str(event.customer_id)
+    writer.execute(delete(ownerships).where(ownerships.c.customer_id == cid))
+    writer.execute(delete(pool).where(pool.c.customer_id == cid))
+    writer.insert(
+        pool,
+        {
+            "customer_id": cid,
+            "since": event.occurred_at,
+            "reason": event.pool_reason,
+            "previous_owner": event.previous_owner,
+            "cooldown_until": event.cooldown_until,
+        },
+    )
+
+
+def _owned(event: Ownership.Event) -> Any:
+    return ownerships.c.customer_id == str(event.customer_id)
+
+
+def _followed_up(writer: ViewWriter, event: Ownership.FollowedUp) -> None:
+    # The response deadline is met; protection runs from this follow-up.
+    writer.execute(
+        update(ownerships)
+        .where(_owned(event))
+        .values(
+            respond_by=None,
+            protected_until=event.protected_until,
+            last_at=event.occurred_at,
+            due_at=event.protected_until,
+        )
+    )
+
+
+def _escalated(writer: ViewWriter, event: Ownership.Escalated) -> None:
+    writer.execute(
+        update(ownerships)
+        .where(_owned(event))
+        .values(respond_by=None, last_at=event.occurred_at, due_at=ownerships.c.protected_until)
+    )
+
+
+def _opportunity_noted(writer: ViewWriter, event: Ownership.OpportunityNoted) -> None:
+    if event.protection is None:
+        return
+    respond_by = writer.scalar(select(ownerships.c.respond_by).where(_owned(event)))
+    writer.execute(
+        update(ownerships)
+        .where(_owned(event))
+        .values(
+            protected_until=event.protected_until,
+            last_at=event.occurred_at,
+            due_at=_due(respond_by, event.protected_until),
+        )
+    )
+
+
+OWNERSHIP_VIEW = Projection(
+    name="ownership",
+    layout=1,
+    tables=(ownerships, pool),
+    handlers={
+        Ownership.Assigned: _owner_changed,
+        Ownership.Claimed: _owner_changed,
+        Ownership.Transferred: _owner_changed,
+        Ownership.Released: _owner_removed,
+        Ownership.Recycled: _owner_removed,
+        Ownership.FollowedUp: _followed_up,
+        Ownership.Escalated: _escalated,
+        Ownership.OpportunityNoted: _opportunity_noted,
+    },
+)
+
+
+# -- queries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """A customer waiting in the pool, with the name the directory knows it by."""
+
+    customer_id: UUID
+    name: str | None
+    since: datetime
+    reason: str
+    previous_owner: str
+    cooldown_until: datetime | None
+
+
+def pool_page(engine: Engine, *, limit: int, offset: int = 0) -> list[PoolRow]:
+    """Customers in the pool, longest waiting first (needs the directory view too, for
+    the names)."""
+    name = func.coalesce(directory.c.company_name, directory.c.contact_name)
+    query = (
+        select(pool, name.label("name"))
+        .select_from(pool.outerjoin(directory, directory.c.customer_id == pool.c.customer_id))
+        .order_by(pool.c.since, pool.c.customer_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with engine.connect() as connection:
+        return [
+            PoolRow(
+                UUID(row["customer_id"]),
+                row["name"],
+                row["since"],
+                row["reason"],
+                row["previous_owner"],
+                row["cooldown_until"],
+            )
+            for row in connection.execute(query).mappings()
+        ]
+
+
+def pool_size(engine: Engine) -> int:
+    with engine.connect() as connection:
+        count: int = connection.execute(select(func.count()).select_from(pool)).scalar_one()
+    return count
+
+
+def due_before(engine: Engine, moment: datetime, *, limit: int) -> list[UUID]:
+    """Owned customers whose next deadline is at or before ``moment``, earliest first:
+    an index range on ``due_at``, whatever the number of owned customers."""
+    query = (
+        select(ownerships.c.customer_id)
+        .where(ownerships.c.due_at <= moment)
+        .order_by(ownerships.c.due_at, ownerships.c.customer_id)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [UUID(cid) for cid in connection.execute(query).scalars()]
