@@ -99,24 +99,33 @@ class ProjectionRunner:
         while limit is None or read < limit:
             if stop is not None and stop.is_set():
                 break
+            # Read before the page: every id up to the head is committed by now, so a
+            # short page means none of these views' events lies between it and the head.
+            head = self._app.recorder.max_notification_id() or 0
             start = _lowest(positions.values())
             size = self._batch_size if limit is None else min(self._batch_size, limit - read)
             page = self._app.recorder.select_notifications(
                 start=start, limit=size, topics=topics, inclusive_of_start=False
             )
-            if not page:
+            at_end = len(page) < size
+            # A view whose events are rare moves to the head too, or every catch-up
+            # would scan the whole log for them again.
+            last = max(page[-1].id if page else 0, head if at_end else 0)
+            if last <= (start or 0):
                 break
             try:
                 with self._engine.begin() as connection:
-                    self._apply(connection, page, positions)
+                    self._apply(connection, page, positions, last)
             except _Moved:
                 positions = self._positions()
                 continue
             for name, position in positions.items():
-                positions[name] = max(position or 0, page[-1].id)
+                positions[name] = max(position or 0, last)
             read += len(page)
-            if on_batch is not None:
+            if on_batch is not None and page:
                 on_batch(len(page))
+            if at_end:
+                break
         return read
 
     def _apply(
@@ -124,8 +133,8 @@ class ProjectionRunner:
         connection: Connection,
         page: Sequence[Notification],
         positions: dict[str, int | None],
+        last: int,
     ) -> None:
-        last = page[-1].id
         behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
         table = read_model_positions
         for projection in behind:  # first, so a second runner waits here, then loses
