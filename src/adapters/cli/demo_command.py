@@ -17,12 +17,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from adapters.bootstrap import application
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.output import console, print_json, progress_bar, reporting_errors
 from adapters.dedup_scoring import RowOutcome, score
 from adapters.demo_data import DemoDataset, generate
 from adapters.demo_pool import DAYS, run_act, show_act
@@ -86,14 +85,7 @@ def _register(
     app: CrmApplication, data: DemoDataset, actor: str, region: str, batch_size: int, *, quiet: bool
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-    ) as progress:
+    with progress_bar(quiet=quiet, on=console) as progress:
         task = progress.add_task("registering", total=len(data.rows))
         imported = list(
             import_rows(

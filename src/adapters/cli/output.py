@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from crmcore.errors import CrmError, NotFound, RefusedByRule, ValidationFailed
 
@@ -35,6 +36,19 @@ def exit_code_for(error: CrmError) -> int:
     if isinstance(error, NotFound):
         return EXIT_NOT_FOUND
     return EXIT_FAILED
+
+
+def progress_bar(*, quiet: bool, on: Console = err_console) -> Progress:
+    """The one progress bar of long commands (import, demo, rebuild), on ``on``;
+    nothing is drawn when ``quiet``."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=on,
+        disable=quiet,
+    )
 
 
 def print_json(document: Any) -> None:

@@ -11,12 +11,11 @@ import time
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from adapters.bootstrap import application, open_views
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, err_console, print_json, reporting_errors
+from adapters.cli.output import console, err_console, print_json, progress_bar, reporting_errors
 from adapters.cli.signals import stop_requested
 from projections.registry import ALL_VIEWS
 
@@ -60,14 +59,7 @@ def rebuild(
         started = time.perf_counter()
         with (
             application(settings) as app,
-            Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                disable=json_output or not err_console.is_terminal,
-            ) as progress,
+            progress_bar(quiet=json_output or not err_console.is_terminal) as progress,
         ):
             runner = open_views(settings, app)
             task = progress.add_task(f"rebuilding {name or 'every view'}", total=None)

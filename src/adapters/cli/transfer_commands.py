@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from adapters.bootstrap import application, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import EXIT_FAILED, console, err_console, print_json, reporting_errors
+from adapters.cli.output import (
+    EXIT_FAILED,
+    console,
+    err_console,
+    print_json,
+    progress_bar,
+    reporting_errors,
+)
 from adapters.cli.signals import stop_requested
 from adapters.files.customers_csv import (
     EXPORT_COLUMNS,
@@ -68,14 +74,7 @@ def import_customers(
         with (
             application(settings) as app,
             _results_file(results) as write_result,
-            Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                disable=json_output or not err_console.is_terminal,
-            ) as progress,
+            progress_bar(quiet=json_output or not err_console.is_terminal) as progress,
         ):
             task = progress.add_task("importing", total=source.row_count)
             for row in import_rows(
