@@ -58,14 +58,21 @@ def _due(*deadlines: datetime | None) -> datetime | None:
 # -- handlers --------------------------------------------------------------------------
 
 
+def _place(writer: ViewWriter, customer_id: UUID, table: Table, row: dict[str, Any]) -> None:
+    """Puts the customer in ``table`` (owned or pool) and out of the other: a customer
+    is in at most one of them."""
+    cid = str(customer_id)
+    for either in (ownerships, pool):
+        writer.execute(delete(either).where(either.c.customer_id == cid))
+    writer.insert(table, {"customer_id": cid, **row})
+
+
 def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
-    cid = str(event.customer_id)
-    writer.execute(delete(pool).where(pool.c.customer_id == cid))
-    writer.execute(delete(ownerships).where(ownerships.c.customer_id == cid))
-    writer.insert(
+    _place(
+        writer,
+        event.customer_id,
         ownerships,
         {
-            "customer_id": cid,
             "owner": event.owner,
             "since": event.occurred_at,
             "respond_by": event.respond_by,
@@ -77,13 +84,11 @@ def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
 
 
 def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
-    cid = str(event.customer_id)
-    writer.execute(delete(ownerships).where(ownerships.c.customer_id == cid))
-    writer.execute(delete(pool).where(pool.c.customer_id == cid))
-    writer.insert(
+    _place(
+        writer,
+        event.customer_id,
         pool,
         {
-            "customer_id": cid,
             "since": event.occurred_at,
             "reason": event.pool_reason,
             "previous_owner": event.previous_owner,
