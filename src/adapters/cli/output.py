@@ -1,7 +1,8 @@
 """How the CLI speaks: rich tables for people, one JSON document for scripts.
 
 Exit codes are a contract: 0 ok, 2 invalid input (the message names the field),
-3 refused by a business rule, 4 not found, 1 anything else crmcore refused.
+3 refused by a business rule, 4 not found, 1 anything else crmcore refused, 130
+stopped by Ctrl-C or SIGTERM before its work was done (what a shell reports for Ctrl-C).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXIT_FAILED = 1
 EXIT_INVALID = 2
 EXIT_REFUSED = 3
 EXIT_NOT_FOUND = 4
+EXIT_INTERRUPTED = 130
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

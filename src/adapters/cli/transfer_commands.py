@@ -18,6 +18,7 @@ from adapters.bootstrap import application, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     console,
     err_console,
     print_json,
@@ -116,7 +117,6 @@ def import_customers(
 
 
 _OUTCOMES = ("created", "blocked", "warned", "merged", "invalid", "error")
-EXIT_INTERRUPTED = 130  # what a shell reports for a process ended by Ctrl-C
 _ERRORS_SHOWN = 20
 
 
