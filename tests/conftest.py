@@ -12,7 +12,10 @@ import pytest
 
 from adapters.settings import Settings
 from crmcore import AddRep, CrmApplication, ManualClock, RegisterCustomer, parse_command
+from crmcore.identity.memory_index import MemoryIndex
+from crmcore.identity_check import IdentityChecker
 from projections.customer_directory import DirectoryFilter, DirectoryRow, every_customer
+from projections.identity_queries import SqlCandidateSource
 from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
@@ -66,6 +69,23 @@ def all_events(app: CrmApplication) -> list[Any]:
 def views(app: CrmApplication, url: str = "sqlite://") -> ProjectionRunner:
     """Every view over ``app``'s log, in a read-model database (in memory by default)."""
     return ProjectionRunner(app, open_read_models(url), ALL_VIEWS)
+
+
+def rebuilt_checkers(app: CrmApplication) -> dict[str, IdentityChecker]:
+    """Identity checkers over candidate indexes built afresh from ``app``'s log: one
+    folded into memory, one the persisted identity view (in an in-memory database)."""
+    config = app.config.identity
+    memory = MemoryIndex(config.max_block_size, config.group_brand_chars, app)
+    persisted = SqlCandidateSource(
+        app, open_read_models("sqlite://"), config.max_block_size, dispose=True
+    )
+    checkers = {
+        "memory": IdentityChecker(config, memory),
+        "persisted": IdentityChecker(config, persisted),
+    }
+    for checker in checkers.values():
+        checker.catch_up()
+    return checkers
 
 
 def directory_rows(

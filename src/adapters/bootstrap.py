@@ -10,6 +10,7 @@ from adapters.relay.relay import EnvelopeOptions, Relay, Sink
 from adapters.settings import Settings
 from crmcore import Clock, CrmApplication, SystemClock
 from crmcore.errors import ValidationFailed
+from projections.identity_queries import SqlCandidateSource
 from projections.projection import Projection
 from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
@@ -17,9 +18,22 @@ from projections.tables import open_read_models
 
 
 def open_application(settings: Settings, clock: Clock | None = None) -> CrmApplication:
-    """An application on the store the settings name, with the rules they hold."""
+    """An application on the store the settings name, with the rules they hold.
+
+    Its identity check asks the persisted identity view (in the read-model database),
+    which it catches up before each decision, instead of folding the log into memory.
+    """
+    rules = settings.rules()
+
+    def identity_view(app: CrmApplication) -> SqlCandidateSource:
+        engine = open_read_models(settings.read_models_url())
+        return SqlCandidateSource(app, engine, rules.identity.max_block_size, dispose=True)
+
     return CrmApplication(
-        settings.eventsourcing_env(), clock=clock or SystemClock(), config=settings.rules()
+        settings.eventsourcing_env(),
+        clock=clock or SystemClock(),
+        config=rules,
+        candidates=identity_view,
     )
 
 
@@ -33,9 +47,7 @@ def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmA
         app.close()
 
 
-def open_views(
-    settings: Settings, app: CrmApplication, *views: Projection
-) -> ProjectionRunner:
+def open_views(settings: Settings, app: CrmApplication, *views: Projection) -> ProjectionRunner:
     """The runner of ``views`` (default: every view) over ``app``'s log, in the read-model
     database the settings name. Commands catch up only the views they read."""
     engine = open_read_models(settings.read_models_url())

@@ -39,6 +39,8 @@ from crmcore.errors import (
     ValidationFailed,
 )
 from crmcore.identity import IdentityKey
+from crmcore.identity.candidates import CandidateSource
+from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity_check import IdentityChecker
 from crmcore.policies.assignment import AssignmentPolicy
 from crmcore.records import CustomerRecord, RegistrationResult
@@ -73,13 +75,28 @@ class CrmApplication(SalesCommands):
         config: CrmConfig | None = None,
         new_id: Callable[[], UUID] = uuid4,
         assignment: AssignmentPolicy | None = None,
+        candidates: Callable[[CrmApplication], CandidateSource] | None = None,
     ) -> None:
+        """``candidates`` makes the identity check's candidate source for this
+        application; by default an index folded into memory from the log, which suits
+        the in-memory store. The composition root (``adapters.bootstrap``) passes the
+        persisted identity view for SQLite and PostgreSQL."""
         self.clock: Clock = clock or SystemClock()
         self.config = config or CrmConfig()
-        self.identity = IdentityChecker(self.config.identity)
         self._new_id = new_id
         self._init_sales(assignment)
         super().__init__(dict(env) if env is not None else None)
+        source = candidates(self) if candidates is not None else self._memory_index()
+        self.identity = IdentityChecker(self.config.identity, source)
+
+    def _memory_index(self) -> CandidateSource:
+        identity = self.config.identity
+        return MemoryIndex(identity.max_block_size, identity.group_brand_chars, self)
+
+    def close(self) -> None:
+        """Closes the candidate source, then the store."""
+        self.identity.close()
+        super().close()
 
     # -- registration ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from crmcore.identity.decide import CandidateMatch
+from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity_check import IdentityChecker
 
 SuggestedAction = Literal["merge", "review", "ignore"]
@@ -58,13 +59,21 @@ class DuplicatePair:
 def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
     """Every suspected pair, strongest first (then by ids, so the order is stable).
 
-    The checker must have caught up with the log; pairs below the config's candidate
-    floor are not reported.
+    The checker is caught up with the log first; pairs below the config's candidate
+    floor are not reported. The whole pass runs on a copy of the candidate index in
+    memory, loaded from the source's stored profiles (none is rebuilt): a million
+    look-ups are cheaper there than a million queries.
     """
+    checker.catch_up()
+    config = checker.config
+    index = MemoryIndex.loaded(
+        checker.source.contents(), config.max_block_size, config.group_brand_chars
+    )
+    whole = IdentityChecker(config, index)
     best: dict[tuple[UUID, UUID], CandidateMatch] = {}
-    for entry in checker.index.entries():
-        own = checker.survivor_of(entry.customer_id)
-        for match in checker.matches(entry.profile, {}):
+    for entry in index.index.entries():
+        own = whole.survivor_of(entry.customer_id)
+        for match in whole.matches(entry.profile, {}):
             other = match.customer_id
             if other == own:
                 continue

@@ -232,10 +232,9 @@ def cross_group_collisions(
 ) -> list[GroupCollision]:
     """The groups a new record looks part of whose members ``actor`` does not own."""
     by_group: dict[UUID, list[dict[str, Any]]] = {}
-    for member_id, evidence in app.identity.group_evidence(profile, matches).items():
-        group_id = app.identity.groups.group_of(member_id)
+    for member_id, (group_id, evidence) in app.identity.group_evidence(profile, matches).items():
         owner = app.owner_of(member_id)
-        if group_id is None or owner is None or owner == actor:
+        if owner is None or owner == actor:
             continue
         by_group.setdefault(group_id, []).append(
             {"customer_id": str(member_id), "owner": owner, **evidence}

@@ -261,7 +261,7 @@ def claim(app: CrmApplication, command: ClaimCustomer) -> OwnerChange:
 def duplicate_owner(app: CrmApplication, customer_id: UUID, rep_id: str) -> tuple[str, UUID] | None:
     """(owner, customer) of another customer the identity rules would block this one as
     a duplicate of, when a rep other than ``rep_id`` owns it."""
-    app.identity.catch_up(app)
+    app.identity.catch_up()
     profile: MatchProfile | None = app.identity.own_profile(customer_id)
     if profile is None:
         return None

@@ -30,8 +30,8 @@ from crmcore.errors import DuplicateCustomer
 from crmcore.grouping import cross_group_collisions
 from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
+from crmcore.identity.filing import merged_alias_id, record_profile
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity_check import IdentityChecker, merged_alias_id, record_profile
 from crmcore.owning import give
 from crmcore.policies.claim_rules import taking_refusal
 from crmcore.records import RegistrationResult
@@ -47,7 +47,7 @@ def register_batch(
     mode: DedupMode,
 ) -> list[RegistrationResult]:
     """One attempt at a batch; the caller retries it when another writer won a key."""
-    app.identity.catch_up(app)
+    app.identity.catch_up()
     keys_of = [command.identity_keys() for command in commands]
     indexes = app.find_indexes([key for keys in keys_of for key in keys])
     batch = _Batch(app, indexes, entry_path, mode)
@@ -58,9 +58,8 @@ def register_batch(
         ]
         if batch.aggregates:
             app.save(*batch.aggregates.values())
-    except BaseException:
-        app.identity.forget_provisional(batch.provisional, batch.generic)
-        raise
+    finally:
+        app.identity.end_batch()
     return results
 
 
@@ -78,7 +77,7 @@ class _Entry:
 
 
 class _Batch:
-    """The aggregates one batch will save together, and what it filed provisionally."""
+    """The aggregates one batch will save together."""
 
     def __init__(
         self,
@@ -92,8 +91,6 @@ class _Batch:
         self.entry_path = entry_path
         self.mode = mode
         self.aggregates: dict[UUID, Aggregate] = {}
-        self.provisional: list[UUID] = []
-        self.generic: list[IdentityKey] = []
         self.reps: dict[str, Rep | None] = {}
 
     def enter(
@@ -258,7 +255,6 @@ class _Batch:
                 continue
             if index.contest(company.core, config.generic_key_after, entry.context):
                 self.app.identity.declare_generic(key)
-                self.generic.append(key)
                 became_generic = True
             self.add(index)
         return became_generic
@@ -272,9 +268,7 @@ class _Batch:
         return found if isinstance(found, Customer) else None
 
     def _file(self, entry_id: UUID, customer_id: UUID, profile: MatchProfile) -> None:
-        checker: IdentityChecker = self.app.identity
-        checker.file_provisionally(entry_id, customer_id, profile)
-        self.provisional.append(entry_id)
+        self.app.identity.file_provisionally(entry_id, customer_id, profile)
 
 
 # Kinds of key that may turn out to be shared by unrelated companies. A credit code is

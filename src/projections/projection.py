@@ -3,9 +3,9 @@
 A projection is data, not a class hierarchy: the runner (:mod:`projections.runner`)
 feeds it the events of its types in log order, inside the transaction that also moves
 its position, so a view never applies an event twice or skips one. Handlers write
-through a :class:`ViewWriter`, which batches consecutive inserts into one statement
-(a catch-up of a million registrations is mostly inserts) without reordering them
-around the updates that follow.
+through a :class:`ViewWriter`, which batches inserts per table into one statement
+(a catch-up of a million registrations is mostly inserts) and runs them before any
+other statement or read, so a handler always sees what earlier ones wrote.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Executable
 
 Handler = Callable[["ViewWriter", Any], None]
@@ -45,19 +45,23 @@ class Projection:
 
 
 class ViewWriter:
-    """The connection handlers write through, with inserts batched per table."""
+    """The connection handlers write through, with inserts batched per table.
+
+    Queued inserts into different tables may reach the database in another order than
+    they were queued (per table, the order is kept): views have no foreign keys or
+    triggers, so only a read or another statement must see them, and both flush first.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self._table: Table | None = None
-        self._rows: list[dict[str, Any]] = []
+        self._queued: dict[Table, list[dict[str, Any]]] = {}
+        # Scratch space for handlers, alive for this one transaction (e.g. the next
+        # number a view hands out, read once per batch instead of once per event).
+        self.memo: dict[str, Any] = {}
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
-        """Queues a row; consecutive rows of one table go in one executemany."""
-        if self._table is not table:
-            self.flush()
-            self._table = table
-        self._rows.append(row)
+        """Queues a row; the rows of one table go in one executemany."""
+        self._queued.setdefault(table, []).append(row)
 
     def execute(self, statement: Executable) -> None:
         """Runs a statement after every row queued before it."""
@@ -69,7 +73,12 @@ class ViewWriter:
         self.flush()
         return self.connection.execute(query).scalar()
 
+    def fetch(self, query: Executable) -> list[Row[Any]]:
+        """Every row of a query, seeing every row queued."""
+        self.flush()
+        return list(self.connection.execute(query))
+
     def flush(self) -> None:
-        if self._table is not None and self._rows:
-            self.connection.execute(self._table.insert(), self._rows)
-        self._table, self._rows = None, []
+        queued, self._queued = self._queued, {}
+        for table, rows in queued.items():
+            self.connection.execute(table.insert(), rows)

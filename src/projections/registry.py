@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from projections import customer_directory, ownership
+from projections import customer_directory, identity_index, ownership
 from projections.projection import Projection
 
-ALL_VIEWS: tuple[Projection, ...] = (customer_directory.DIRECTORY_VIEW, ownership.OWNERSHIP_VIEW)
+ALL_VIEWS: tuple[Projection, ...] = (
+    customer_directory.DIRECTORY_VIEW,
+    ownership.OWNERSHIP_VIEW,
+    identity_index.IDENTITY_VIEW,
+)

@@ -178,6 +178,11 @@ class ProjectionRunner:
             self._reset(projection)
         return self.catch_up(on_batch=on_batch)
 
+    def position(self, name: str) -> int | None:
+        """The last notification id the named view has applied (None: none yet)."""
+        self._projection(name)
+        return self._positions()[name]
+
     def status(self) -> list[ViewStatus]:
         """Every view's position, lag (its events after the position) and rows."""
         self._open()

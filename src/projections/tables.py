@@ -54,6 +54,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
         return None if value is None else datetime.fromisoformat(value)
 
+
 read_model_positions = Table(
     "read_model_positions",
     metadata,

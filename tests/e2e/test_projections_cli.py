@@ -41,7 +41,8 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
 ) -> None:
     _book(tmp_path)
     status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
-    assert [v["name"] for v in status["views"]] == ["customer_directory", "ownership"]
+    names = [v["name"] for v in status["views"]]
+    assert names == ["customer_directory", "ownership", "identity"]
     view = _view(status, "customer_directory")
     assert view["lag"] == 12
     assert view["rows"] == 0

@@ -18,6 +18,7 @@ from crmcore import (
 from crmcore.config import IdentityConfig
 from crmcore.domain import IdentityKeyIndex
 from crmcore.duplicate_scan import scan_duplicates
+from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity_check import IdentityChecker
 from tests.conftest import all_events, event_count, register, registration
 
@@ -87,9 +88,13 @@ def test_one_batch_sees_a_key_become_generic_halfway(app: CrmApplication) -> Non
 def test_a_rebuilt_checker_knows_the_key_is_generic(app: CrmApplication) -> None:
     register(app, company_name="北京星河科技有限公司", phone=SWITCHBOARD)
     app.register_customers([registration(company_name=n, phone=SWITCHBOARD) for n in UNRELATED])
-    fresh = IdentityChecker(app.config.identity)
-    fresh.catch_up(app)
-    assert fresh.generic == {normalise_key("phone", SWITCHBOARD)}
+    config = app.config.identity
+    fresh = IdentityChecker(
+        config, MemoryIndex(config.max_block_size, config.group_brand_chars, app)
+    )
+    fresh.catch_up()
+    switchboard = normalise_key("phone", SWITCHBOARD)
+    assert fresh.source.generic_among([switchboard]) == {switchboard}
     assert [p for p in scan_duplicates(fresh) if p.shared_keys] == []
     count = event_count(app)
     newcomer = register(app, company_name="西安卓越贸易有限公司", phone=SWITCHBOARD)

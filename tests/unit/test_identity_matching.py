@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,8 +11,10 @@ from hypothesis import strategies as st
 from crmcore import CrmApplication
 from crmcore.config import CrmConfig, DedupMode, EntryPath, IdentityConfig
 from crmcore.identity import normalise_key
+from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.company import parse_company_name
 from crmcore.identity.compare import compare
+from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity.profile import MatchProfile, build_profile
 from crmcore.identity.regions import regions_conflict
 from crmcore.identity.score import pair_score
@@ -30,10 +34,11 @@ def profile(company: str | None = None, contact: str | None = None,
 
 def decide(existing: MatchProfile, new: MatchProfile,
            config: IdentityConfig | None = None) -> tuple[str, str | None]:
-    checker = IdentityChecker(config or CrmConfig().identity)
-    from uuid import uuid4
+    config = config or CrmConfig().identity
+    index = MemoryIndex(config.max_block_size, config.group_brand_chars)
     cid = uuid4()
-    checker.index.put(cid, cid, existing)
+    index.put(IndexEntry(cid, cid, existing))
+    checker = IdentityChecker(config, index)
     decision = checker.check(new, {}, DedupMode.BLOCK)
     return decision.outcome, decision.rule
 

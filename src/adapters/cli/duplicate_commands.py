@@ -41,7 +41,6 @@ def scan(
         settings = settings_from(db, config)
         with application(settings) as app:
             checker = app.identity
-            checker.catch_up(app)
             pairs = scan_duplicates(checker)
             ids = {cid for pair in pairs for cid in (pair.customer_a, pair.customer_b)}
             names = {str(cid): checker.display_name(cid) for cid in ids}

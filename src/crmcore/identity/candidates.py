@@ -1,10 +1,16 @@
-"""Stage 3, candidates: an in-memory index from blocking key to the profiles filed under it.
+"""Stage 3, candidates: blocking key -> the profiles filed under it, and how checks ask.
 
-The index is a read model: the application builds it from the event log (a customer's
-own profile, plus alias profiles of records merged into it or refused as its
-duplicates) and can rebuild it at any time. Entries are addressed by an entry id - the
-customer id for a customer's own profile, the attempt id for an alias - so applying
-the same event twice changes nothing.
+The index is a read model of the event log (a customer's own profile, plus alias
+profiles of records merged into it or refused as its duplicates); :mod:`filing` says
+what each event files. A check asks a :class:`CandidateSource` narrow questions -
+"entries sharing a blocking key with this profile", "whom do these tombstones stand
+for" - and two sources answer them: :class:`CandidateIndex` inside a
+:class:`~crmcore.identity.memory_index.MemoryIndex` (an application on the in-memory
+store), and the persisted identity view (:mod:`projections.identity_index`), which a
+command catches up instead of folding the whole log.
+
+Entries are addressed by an entry id - the customer id for a customer's own profile,
+the attempt id for an alias - so filing the same entry again replaces it.
 
 Memory matters at a million customers: keys are stored as their hash (a collision only
 adds a candidate that the comparison then rejects), a key with a single entry maps to
@@ -14,11 +20,14 @@ entry's blocking keys are recomputed when it is replaced (rare) instead of being
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.company import HAN_CHARACTER
+from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 
 _K = TypeVar("_K")
@@ -29,6 +38,67 @@ class IndexEntry:
     entry_id: UUID
     customer_id: UUID
     profile: MatchProfile
+
+
+@dataclass
+class IndexContents:
+    """Everything a source holds, for a whole-book pass (the duplicate scan)."""
+
+    entries: Iterator[IndexEntry]
+    merged_into: dict[UUID, UUID] = field(default_factory=dict)
+    generic: set[IdentityKey] = field(default_factory=set)
+    groups: dict[UUID, tuple[UUID, str | None]] = field(default_factory=dict)
+
+
+class CandidateSource(Protocol):
+    """The questions the identity check asks of the candidate index.
+
+    ``catch_up`` brings the index to the head of the log; every other answer is as of
+    the last catch-up. Exact keys never rest on these answers alone: the key-index
+    aggregates decide them race-free.
+    """
+
+    @property
+    def position(self) -> int | None:
+        """The last notification id the index has read (None: nothing yet)."""
+
+    def catch_up(self) -> int:
+        """Reads what was recorded since the last catch-up; returns how many events."""
+
+    def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
+        """Entries sharing a blocking key with ``profile``; oversized blocks skipped."""
+
+    def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """For each merged customer among ``customer_ids``: the live one it stands for."""
+
+    def own_profile(self, customer_id: UUID) -> MatchProfile | None: ...
+
+    def generic_among(self, keys: Collection[IdentityKey]) -> set[IdentityKey]:
+        """The keys of ``keys`` declared generic."""
+
+    def groups_of(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """Customer -> group, for those of ``customer_ids`` in a group."""
+
+    def grouped_under(self, brand: str) -> set[UUID]:
+        """Grouped customers whose company core starts with ``brand``."""
+
+    def contents(self) -> IndexContents:
+        """Everything held, entries streamed."""
+
+    def close(self) -> None: ...
+
+
+def group_brand(core: str | None, brand_chars: int) -> str | None:
+    """The brand (字号) a company is known by in the cross-group check, or None.
+
+    The first ``brand_chars`` characters of its Chinese name core (region and legal
+    form already stripped), so 华为技术有限公司 and 华为终端有限公司 share 华为. Latin
+    names have no brand here; they reach group members through ordinary candidates.
+    """
+    if core is None or brand_chars == 0 or len(core) < brand_chars:
+        return None
+    prefix = core[:brand_chars]
+    return prefix if all(HAN_CHARACTER.match(ch) for ch in prefix) else None
 
 
 class CandidateIndex:

@@ -1,0 +1,85 @@
+"""A match profile as stored text: what the persisted candidate index keeps per entry.
+
+Building a profile is the dear part of a check (opencc, pypinyin, phone parsing); the
+persisted index stores each customer's profile once, at filing time, so a check reads
+its candidates' profiles instead of rebuilding them. JSON arrays, not pickle: the
+stored form is plain data anyone can inspect, and decoding it cannot run code.
+
+The layout is positional and versioned by the identity view's ``layout`` number
+(:mod:`projections.identity_index`): change a field here, bump that number, and the
+view is rebuilt from the log.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crmcore.identity.company import CompanyName
+from crmcore.identity.keys import IdentityKey
+from crmcore.identity.person import PersonName
+from crmcore.identity.profile import EmailParts, MatchProfile
+
+
+def encode_profile(profile: MatchProfile) -> str:
+    """The profile as compact JSON (round-trips through :func:`decode_profile`)."""
+    company = profile.company
+    contact = profile.contact
+    return json.dumps(
+        [
+            None
+            if company is None
+            else [
+                company.raw,
+                company.core,
+                company.syllables,
+                company.region,
+                company.legal_form,
+                company.branch,
+                company.trade,
+            ],
+            None
+            if contact is None
+            else [
+                contact.raw,
+                contact.script,
+                contact.surname,
+                contact.given,
+                contact.syllables,
+                contact.codes,
+            ],
+            [key.label for key in profile.keys],
+            profile.national_phones,
+            [[email.local, email.domain] for email in profile.emails],
+            profile.region,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_profile(text: str) -> MatchProfile:
+    """The profile :func:`encode_profile` stored."""
+    company, contact, keys, phones, emails, region = json.loads(text)
+    return MatchProfile(
+        company=_company(company),
+        contact=_contact(contact),
+        keys=tuple(IdentityKey.from_label(label) for label in keys),
+        national_phones=tuple(phones),
+        emails=tuple(EmailParts(local, domain) for local, domain in emails),
+        region=region,
+    )
+
+
+def _company(parts: list[Any] | None) -> CompanyName | None:
+    if parts is None:
+        return None
+    raw, core, syllables, region, legal_form, branch, trade = parts
+    return CompanyName(raw, core, tuple(syllables), region, legal_form, branch, trade)
+
+
+def _contact(parts: list[Any] | None) -> PersonName | None:
+    if parts is None:
+        return None
+    raw, script, surname, given, syllables, codes = parts
+    return PersonName(raw, script, surname, given, tuple(syllables), tuple(codes))

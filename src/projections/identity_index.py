@@ -1,0 +1,203 @@
+"""The identity view: the candidate index as tables, so a check never folds the log.
+
+Every entry (a customer's own profile, or an alias: a record merged into it or refused
+as its duplicate) is a row holding its match profile as built at filing time
+(:mod:`crmcore.identity.profile_codec`); ``identity_blocks`` lists each entry under the
+stable 64-bit hash of every blocking key. A check catches this view up, then asks for
+the entries under its record's keys - one bounded query per check, whatever the size
+of the book - and compares the stored profiles without rebuilding any.
+
+The handlers are :func:`crmcore.identity.filing.file_event`, the function the in-memory
+index folds with, writing through :class:`_SqlIndexStore`: one definition of what each
+event files.
+
+What it guarantees a command (docs/architecture.md): after ``catch_up`` the view holds
+every event committed before the catch-up read the log's head. A customer registered
+by another process after that is not a candidate - fuzzy matches are best effort under
+concurrency - but exact keys never rely on this view: the key-index aggregates decide
+them inside the command's own atomic save.
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
+
+from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.candidates import IndexEntry
+from crmcore.identity.filing import FILED_EVENTS, file_event
+from crmcore.identity.keys import IdentityKey
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity.profile_codec import decode_profile, encode_profile
+from projections.projection import Projection, ViewWriter
+from projections.tables import views
+
+entries = Table(
+    "identity_entries",
+    views,
+    # A number of our own: a block row names its entry in 8 bytes, not 36 (ten or so
+    # block rows per customer are most of this view's size).
+    Column("entry_no", Integer, primary_key=True, autoincrement=False),
+    Column("entry_id", String(36), nullable=False, unique=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("profile", Text, nullable=False),
+)
+blocks = Table(
+    "identity_blocks",
+    views,
+    Column("key_hash", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_no", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,  # the primary key is the table: one B-tree, not two
+)
+merges = Table(
+    "identity_merges",
+    views,
+    Column("customer_id", String(36), primary_key=True),
+    Column("survivor_id", String(36), nullable=False, index=True),
+)
+generic_keys = Table(
+    "identity_generic_keys",
+    views,
+    Column("key", String, primary_key=True),
+)
+groups = Table(
+    "identity_groups",
+    views,
+    Column("customer_id", String(36), primary_key=True),
+    Column("group_id", String(36), nullable=False),
+    # Prefix look-ups (a brand) need byte order; PostgreSQL's default collation is not.
+    Column("core", String().with_variant(String(collation="C"), "postgresql"), index=True),
+)
+
+
+def key_hash(key: str) -> int:
+    """A blocking key's stable signed 64-bit hash (Python's ``hash`` differs per process).
+
+    A collision only adds a candidate that the comparison then rejects.
+    """
+    return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _hashes(profile: MatchProfile) -> set[int]:
+    return {key_hash(key) for key in blocking_keys(profile)}
+
+
+class _SqlIndexStore:
+    """The filing store over the view's tables, inside the runner's transaction."""
+
+    def __init__(self, writer: ViewWriter) -> None:
+        self._writer = writer
+
+    def put(self, entry: IndexEntry, *, new: bool = False) -> None:
+        writer = self._writer
+        profile = entry.profile
+        found = None if new else self._row(entries.c.entry_id == str(entry.entry_id))
+        if found is not None:
+            number = found.entry_no
+            gone = _hashes(decode_profile(found.profile))
+            writer.execute(
+                delete(blocks).where(blocks.c.entry_no == number, blocks.c.key_hash.in_(gone))
+            )
+            writer.execute(
+                update(entries)
+                .where(entries.c.entry_no == number)
+                .values(customer_id=str(entry.customer_id), profile=encode_profile(profile))
+            )
+        else:
+            number = self._next_number()
+            writer.insert(
+                entries,
+                {
+                    "entry_no": number,
+                    "entry_id": str(entry.entry_id),
+                    "customer_id": str(entry.customer_id),
+                    "profile": encode_profile(profile),
+                },
+            )
+        for hashed in _hashes(profile):
+            writer.insert(blocks, {"key_hash": hashed, "entry_no": number})
+
+    def _next_number(self) -> int:
+        memo = self._writer.memo
+        number = memo.get("identity_entry_no")
+        if number is None:
+            number = (self._writer.scalar(select(func.max(entries.c.entry_no))) or 0) + 1
+        memo["identity_entry_no"] = number + 1
+        return int(number)
+
+    def _row(self, where: Any) -> Any:
+        rows = self._writer.fetch(select(entries).where(where))
+        return rows[0] if rows else None
+
+    def entries_of(self, customer_id: UUID) -> list[IndexEntry]:
+        rows = self._writer.fetch(
+            select(entries)
+            .where(entries.c.customer_id == str(customer_id))
+            .order_by(entries.c.entry_no)
+        )
+        return [_entry(row) for row in rows]
+
+    def merged_into(self, customer_id: UUID) -> UUID | None:
+        found = self._writer.scalar(
+            select(merges.c.survivor_id).where(merges.c.customer_id == str(customer_id))
+        )
+        return UUID(found) if found else None
+
+    def set_merged_into(self, customer_id: UUID, survivor_id: UUID | None) -> None:
+        self._writer.execute(delete(merges).where(merges.c.customer_id == str(customer_id)))
+        if survivor_id is not None:
+            row = {"customer_id": str(customer_id), "survivor_id": str(survivor_id)}
+            self._writer.insert(merges, row)
+
+    def merged_from(self, survivor_id: UUID) -> list[UUID]:
+        rows = self._writer.fetch(
+            select(merges.c.customer_id).where(merges.c.survivor_id == str(survivor_id))
+        )
+        return sorted((UUID(row.customer_id) for row in rows), key=str)
+
+    def add_generic(self, key: IdentityKey) -> None:
+        self._writer.execute(delete(generic_keys).where(generic_keys.c.key == key.label))
+        self._writer.insert(generic_keys, {"key": key.label})
+
+    def join_group(self, customer_id: UUID, group_id: UUID, core: str | None) -> None:
+        self.leave_group(customer_id)
+        row = {"customer_id": str(customer_id), "group_id": str(group_id), "core": core}
+        self._writer.insert(groups, row)
+
+    def leave_group(self, customer_id: UUID) -> None:
+        self._writer.execute(delete(groups).where(groups.c.customer_id == str(customer_id)))
+
+    def rename_grouped(self, customer_id: UUID, core: str | None) -> None:
+        self._writer.execute(
+            update(groups).where(groups.c.customer_id == str(customer_id)).values(core=core)
+        )
+
+
+def _entry(row: Any) -> IndexEntry:
+    return IndexEntry(UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile))
+
+
+def _file(writer: ViewWriter, event: Any) -> None:
+    file_event(_SqlIndexStore(writer), event)
+
+
+IDENTITY_VIEW = Projection(
+    name="identity",
+    layout=1,
+    tables=(entries, blocks, merges, generic_keys, groups),
+    handlers=dict.fromkeys(FILED_EVENTS, _file),
+)

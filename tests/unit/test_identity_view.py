@@ -1,0 +1,242 @@
+"""The persisted identity view: the same decisions as the index folded into memory, and
+the same tables whether kept incrementally, rebuilt from the log, or stopped and restarted.
+
+Random command histories over small pools of names and phones (so records collide,
+merge, split, gain and lose keys, join groups and turn phones generic) run twice, with
+the same ids and clock: once on an application whose check asks the in-memory index,
+once on one whose check asks the persisted view. Every decision leaves events, so equal
+logs mean equal decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from itertools import count
+from typing import Any
+from uuid import UUID
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from crmcore import (
+    AddIdentityKey,
+    CorrectContactDetails,
+    CrmApplication,
+    CrmError,
+    LinkCustomer,
+    ManualClock,
+    MergeCustomers,
+    RemoveIdentityKey,
+    SplitCustomer,
+    UnlinkCustomer,
+    parse_command,
+)
+from crmcore.config import DedupMode
+from crmcore.identity import normalise_key
+from crmcore.identity.memory_index import MemoryIndex
+from crmcore.identity.profile import build_profile
+from projections.identity_index import IDENTITY_VIEW
+from projections.identity_queries import SqlCandidateSource
+from projections.runner import ProjectionRunner
+from projections.tables import open_read_models
+from tests.conftest import START, all_events, registration
+
+COMPANIES = (
+    "北京华信鼎盛科技有限公司",
+    "华信鼎盛科技（北京）股份有限公司",
+    "華信鼎盛科技有限公司",
+    "上海华信鼎盛科技有限公司",
+    "华信鼎盛物流有限公司",
+    "北京星河科技有限公司",
+    "西安卓越贸易有限公司",
+    "Acme Co., Ltd.",
+)
+PHONES = ("138 0013 8000", "13900139000", "13900139001", "010-6552 1234")
+# Unrelated companies entering one switchboard number: the fifth makes it generic.
+UNRELATED = ("上海蓝海物流有限公司", "深圳锐安医疗器械有限公司", "杭州鸿雁食品有限公司",
+             "成都麒麟建筑工程有限公司", "武汉青竹教育咨询有限公司")
+
+records = st.fixed_dictionaries(
+    {
+        "company_name": st.sampled_from(COMPANIES),
+        "contact_name": st.one_of(st.none(), st.sampled_from(("王伟", "王玮", "Wang Wei"))),
+        "phone": st.one_of(st.none(), st.sampled_from(PHONES)),
+        "region": st.one_of(st.none(), st.sampled_from(("北京", "上海", "深圳"))),
+    }
+).map(lambda r: {k: v for k, v in r.items() if v is not None})
+pick = st.integers(0, 30)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.lists(records, min_size=1, max_size=3),
+                  st.sampled_from(list(DedupMode))),
+        st.tuples(st.just("merge"), pick, pick),
+        st.tuples(st.just("merge"), pick, pick),
+        st.tuples(st.just("split"), pick, st.none()),
+        st.tuples(st.just("switchboard"), st.none(), st.none()),
+        st.tuples(st.just("correct"), pick, st.sampled_from(COMPANIES)),
+        st.tuples(st.just("add_key"), pick, st.sampled_from(PHONES)),
+        st.tuples(st.just("remove_key"), pick, st.sampled_from(PHONES)),
+        st.tuples(st.just("link"), pick, pick),
+        st.tuples(st.just("unlink"), pick, st.none()),
+    ),
+    min_size=1,
+    max_size=20,
+)
+# A book to start from (look-alikes created side by side: warn mode), then the history.
+histories = st.tuples(st.lists(records, min_size=3, max_size=6), operations).map(
+    lambda h: [("register", h[0], DedupMode.WARN), *h[1]]
+)
+
+
+def _run(ops: list[tuple[str, Any, Any]], app: CrmApplication) -> None:
+    ids: list[UUID] = []
+    for kind, target, value in ops:
+        with suppress(CrmError):  # refusals are part of the history being modelled
+            _apply(app, ids, kind, target, value)
+
+
+def _apply(app: CrmApplication, ids: list[UUID], kind: str, target: Any, value: Any) -> None:
+    if kind == "register":
+        results = app.register_customers([registration(**r) for r in target], mode=value)
+        ids.extend(r.customer_id for r in results if r.refusal is None)
+        return
+    if kind == "switchboard":
+        for name in UNRELATED:
+            with suppress(CrmError):
+                ids.append(app.register_customer(registration(company_name=name, phone=PHONES[3])))
+        return
+    if not ids:
+        return
+    cid = str(ids[target % len(ids)])
+    other = str(ids[value % len(ids)]) if isinstance(value, int) else None
+    command: Any
+    if kind == "merge" and other != cid:
+        command = {"survivor_id": cid, "absorbed_id": other, "reason": "same"}
+        app.merge_customers(parse_command(MergeCustomers, {"actor": "m", **command}))
+    elif kind == "split":
+        command = {"actor": "m", "tombstone_id": cid, "reason": "not the same"}
+        app.split_customer(parse_command(SplitCustomer, command))
+    elif kind == "correct":
+        command = {"actor": "rep-1", "customer_id": cid, "company_name": value}
+        app.correct_contact_details(parse_command(CorrectContactDetails, command))
+    elif kind in ("add_key", "remove_key"):
+        command = {"actor": "rep-1", "customer_id": cid, "kind": "phone", "value": value}
+        if kind == "add_key":
+            app.add_identity_key(parse_command(AddIdentityKey, command))
+        else:
+            app.remove_identity_key(parse_command(RemoveIdentityKey, command))
+    elif kind == "link" and other != cid:
+        command = {"actor": "m", "child_id": cid, "parent_id": other, "relation": "subsidiary"}
+        app.link_customer(parse_command(LinkCustomer, command))
+    elif kind == "unlink":
+        app.unlink_customer(parse_command(UnlinkCustomer, {"actor": "m", "customer_id": cid}))
+
+
+def _new_app(engine: Engine | None) -> CrmApplication:
+    serial = count(1)
+    candidates: Callable[[CrmApplication], Any] | None = None
+    if engine is not None:
+        def candidates(app: CrmApplication) -> SqlCandidateSource:
+            return SqlCandidateSource(app, engine, app.config.identity.max_block_size,
+                                      dispose=False)
+    return CrmApplication(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        clock=ManualClock(START),
+        new_id=lambda: UUID(int=next(serial), version=4),
+        candidates=candidates,
+    )
+
+
+def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(tuple(row) for row in connection.execute(select(table)))
+            for table in IDENTITY_VIEW.tables
+        }
+
+
+def _contents(source: Any) -> tuple[Any, ...]:
+    contents = source.contents()
+    entries = sorted((e.entry_id, e.customer_id, e.profile) for e in contents.entries)
+    return entries, contents.merged_into, contents.generic, contents.groups
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories, st.lists(st.integers(1, 6), min_size=1, max_size=5))
+def test_the_persisted_view_decides_as_memory_and_rebuilds_to_the_same_tables(
+    ops: list[tuple[str, Any, Any]], stops: list[int]
+) -> None:
+    in_memory = _new_app(None)
+    _run(ops, in_memory)
+    engine = open_read_models("sqlite://")
+    persisted = _new_app(engine)
+    _run(ops, persisted)
+    assert all_events(persisted) == all_events(in_memory)
+
+    persisted.identity.catch_up()
+    rebuilt = open_read_models("sqlite://")
+    ProjectionRunner(persisted, rebuilt, [IDENTITY_VIEW]).catch_up()
+    restarted = open_read_models("sqlite://")
+    for limit in stops:  # a new runner each time: a restart after a crash
+        ProjectionRunner(persisted, restarted, [IDENTITY_VIEW], batch_size=2).catch_up(limit=limit)
+    ProjectionRunner(persisted, restarted, [IDENTITY_VIEW], batch_size=2).catch_up()
+    assert _tables(engine) == _tables(rebuilt) == _tables(restarted)
+
+    memory = in_memory.identity.source
+    memory.catch_up()
+    assert isinstance(memory, MemoryIndex)
+    assert _contents(persisted.identity.source) == _contents(memory)
+
+
+def test_a_block_too_common_is_skipped_but_an_exact_key_never_is() -> None:
+    engine = open_read_models("sqlite://")
+    app = _new_app(engine)
+    # Twelve one-character brands: every core X科技 is also filed under "ke ji" (X left out).
+    brands = [chr(0x4E00 + 7 * n) for n in range(12)]
+    app.register_customers(
+        [registration(company_name=f"北京{b}科技有限公司", phone=f"1390013{n:04d}")
+         for n, b in enumerate(brands)],
+        mode=DedupMode.WARN,
+    )
+    # The first customer's phone re-entered eleven times: eleven refused attempts.
+    for n in range(11):
+        app.register_customers(
+            [registration(company_name=f"上海第{n}贸易有限公司", phone="13900130000")],
+            mode=DedupMode.BLOCK,
+        )
+    app.identity.catch_up()
+    probe = build_profile(company_name="深圳某科技有限公司", contact_name=None,
+                          keys=[normalise_key("phone", "13900130000")])
+    wide = SqlCandidateSource(app, engine, max_block_size=300, dispose=False)
+    narrow = SqlCandidateSource(app, engine, max_block_size=10, dispose=False)
+    memory = MemoryIndex(10, 2, app)
+    memory.catch_up()
+
+    def found(source: Any) -> set[UUID]:
+        return {entry.entry_id for entry in source.candidates(probe)}
+
+    assert len(found(wide)) == 23  # twelve customers and eleven attempts
+    # "ke ji" names 12 entries, more than 10: skipped; the phone's 12 entries are not.
+    assert len(found(narrow)) == 12
+    assert found(narrow) == found(memory)
+
+
+def test_a_grouped_customer_renamed_is_found_under_its_new_brand() -> None:
+    history: list[tuple[str, Any, Any]] = [
+        ("register", [{"company_name": "北京星河科技有限公司"},
+                      {"company_name": "上海蓝海物流有限公司"}], DedupMode.WARN),
+        ("link", 1, 0),
+        ("correct", 1, "北京鸿雁食品有限公司"),
+    ]
+    apps = {"memory": _new_app(None), "persisted": _new_app(open_read_models("sqlite://"))}
+    for app in apps.values():
+        _run(history, app)
+        app.identity.catch_up()
+    for name, app in apps.items():
+        source = app.identity.source
+        assert len(source.grouped_under("鸿雁")) == 1, name
+        assert source.grouped_under("蓝海") == set(), name
+    assert _contents(apps["persisted"].identity.source) == _contents(apps["memory"].identity.source)
