@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.files.customers_csv import CUSTOMER_COLUMNS, open_customer_file, write_rows
 from adapters.importing import import_rows
@@ -58,10 +59,9 @@ def raw_aggregates(command: RegisterCustomer) -> list[Customer | IdentityKeyInde
 
 
 def open_app(folder: Path, name: str) -> CrmApplication:
-    """An application on a fresh SQLite file, configured as the crm CLI configures it."""
-    settings = Settings(db=folder / f"{name}.db")
-    return CrmApplication(settings.eventsourcing_env(), clock=ManualClock(START),
-                          config=settings.rules())
+    """An application on a fresh SQLite file, wired as the crm CLI wires it (its identity
+    check asks the persisted identity view in the same file)."""
+    return open_application(Settings(db=folder / f"{name}.db"), clock=ManualClock(START))
 
 
 def timed(steps: Sequence[Callable[[], object]]) -> tuple[float, list[float]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
-from crmcore.identity.decide import CandidateMatch
+from crmcore.identity.decide import CandidateMatch, weight_of_evidence
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity_check import IdentityChecker
 
@@ -79,7 +79,7 @@ def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
                 continue
             pair = (own, other) if str(own) < str(other) else (other, own)
             current = best.get(pair)
-            if current is None or _rank(match) > _rank(current):
+            if current is None or weight_of_evidence(match) > weight_of_evidence(current):
                 best[pair] = match
     pairs = [
         DuplicatePair(
@@ -95,8 +95,3 @@ def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
     ]
     pairs.sort(key=lambda p: (-p.score, str(p.customer_a), str(p.customer_b)))
     return pairs
-
-
-def _rank(match: CandidateMatch) -> tuple[int, float, tuple[tuple[str, float], ...], str]:
-    """A total order of the evidence for one pair: ties never depend on filing order."""
-    return (match.strength, match.score, tuple(sorted(match.features.items())), match.rule or "")

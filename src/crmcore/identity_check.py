@@ -15,7 +15,7 @@ batch ends (saved or not) - once saved, the source files them from the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,13 @@ from crmcore.config import DedupMode, IdentityConfig
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateIndex, CandidateSource, IndexEntry, group_brand
 from crmcore.identity.compare import compare
-from crmcore.identity.decide import CandidateMatch, IdentityDecision, RuleBook, decide
+from crmcore.identity.decide import (
+    CandidateMatch,
+    IdentityDecision,
+    RuleBook,
+    decide,
+    weight_of_evidence,
+)
 from crmcore.identity.filing import merged_alias_id, record_profile
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.score import pair_score
@@ -72,6 +78,14 @@ class IdentityChecker:
 
     # -- the batch being decided ---------------------------------------------------
 
+    def begin_batch(self, profiles: Sequence[MatchProfile]) -> None:
+        """Announces the records about to be checked (after ``catch_up``), so the
+        source can fetch their candidates together."""
+        chars = self.config.group_brand_chars
+        cores = (p.company.core for p in profiles if p.company is not None)
+        brands = {brand for core in cores if (brand := group_brand(core, chars))}
+        self.source.prepare(profiles, brands)
+
     def file_provisionally(self, entry_id: UUID, customer_id: UUID, profile: MatchProfile) -> None:
         """Makes a record decided in this batch visible to the rest of the batch."""
         self._batch.put(entry_id, customer_id, profile)
@@ -82,6 +96,7 @@ class IdentityChecker:
 
     def end_batch(self) -> None:
         """Forgets the batch's own entries: saved, the log has them; failed, nobody does."""
+        self.source.release()
         if len(self._batch) or self._batch_generic:
             self._batch = CandidateIndex(self.config.max_block_size)
             self._batch_generic = set()
@@ -105,7 +120,7 @@ class IdentityChecker:
         for entry in entries:
             match = self._classify(profile, own_keys, entry, survivors)
             current = best.get(match.customer_id)
-            if current is None or _stronger(match, current):
+            if current is None or weight_of_evidence(match) > weight_of_evidence(current):
                 best[match.customer_id] = match
         for customer_id, labels in held_by.items():
             current = best.get(customer_id)
@@ -168,7 +183,3 @@ class IdentityChecker:
                 why = {"evidence": "brand", "brand": brand}
                 evidence.setdefault(customer_id, (groups[customer_id], why))
         return evidence
-
-
-def _stronger(a: CandidateMatch, b: CandidateMatch) -> bool:
-    return (a.strength, a.score) > (b.strength, b.score)

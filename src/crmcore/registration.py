@@ -52,6 +52,7 @@ def register_batch(
     indexes = app.find_indexes([key for keys in keys_of for key in keys])
     batch = _Batch(app, indexes, entry_path, mode)
     try:
+        app.identity.begin_batch([record_profile(command.record()) for command in commands])
         results = [
             batch.enter(position, command, keys)
             for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True))

@@ -8,7 +8,7 @@ the entries under its record's keys - one bounded query per check, whatever the 
 of the book - and compares the stored profiles without rebuilding any.
 
 The handlers are :func:`crmcore.identity.filing.file_event`, the function the in-memory
-index folds with, writing through :class:`_SqlIndexStore`: one definition of what each
+index folds with, writing through :class:`SqlIndexStore`: one definition of what each
 event files.
 
 What it guarantees a command (docs/architecture.md): after ``catch_up`` the view holds
@@ -32,7 +32,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     select,
     update,
 )
@@ -49,8 +48,9 @@ from projections.tables import views
 entries = Table(
     "identity_entries",
     views,
-    # A number of our own: a block row names its entry in 8 bytes, not 36 (ten or so
-    # block rows per customer are most of this view's size).
+    # The notification id of the event that filed the entry: a block row names its
+    # entry in 8 bytes, not 36 (ten or so block rows per customer are most of this
+    # view's size), and a rebuild numbers every entry the same way.
     Column("entry_no", Integer, primary_key=True, autoincrement=False),
     Column("entry_id", String(36), nullable=False, unique=True),
     Column("customer_id", String(36), nullable=False, index=True),
@@ -96,8 +96,9 @@ def _hashes(profile: MatchProfile) -> set[int]:
     return {key_hash(key) for key in blocking_keys(profile)}
 
 
-class _SqlIndexStore:
-    """The filing store over the view's tables, inside the runner's transaction."""
+class SqlIndexStore:
+    """The filing store over the view's tables, inside the runner's transaction (the
+    identity benchmark files through it too, to load a large book without events)."""
 
     def __init__(self, writer: ViewWriter) -> None:
         self._writer = writer
@@ -132,12 +133,13 @@ class _SqlIndexStore:
             writer.insert(blocks, {"key_hash": hashed, "entry_no": number})
 
     def _next_number(self) -> int:
-        memo = self._writer.memo
-        number = memo.get("identity_entry_no")
-        if number is None:
-            number = (self._writer.scalar(select(func.max(entries.c.entry_no))) or 0) + 1
-        memo["identity_entry_no"] = number + 1
-        return int(number)
+        """The id of the event filing the entry: one new entry per event at most (a
+        registration, a refused record, a merged record), so no counter to read."""
+        number = self._writer.notification_id
+        if self._writer.memo.get("identity_last_new") == number:
+            raise RuntimeError(f"event {number} filed two new identity entries")
+        self._writer.memo["identity_last_new"] = number
+        return number
 
     def _row(self, where: Any) -> Any:
         rows = self._writer.fetch(select(entries).where(where))
@@ -192,7 +194,7 @@ def _entry(row: Any) -> IndexEntry:
 
 
 def _file(writer: ViewWriter, event: Any) -> None:
-    file_event(_SqlIndexStore(writer), event)
+    file_event(SqlIndexStore(writer), event)
 
 
 IDENTITY_VIEW = Projection(

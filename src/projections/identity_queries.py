@@ -8,11 +8,13 @@ depends on the record asked about, not on the size of the book.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
+from functools import lru_cache
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from sqlalchemy import select, union_all
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.identity.blocking import blocking_keys
@@ -30,6 +32,9 @@ from projections.identity_index import (
     merges,
 )
 from projections.runner import ProjectionRunner
+from projections.tables import reader
+
+_T = TypeVar("_T")
 
 # Above this code point no character sorts: ``brand + _LAST`` bounds a prefix range.
 _LAST = "\U0010ffff"
@@ -45,71 +50,113 @@ class SqlCandidateSource:
         self._engine = engine
         self._max_block_size = max_block_size
         self._dispose = dispose
-        self._generic: frozenset[str] | None = None
+        self._reads: Connection | None = None
+        # Answers kept from a catch-up to the end of the batch it serves: the batch
+        # decides against the view as it read it. A record another process files
+        # meanwhile is not a candidate either way (fuzzy matches are best effort under
+        # concurrency; exact keys are decided by the key-index aggregates).
+        self._postings: dict[int, list[int]] = {}
+        self._entries_by_number: dict[int, IndexEntry] = {}
+        self._merged_step: dict[str, str | None] = {}
+        self._generic_labels: dict[str, bool] = {}
+        self._group_of: dict[UUID, UUID | None] = {}
+        self._by_brand: dict[str, set[UUID]] = {}
 
     @property
     def position(self) -> int | None:
         return self._runner.position(IDENTITY_VIEW.name)
 
     def catch_up(self) -> int:
-        read = self._runner.catch_up()
-        if read:
-            self._generic = None  # a key may have been declared generic meanwhile
-        return read
+        self.release()
+        return self._runner.catch_up()
 
     def close(self) -> None:
+        if self._reads is not None:
+            self._reads.close()
+            self._reads = None
         if self._dispose:
             self._engine.dispose()
 
+    def _connection(self) -> Connection:
+        """The one connection every question reads through (autocommit: no snapshot)."""
+        if self._reads is None:
+            self._reads = reader(self._engine)
+        return self._reads
+
+    # -- a batch's answers, fetched together ---------------------------------------
+
+    def prepare(self, profiles: Sequence[MatchProfile], brands: Collection[str] = ()) -> None:
+        """Fetches what checking ``profiles`` will ask, in a few round trips instead of
+        a few per record (an import decides 100 records a batch)."""
+        self._fetch_brands([b for b in set(brands) if b not in self._by_brand])
+        hashes = {key_hash(key): key for p in profiles for key in blocking_keys(p)}
+        entries = self._entries_numbered(self._numbers_under(hashes))
+        customers = {entry.customer_id for entry in entries}
+        self.survivors(customers)
+        self.groups_of(customers)
+        self.generic_among({key for p in profiles for key in p.keys})
+
+    def release(self) -> None:
+        """Forgets answers kept for the batch: the next one catches up first."""
+        self._postings.clear()
+        self._entries_by_number.clear()
+        self._merged_step.clear()
+        self._generic_labels.clear()
+        self._group_of.clear()
+        self._by_brand.clear()
+
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
-        keys = set(blocking_keys(profile))
-        if not keys:
-            return []
+        hashes = {key_hash(key): key for key in blocking_keys(profile)}
+        return self._entries_numbered(self._numbers_under(hashes))
+
+    def _entries_numbered(self, numbers: list[int]) -> list[IndexEntry]:
+        """The entries of ``numbers`` (each profile decoded once per batch)."""
+        found = self._entries_by_number
+        missing = [n for n in numbers if n not in found]
+        connection = self._connection()
+        for chunk in _chunks(missing):
+            for row in connection.execute(_ENTRIES_BY_NUMBER, {"numbers": chunk}):
+                found[row.entry_no] = IndexEntry(
+                    UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile)
+                )
+        return [found[n] for n in numbers if n in found]
+
+    def _numbers_under(self, hashes: dict[int, str]) -> list[int]:
+        """Entry numbers under the key hashes, oversized blocks left out (exact keys
+        never are); postings read once per batch."""
+        missing = [value for value in hashes if value not in self._postings]
         limit = self._max_block_size + 1
-        hashed = {key_hash(key): key for key in keys}
-        arms = [
-            select(blocks.c.key_hash, blocks.c.entry_no)
-            .where(blocks.c.key_hash == value)
-            .limit(limit)
-            .subquery()
-            for value in hashed
-        ]
-        query = union_all(*(select(arm.c.key_hash, arm.c.entry_no) for arm in arms))
-        with self._engine.connect() as connection:
-            postings: dict[int, list[int]] = {}
-            for value, number in connection.execute(query):
-                postings.setdefault(value, []).append(number)
-            numbers: dict[int, None] = {}
-            for value, found in postings.items():
-                # A key shared by too many entries says nothing (like a stop word);
-                # exact keys are never skipped.
-                if len(found) < limit or hashed[value].startswith("k:"):
-                    if len(found) >= limit:
-                        found = _whole_block(connection, value)
-                    numbers.update(dict.fromkeys(found))
-            if not numbers:
-                return []
-            rows = connection.execute(
-                select(entries).where(entries.c.entry_no.in_(list(numbers)))
-            ).all()
-        by_number = {row.entry_no: row for row in rows}
-        return [
-            IndexEntry(UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile))
-            for number in numbers
-            if (row := by_number.get(number)) is not None
-        ]
+        connection = self._connection()
+        for chunk in _chunks(missing, _MAX_ARMS):
+            values = {f"k{n}": value for n, value in enumerate(chunk)}
+            postings: dict[int, list[int]] = {value: [] for value in chunk}
+            rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
+            for value, number in rows:
+                postings[value].append(number)
+            for value, numbers in postings.items():
+                # A key shared by too many entries says nothing (like a stop word).
+                if len(numbers) < limit:
+                    self._postings[value] = numbers
+                elif hashes[value].startswith("k:"):
+                    self._postings[value] = _whole_block(connection, value)
+                else:
+                    self._postings[value] = []
+        found: dict[int, None] = {}
+        for value in hashes:
+            found.update(dict.fromkeys(self._postings[value]))
+        return list(found)
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
-        step: dict[str, str | None] = {}
-        pending = {str(c) for c in customer_ids}
-        with self._engine.connect() as connection:
-            while pending:
-                query = select(merges.c.customer_id, merges.c.survivor_id).where(
-                    merges.c.customer_id.in_(sorted(pending))
-                )
-                found = dict(connection.execute(query).tuples().all())
-                step.update((c, found.get(c)) for c in pending)
-                pending = {s for s in found.values() if s not in step}
+        step = self._merged_step
+        pending = {str(c) for c in customer_ids} - step.keys()
+        connection = self._connection()
+        while pending:
+            found: dict[str, str] = {}
+            for chunk in _chunks(sorted(pending)):
+                rows = connection.execute(_MERGED, {"ids": chunk})
+                found.update(rows.tuples().all())
+            step.update((c, found.get(c)) for c in pending)
+            pending = {s for s in found.values() if s not in step}
         survivors = {}
         for customer_id in customer_ids:
             current, seen = str(customer_id), {str(customer_id)}
@@ -121,64 +168,76 @@ class SqlCandidateSource:
         return survivors
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
-        with self._engine.connect() as connection:
-            found = connection.execute(
-                select(entries.c.profile).where(entries.c.entry_id == str(customer_id))
-            ).scalar()
+        connection = self._connection()
+        found = connection.execute(_OWN_PROFILE, {"id": str(customer_id)}).scalar()
         return decode_profile(found) if found is not None else None
 
     def generic_among(self, keys: Collection[IdentityKey]) -> set[IdentityKey]:
-        if self._generic is None:  # a handful of rows; read once per change
-            with self._engine.connect() as connection:
-                rows = connection.execute(select(generic_keys.c.key)).scalars()
-                self._generic = frozenset(rows)
-        return {key for key in keys if key.label in self._generic} if self._generic else set()
+        known = self._generic_labels
+        missing = [key.label for key in keys if key.label not in known]
+        connection = self._connection()
+        for chunk in _chunks(missing):
+            generic = set(connection.execute(_GENERIC, {"keys": chunk}).scalars())
+            known.update((label, label in generic) for label in chunk)
+        return {key for key in keys if known[key.label]}
 
     def groups_of(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
-        if not customer_ids:
-            return {}
-        query = select(groups.c.customer_id, groups.c.group_id).where(
-            groups.c.customer_id.in_(sorted(str(c) for c in customer_ids))
-        )
-        with self._engine.connect() as connection:
-            return {UUID(c): UUID(g) for c, g in connection.execute(query).tuples()}
+        known = self._group_of
+        missing = sorted(str(c) for c in customer_ids if c not in known)
+        connection = self._connection()
+        for chunk in _chunks(missing):
+            rows = dict(connection.execute(_GROUPS_OF, {"ids": chunk}).tuples().all())
+            known.update((UUID(c), UUID(rows[c]) if c in rows else None) for c in chunk)
+        return {c: group for c in customer_ids if (group := known[c]) is not None}
 
     def grouped_under(self, brand: str) -> set[UUID]:
-        query = select(groups.c.customer_id).where(
-            groups.c.core >= brand, groups.c.core < brand + _LAST
-        )
-        with self._engine.connect() as connection:
-            return {UUID(c) for c in connection.execute(query).scalars()}
+        if brand not in self._by_brand:
+            self._fetch_brands([brand])
+        return set(self._by_brand[brand])
+
+    def _fetch_brands(self, brands: list[str]) -> None:
+        """Grouped customers under each brand: one prefix range per brand, up to
+        ``_MAX_ARMS`` ranges a statement."""
+        connection = self._connection()
+        for chunk in _chunks(sorted(brands), _MAX_ARMS):
+            bounds: dict[str, str] = {}
+            for n, brand in enumerate(chunk):
+                bounds[f"l{n}"], bounds[f"h{n}"] = brand, brand + _LAST
+                self._by_brand[brand] = set()
+            for customer_id, core in connection.execute(_grouped_query(len(chunk)), bounds):
+                for brand in chunk:
+                    if core.startswith(brand):
+                        self._by_brand[brand].add(UUID(customer_id))
 
     def contents(self) -> IndexContents:
-        with self._engine.connect() as connection:
-            merged = {
-                UUID(c): UUID(s)
-                for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
-            }
-            generic = {
-                IdentityKey.from_label(k)
-                for k in connection.execute(select(generic_keys.c.key)).scalars()
-            }
-            grouped = {
-                UUID(c): (UUID(g), core)
-                for c, g, core in connection.execute(
-                    select(groups.c.customer_id, groups.c.group_id, groups.c.core)
-                )
-            }
+        connection = self._connection()
+        merged = {
+            UUID(c): UUID(s)
+            for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
+        }
+        generic = {
+            IdentityKey.from_label(k)
+            for k in connection.execute(select(generic_keys.c.key)).scalars()
+        }
+        grouped = {
+            UUID(c): (UUID(g), core)
+            for c, g, core in connection.execute(
+                select(groups.c.customer_id, groups.c.group_id, groups.c.core)
+            )
+        }
         return IndexContents(self._entries(), merged, generic, grouped)
 
     def _entries(self) -> Iterator[IndexEntry]:
         """Every entry in filing order, read in pages (a million do not fit one fetch)."""
         after = 0
         while True:
-            with self._engine.connect() as connection:
-                rows = connection.execute(
-                    select(entries)
-                    .where(entries.c.entry_no > after)
-                    .order_by(entries.c.entry_no)
-                    .limit(10_000)
-                ).all()
+            connection = self._connection()
+            rows = connection.execute(
+                select(entries)
+                .where(entries.c.entry_no > after)
+                .order_by(entries.c.entry_no)
+                .limit(10_000)
+            ).all()
             if not rows:
                 return
             for row in rows:
@@ -186,6 +245,56 @@ class SqlCandidateSource:
                     UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile)
                 )
             after = rows[-1].entry_no
+
+
+_MAX_ARMS = 400  # SQLite allows 500 SELECTs in one compound statement
+
+
+def _chunks(items: Sequence[_T], size: int = 900) -> Iterator[list[_T]]:
+    """``items`` in lists of at most ``size`` (bound parameters per statement)."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+@lru_cache(maxsize=512)
+def _postings_query(keys: int) -> TextClause:
+    """Up to ``limit`` entries under each of ``keys`` key hashes, in one statement.
+
+    Plain SQL built once per key count: the check runs it on every record, and building
+    the equivalent union of limited subqueries through the expression language cost
+    more than running it. Each arm is a subquery so SQLite and PostgreSQL both accept
+    its own LIMIT.
+    """
+    arms = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
+        f"WHERE key_hash = :k{n} LIMIT :limit) AS a{n}"
+        for n in range(keys)
+    )
+    return text(arms)
+
+
+# The other questions, built once for the same reason.
+_MERGED = select(merges.c.customer_id, merges.c.survivor_id).where(
+    merges.c.customer_id.in_(bindparam("ids", expanding=True))
+)
+_OWN_PROFILE = select(entries.c.profile).where(entries.c.entry_id == bindparam("id"))
+_GENERIC = select(generic_keys.c.key).where(
+    generic_keys.c.key.in_(bindparam("keys", expanding=True))
+)
+_GROUPS_OF = select(groups.c.customer_id, groups.c.group_id).where(
+    groups.c.customer_id.in_(bindparam("ids", expanding=True))
+)
+@lru_cache(maxsize=512)
+def _grouped_query(brands: int) -> TextClause:
+    """Grouped customers whose core lies in any of ``brands`` prefix ranges."""
+    ranges = " OR ".join(f"(core >= :l{n} AND core < :h{n})" for n in range(brands))
+    return text(f"SELECT customer_id, core FROM {groups.name} WHERE {ranges}")
+
+
+_ENTRIES_BY_NUMBER = text(
+    f"SELECT entry_no, entry_id, customer_id, profile FROM {entries.name} "
+    "WHERE entry_no IN :numbers"
+).bindparams(bindparam("numbers", expanding=True))
 
 
 def _whole_block(connection: Connection, value: int) -> list[int]:

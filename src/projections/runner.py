@@ -24,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.errors import ValidationFailed
@@ -32,6 +32,23 @@ from projections.projection import Projection, ViewWriter
 from projections.tables import read_model_positions
 
 BATCH_SIZE = 5_000  # as the relay: ~0.5 s of write lock per batch, 9k events/s at 100k
+
+# Statements built once: a command catches a view up before it decides, and building a
+# statement (and its cache key) cost more than running it on SQLite.
+_POSITIONS = read_model_positions
+_STORED = select(_POSITIONS.c.name, _POSITIONS.c.position, _POSITIONS.c.layout).where(
+    _POSITIONS.c.name.in_(bindparam("names", expanding=True))
+)
+_MOVE = (
+    update(_POSITIONS)
+    .where(_POSITIONS.c.name == bindparam("view"), _POSITIONS.c.position == bindparam("old"))
+    .values(position=bindparam("new"))
+)
+_MOVE_FROM_START = (
+    update(_POSITIONS)
+    .where(_POSITIONS.c.name == bindparam("view"), _POSITIONS.c.position.is_(None))
+    .values(position=bindparam("new"))
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,8 @@ class ProjectionRunner:
         self._projections = {p.name: p for p in projections}
         self._batch_size = batch_size
         self._opened = False
+        self._known: dict[str, int | None] | None = None
+        self._topics = sorted({t for p in projections for t in p.topics})
 
     @property
     def engine(self) -> Engine:
@@ -93,8 +112,11 @@ class ProjectionRunner:
         events were read. ``limit`` bounds that number (a partial catch-up); ``stop``
         ends it between batches."""
         self._open()
-        positions = self._positions()
-        topics = sorted({t for p in self._projections.values() for t in p.topics})
+        # The positions this runner last wrote or read: a command catching up before
+        # every decision need not read them each time. If another process moved them,
+        # the compare-and-set below fails and they are read again.
+        positions = self._known if self._known is not None else self._positions()
+        topics = self._topics
         read = 0
         while limit is None or read < limit:
             if stop is not None and stop.is_set():
@@ -103,6 +125,8 @@ class ProjectionRunner:
             # short page means none of these views' events lies between it and the head.
             head = self._app.recorder.max_notification_id() or 0
             start = _lowest(positions.values())
+            if head <= (start or 0):
+                break
             size = self._batch_size if limit is None else min(self._batch_size, limit - read)
             page = self._app.recorder.select_notifications(
                 start=start, limit=size, topics=topics, inclusive_of_start=False
@@ -126,6 +150,7 @@ class ProjectionRunner:
                 on_batch(len(page))
             if at_end:
                 break
+        self._known = positions
         return read
 
     def _apply(
@@ -136,13 +161,11 @@ class ProjectionRunner:
         last: int,
     ) -> None:
         behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
-        table = read_model_positions
         for projection in behind:  # first, so a second runner waits here, then loses
             old = positions[projection.name]
+            move = _MOVE_FROM_START if old is None else _MOVE
             moved = connection.execute(
-                update(table)
-                .where(and_(table.c.name == projection.name, _is(table.c.position, old)))
-                .values(position=last)
+                move, {"view": projection.name, "old": old, "new": last}
             ).rowcount
             if moved != 1:
                 raise _Moved
@@ -155,6 +178,7 @@ class ProjectionRunner:
                 if handler is None or notification.id <= (positions[projection.name] or 0):
                     continue
                 event = event or to_domain_event(notification)
+                writer.notification_id = notification.id
                 handler(writer, event)
         writer.flush()
 
@@ -230,9 +254,9 @@ class ProjectionRunner:
         code's (their rows were written by other handlers)."""
         if self._opened:
             return
-        stored = self._stored(read_model_positions.c.layout)
+        stored = self._stored()
         for projection in self._projections.values():
-            if projection.name not in stored or stored[projection.name] != projection.layout:
+            if projection.name not in stored or stored[projection.name][1] != projection.layout:
                 self._reset(projection, only_if_stale=True)
         self._opened = True
 
@@ -260,23 +284,16 @@ class ProjectionRunner:
             )
 
     def _positions(self) -> dict[str, int | None]:
-        stored = self._stored(read_model_positions.c.position)
-        return {name: stored.get(name) for name in self._projections}
+        stored = self._stored()
+        return {name: stored[name][0] if name in stored else None for name in self._projections}
 
-    def _stored(self, column: Any) -> dict[str, Any]:
-        """One column of this runner's views' rows in ``read_model_positions``."""
-        table = read_model_positions
-        query = select(table.c.name, column).where(table.c.name.in_(list(self._projections)))
+    def _stored(self) -> dict[str, tuple[int | None, int | None]]:
+        """Position and layout of this runner's views, as ``read_model_positions`` has them."""
         with self._engine.connect() as connection:
-            rows: list[tuple[str, Any]] = [tuple(row) for row in connection.execute(query)]
-        return dict(rows)
+            rows = connection.execute(_STORED, {"names": list(self._projections)})
+            return {name: (position, layout) for name, position, layout in rows}
 
 
 def _lowest(positions: Iterable[int | None]) -> int | None:
     values = list(positions)
     return None if any(p is None for p in values) else min(p for p in values if p is not None)
-
-
-def _is(column: Any, value: int | None) -> Any:
-    """``column = value``, or ``column IS NULL`` for None (SQL's = never matches NULL)."""
-    return column.is_(None) if value is None else column == value

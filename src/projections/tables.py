@@ -99,6 +99,19 @@ def open_read_models(url: str) -> Engine:
     return engine
 
 
+_READS_ONLY = "crm_reads_only"
+
+
+def reader(engine: Engine) -> Connection:
+    """A connection for many small reads, each on its own (autocommit): a caller can hold
+    it for a process's life - it never holds a snapshot open, so it neither sees stale
+    rows nor keeps SQLite's write-ahead log from being checkpointed - and each query
+    saves the pool check-out and the BEGIN/ROLLBACK a fresh connection costs."""
+    if engine.dialect.name == "sqlite":
+        return engine.connect().execution_options(**{_READS_ONLY: True})
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _transactional(engine: Engine) -> Engine:
     """SQLite with real transactions around DDL too (SQLAlchemy's pysqlite recipe): the
     driver otherwise commits before a CREATE or DROP, and a view's reset - drop, create,
@@ -115,7 +128,8 @@ def _transactional(engine: Engine) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(_READS_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

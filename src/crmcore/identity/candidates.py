@@ -20,7 +20,7 @@ entry's blocking keys are recomputed when it is replaced (rare) instead of being
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -67,6 +67,14 @@ class CandidateSource(Protocol):
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
         """Entries sharing a blocking key with ``profile``; oversized blocks skipped."""
+
+    def prepare(self, profiles: Sequence[MatchProfile], brands: Collection[str] = ()) -> None:
+        """Says which records (and group brands) a batch will check, so a source may
+        fetch their answers together; answers may then be kept until :meth:`release`
+        or ``catch_up``."""
+
+    def release(self) -> None:
+        """The batch is over: forget what was kept for it."""
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         """For each merged customer among ``customer_ids``: the live one it stands for."""

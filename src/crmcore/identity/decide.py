@@ -110,6 +110,16 @@ class RuleBook:
         return None
 
 
+def weight_of_evidence(
+    match: CandidateMatch,
+) -> tuple[int, float, tuple[tuple[str, float], ...], tuple[str, ...], str]:
+    """A total order of the evidence two entries give for one customer (its own profile
+    and an alias, say): the stronger is kept, and ties never depend on which entry the
+    index happened to list first."""
+    features = tuple(sorted(match.features.items()))
+    return (match.strength, match.score, features, match.shared_keys, match.rule or "")
+
+
 def _rank(match: CandidateMatch) -> tuple[int, float, str]:
     return (-match.strength, -match.score, str(match.customer_id))
 

@@ -10,7 +10,7 @@ profiles into one of these for its whole-book pass (:meth:`MemoryIndex.loaded`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -78,6 +78,12 @@ class MemoryIndex:
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
         return self.index.candidates(profile)
+
+    def prepare(self, profiles: Sequence[MatchProfile], brands: Collection[str] = ()) -> None:
+        """Nothing to fetch: every answer is a dictionary look-up."""
+
+    def release(self) -> None:
+        """Nothing kept per batch."""
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         found = {}
