@@ -107,8 +107,8 @@ def main() -> None:
     first_id = json.loads(measure([*_CRM, "customer", "list", "--limit", "1", "--json"],
                                   args.dir)[3])["customers"][0]["customer_id"]
     rng = random.Random()  # a new company every run: a repeat would be refused
-    phone = f"199{rng.randrange(10**8):08d}"
-    company = "".join(rng.sample(CORE_CHARACTERS, 4)) + "科技有限公司"
+    phones = [f"199{rng.randrange(10**8):08d}" for _ in range(2)]
+    companies = ["".join(rng.sample(CORE_CHARACTERS, 4)) + "科技有限公司" for _ in range(2)]
     steps: list[tuple[str, list[str], str]] = [
         ("python -c pass (baseline)", [sys.executable, "-c", "pass"], "-"),
         ("crm --help", [*_CRM, "--help"], "<= 0.4 s"),
@@ -118,9 +118,14 @@ def main() -> None:
          [*_CRM, "customer", "list", "--limit", "20", "--offset", "5000", "--region", "北京"],
          "<= 1 s"),
         ("crm customer show ID", [*_CRM, "customer", "show", first_id], "-"),
-        ("crm customer add (one new customer)",
-         [*_CRM, "customer", "add", "--company-name", company, "--phone", phone],
-         "<= 1 s"),
+        # The first run on a book whose identity view is behind catches it up (once);
+        # the second is what every later registration costs.
+        *(
+            (f"crm customer add (one new customer, run {n + 1})",
+             [*_CRM, "customer", "add", "--company-name", companies[n], "--phone", phones[n]],
+             "<= 1 s")
+            for n in range(2)
+        ),
         ("crm pool list --limit 20", [*_CRM, "pool", "list", "--limit", "20"], "<= 1 s"),
     ]
     results: list[dict[str, Any]] = []
