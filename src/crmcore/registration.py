@@ -2,8 +2,9 @@
 
 Kept apart from :mod:`crmcore.application` because it is the one long flow there is:
 the check's outcome (created, warned, merged, blocked) decides which events a record
-leaves. Records decided earlier in the batch are filed provisionally in the candidate
-index, so a batch also sees its own duplicates.
+leaves. Records decided earlier in the batch are filed in the checker's batch-local
+index, so a batch also sees its own duplicates; the batch's candidates are fetched
+together before the first record is decided (``IdentityChecker.begin_batch``).
 """
 
 from __future__ import annotations
