@@ -114,7 +114,8 @@ class ProjectionRunner:
         self._open()
         # The positions this runner last wrote or read: a command catching up before
         # every decision need not read them each time. If another process moved them,
-        # the compare-and-set below fails and they are read again.
+        # the compare-and-set below fails and they are read again. (While another
+        # process rebuilds a view, this one serves the partly rebuilt rows until then.)
         positions = self._known if self._known is not None else self._positions()
         topics = self._topics
         read = 0
