@@ -30,11 +30,8 @@ from crmcore.identity.decide import (
     decide,
     weight_of_evidence,
 )
-from crmcore.identity.filing import merged_alias_id, record_profile
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.score import pair_score
-
-__all__ = ["IdentityChecker", "merged_alias_id", "record_profile"]
 
 
 class IdentityChecker:

@@ -52,11 +52,15 @@ def register_batch(
     keys_of = [command.identity_keys() for command in commands]
     indexes = app.find_indexes([key for keys in keys_of for key in keys])
     batch = _Batch(app, indexes, entry_path, mode)
+    records = [command.record() for command in commands]
+    profiles = [record_profile(record) for record in records]
     try:
-        app.identity.begin_batch([record_profile(command.record()) for command in commands])
+        app.identity.begin_batch(profiles)
         results = [
-            batch.enter(position, command, keys)
-            for position, (command, keys) in enumerate(zip(commands, keys_of, strict=True))
+            batch.enter(_Entry(n, command, keys, record, profile, app.context_of(command)))
+            for n, (command, keys, record, profile) in enumerate(
+                zip(commands, keys_of, records, profiles, strict=True)
+            )
         ]
         if batch.aggregates:
             app.save(*batch.aggregates.values())
@@ -95,13 +99,8 @@ class _Batch:
         self.aggregates: dict[UUID, Aggregate] = {}
         self.reps: dict[str, Rep | None] = {}
 
-    def enter(
-        self, position: int, command: RegisterCustomer, keys: tuple[IdentityKey, ...]
-    ) -> RegistrationResult:
-        record = command.record()
-        entry = _Entry(
-            position, command, keys, record, record_profile(record), self.app.context_of(command)
-        )
+    def enter(self, entry: _Entry) -> RegistrationResult:
+        keys = entry.keys
         checker = self.app.identity
         decision = checker.check(entry.profile, holders(keys, self.indexes), self.mode)
         if self._contest(entry, decision):  # a key just became generic
