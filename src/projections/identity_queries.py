@@ -18,7 +18,7 @@ from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.identity.blocking import blocking_keys
-from crmcore.identity.candidates import IndexContents, IndexEntry
+from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.profile_codec import decode_profile
@@ -57,7 +57,7 @@ class SqlCandidateSource:
         # concurrency; exact keys are decided by the key-index aggregates).
         self._postings: dict[int, list[int]] = {}
         self._entries_by_number: dict[int, IndexEntry] = {}
-        self._merged_step: dict[str, str | None] = {}
+        self._merged_step: dict[UUID, UUID | None] = {}
         self._generic_labels: dict[str, bool] = {}
         self._group_of: dict[UUID, UUID | None] = {}
         self._by_brand: dict[str, set[UUID]] = {}
@@ -148,24 +148,16 @@ class SqlCandidateSource:
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         step = self._merged_step
-        pending = {str(c) for c in customer_ids} - step.keys()
+        pending = set(customer_ids) - step.keys()
         connection = self._connection()
         while pending:
-            found: dict[str, str] = {}
-            for chunk in _chunks(sorted(pending)):
+            found: dict[UUID, UUID] = {}
+            for chunk in _chunks(sorted(str(c) for c in pending)):
                 rows = connection.execute(_MERGED, {"ids": chunk})
-                found.update(rows.tuples().all())
+                found.update((UUID(c), UUID(s)) for c, s in rows.tuples())
             step.update((c, found.get(c)) for c in pending)
             pending = {s for s in found.values() if s not in step}
-        survivors = {}
-        for customer_id in customer_ids:
-            current, seen = str(customer_id), {str(customer_id)}
-            while (next_id := step.get(current)) is not None and next_id not in seen:
-                seen.add(next_id)
-                current = next_id
-            if current != str(customer_id):
-                survivors[customer_id] = UUID(current)
-        return survivors
+        return follow_merges(customer_ids, step)
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
         connection = self._connection()
@@ -284,6 +276,8 @@ _GENERIC = select(generic_keys.c.key).where(
 _GROUPS_OF = select(groups.c.customer_id, groups.c.group_id).where(
     groups.c.customer_id.in_(bindparam("ids", expanding=True))
 )
+
+
 @lru_cache(maxsize=512)
 def _grouped_query(brands: int) -> TextClause:
     """Grouped customers whose core lies in any of ``brands`` prefix ranges."""

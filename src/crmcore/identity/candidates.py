@@ -20,7 +20,7 @@ entry's blocking keys are recomputed when it is replaced (rare) instead of being
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -94,6 +94,22 @@ class CandidateSource(Protocol):
         """Everything held, entries streamed."""
 
     def close(self) -> None: ...
+
+
+def follow_merges(
+    customer_ids: Iterable[UUID], merged_into: Mapping[UUID, UUID | None]
+) -> dict[UUID, UUID]:
+    """For each merged customer among ``customer_ids``: the live one at the end of its
+    chain of merges (``merged_into`` maps a tombstone to what it was merged into)."""
+    survivors = {}
+    for customer_id in customer_ids:
+        current, seen = customer_id, {customer_id}
+        while (next_id := merged_into.get(current)) is not None and next_id not in seen:
+            seen.add(next_id)
+            current = next_id
+        if current != customer_id:
+            survivors[customer_id] = current
+    return survivors
 
 
 def group_brand(core: str | None, brand_chars: int) -> str | None:

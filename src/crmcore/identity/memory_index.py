@@ -20,6 +20,7 @@ from crmcore.identity.candidates import (
     CandidateIndex,
     IndexContents,
     IndexEntry,
+    follow_merges,
     group_brand,
 )
 from crmcore.identity.filing import FILED_TOPICS, file_event
@@ -86,15 +87,7 @@ class MemoryIndex:
         """Nothing kept per batch."""
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
-        found = {}
-        for customer_id in customer_ids:
-            current, seen = customer_id, {customer_id}
-            while (next_id := self._merged_into.get(current)) is not None and next_id not in seen:
-                seen.add(next_id)
-                current = next_id
-            if current != customer_id:
-                found[customer_id] = current
-        return found
+        return follow_merges(customer_ids, self._merged_into)
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
         for entry in self.index.entries_of(customer_id):
