@@ -107,6 +107,11 @@ def main() -> None:
     first_id = json.loads(measure([*_CRM, "customer", "list", "--limit", "1", "--json"],
                                   args.dir)[3])["customers"][0]["customer_id"]
     rng = random.Random()  # a new company every run: a repeat would be refused
+    # A customer nobody owns yet, and a new rep to claim it (a rep's daily quota is 3).
+    unowned = json.loads(measure([*_CRM, "customer", "list", "--limit", "1", "--offset",
+                                  str(rng.randrange(args.customers // 2)), "--json"],
+                                 args.dir)[3])["customers"][0]["customer_id"]
+    rep = f"bench-{rng.randrange(10**6):06d}"
     phones = [f"199{rng.randrange(10**8):08d}" for _ in range(2)]
     companies = ["".join(rng.sample(CORE_CHARACTERS, 4)) + "科技有限公司" for _ in range(2)]
     steps: list[tuple[str, list[str], str]] = [
@@ -127,6 +132,10 @@ def main() -> None:
             for n in range(2)
         ),
         ("crm pool list --limit 20", [*_CRM, "pool", "list", "--limit", "20"], "<= 1 s"),
+        ("crm rep add (a new rep)", [*_CRM, "rep", "add", rep, "--capacity", "50"], "-"),
+        ("crm claim ID --rep (a customer nobody owns)",
+         [*_CRM, "claim", unowned, "--rep", rep], "<= 1 s"),
+        ("crm sweep (finds the due in the ownership view)", [*_CRM, "sweep"], "-"),
     ]
     results: list[dict[str, Any]] = []
     print(f"{'command':58} {'wall s':>8} {'peak MiB':>9} {'exit':>5}  target")

@@ -14,14 +14,16 @@ from projections.identity_queries import SqlCandidateSource
 from projections.projection import Projection
 from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
+from projections.sales_queries import SqlSalesQueries
 from projections.tables import open_read_models
 
 
 def open_application(settings: Settings, clock: Clock | None = None) -> CrmApplication:
     """An application on the store the settings name, with the rules they hold.
 
-    Its identity check asks the persisted identity view (in the read-model database),
-    which it catches up before each decision, instead of folding the log into memory.
+    Its identity check asks the persisted identity view, its ownership commands the
+    ownership and sales-organisation views (all in the read-model database), each
+    caught up before it answers, instead of folding the log into memory.
     """
     rules = settings.rules()
 
@@ -29,11 +31,15 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
         engine = open_read_models(settings.read_models_url())
         return SqlCandidateSource(app, engine, rules.identity.max_block_size, dispose=True)
 
+    def sales_views(app: CrmApplication) -> SqlSalesQueries:
+        return SqlSalesQueries(app, open_read_models(settings.read_models_url()), dispose=True)
+
     return CrmApplication(
         settings.eventsourcing_env(),
         clock=clock or SystemClock(),
         config=rules,
         candidates=identity_view,
+        sales=sales_views,
     )
 
 

@@ -46,6 +46,7 @@ from crmcore.policies.assignment import AssignmentPolicy
 from crmcore.records import CustomerRecord, RegistrationResult
 from crmcore.registration import holders, register_batch
 from crmcore.sales_api import SalesCommands
+from crmcore.sales_queries import FoldedSales, SalesQueries
 
 T = TypeVar("T")
 
@@ -76,11 +77,13 @@ class CrmApplication(SalesCommands):
         new_id: Callable[[], UUID] = uuid4,
         assignment: AssignmentPolicy | None = None,
         candidates: Callable[[CrmApplication], CandidateSource] | None = None,
+        sales: Callable[[CrmApplication], SalesQueries] | None = None,
     ) -> None:
         """``candidates`` makes the identity check's candidate source for this
-        application; by default an index folded into memory from the log, which suits
-        the in-memory store. The composition root (``adapters.bootstrap``) passes the
-        persisted identity view for SQLite and PostgreSQL."""
+        application, ``sales`` what ownership commands ask of reps and ownerships; by
+        default both fold the log into memory, which suits the in-memory store. The
+        composition root (``adapters.bootstrap``) passes the persisted views for SQLite
+        and PostgreSQL."""
         self.clock: Clock = clock or SystemClock()
         self.config = config or CrmConfig()
         self._new_id = new_id
@@ -88,14 +91,16 @@ class CrmApplication(SalesCommands):
         super().__init__(dict(env) if env is not None else None)
         source = candidates(self) if candidates is not None else self._memory_index()
         self.identity = IdentityChecker(self.config.identity, source)
+        self._sales: SalesQueries = sales(self) if sales is not None else FoldedSales(self)
 
     def _memory_index(self) -> CandidateSource:
         identity = self.config.identity
         return MemoryIndex(identity.max_block_size, identity.group_brand_chars, self)
 
     def close(self) -> None:
-        """Closes the candidate source, then the store."""
+        """Closes the candidate source and the sales queries, then the store."""
         self.identity.close()
+        self._sales.close()
         super().close()
 
     # -- registration ------------------------------------------------------------------

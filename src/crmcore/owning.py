@@ -34,7 +34,7 @@ from crmcore.sales_commands import (
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
-    from crmcore.sales_view import SalesView
+    from crmcore.sales_queries import SalesQueries
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def choose_rep(
     facts: CustomerFacts,
     exclude: frozenset[str],
     cache: dict[str, Rep] | None = None,
-    view: SalesView | None = None,
+    view: SalesQueries | None = None,
 ) -> tuple[Rep, str]:
     """The rep the assignment policy picks, re-checked on the rep's own aggregate (the
     view may lag it: a rep found full or gone is left out and the policy asked again).
@@ -208,7 +208,7 @@ def choose_rep(
             for snap in view.rep_snapshots()
             if snap.rep_id not in left_out
         ]
-        choice = app.assignment.choose(candidates, facts, view.last_round_robin)
+        choice = app.assignment.choose(candidates, facts, view.last_round_robin())
         if choice is None:
             raise OwnershipRefused(
                 "no_eligible_rep", "no active rep with free capacity is left to assign to"

@@ -39,7 +39,8 @@ from crmcore.sales_commands import (
     SetCollaborators,
     TransferCustomer,
 )
-from crmcore.sales_view import PoolEntry, SalesView
+from crmcore.sales_queries import SalesQueries
+from crmcore.sales_view import PoolEntry
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
@@ -61,6 +62,7 @@ class SalesCommands(AggregateReads):
     if TYPE_CHECKING:
         config: CrmConfig
         clock: Clock
+        _sales: SalesQueries
 
         def context_of(self, command: Command) -> EventContext: ...
         def live_customer(self, customer_id: UUID) -> Customer: ...
@@ -76,7 +78,6 @@ class SalesCommands(AggregateReads):
         self.assignment: AssignmentPolicy = assignment or RuleBasedAssignment(
             self.config.ownership.assignment
         )
-        self._sales_view = SalesView()
         self._adopted_rule_set: str | None = None
 
     # -- the sales organisation ------------------------------------------------------
@@ -205,14 +206,14 @@ class SalesCommands(AggregateReads):
         """The rep who owns the customer now (None: unassigned or in the pool)."""
         return self.ownership(customer_id).owner
 
-    def pool(self) -> list[PoolEntry]:
-        """The public pool, longest waiting first."""
-        return self.sales_view().pool_entries()
+    def pool(self, limit: int | None = None, offset: int = 0) -> list[PoolEntry]:
+        """The public pool, longest waiting first (a page of it, given ``limit``)."""
+        return self.sales_view().pool_entries(limit, offset)
 
-    def sales_view(self) -> SalesView:
-        """The in-memory view of reps and owners, caught up with the log."""
-        self._sales_view.catch_up(self)
-        return self._sales_view
+    def sales_view(self) -> SalesQueries:
+        """What commands ask of reps and ownerships, caught up with the log."""
+        self._sales.catch_up()
+        return self._sales
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from crmcore.ownership_config import SlaAction
 from crmcore.owning import choose_rep, give, load_reps
 from crmcore.policies import protection as periods
 from crmcore.policies.assignment import CustomerFacts
-from crmcore.sales_view import SalesView
+from crmcore.sales_queries import SalesQueries
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
@@ -112,7 +112,7 @@ def sweep_batch(
 
 def _missed_sla(
     app: CrmApplication,
-    view: SalesView,
+    view: SalesQueries,
     ownership: Ownership,
     owner: str,
     reps: dict[str, Rep],

@@ -43,7 +43,7 @@ from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.profile_codec import decode_profile, encode_profile
 from projections.projection import Projection, ViewWriter
-from projections.tables import views
+from projections.tables import byte_ordered, views
 
 entries = Table(
     "identity_entries",
@@ -79,8 +79,8 @@ groups = Table(
     views,
     Column("customer_id", String(36), primary_key=True),
     Column("group_id", String(36), nullable=False),
-    # Prefix look-ups (a brand) need byte order; PostgreSQL's default collation is not.
-    Column("core", String().with_variant(String(collation="C"), "postgresql"), index=True),
+    # Prefix look-ups (a brand) need byte order.
+    Column("core", byte_ordered(), index=True),
 )
 
 

@@ -4,9 +4,10 @@
 protection expiry, last activity and ``due_at`` (the earlier deadline, indexed), so
 "which ownerships fall due before T" is an index range, not a scan. ``customer_pool``
 holds one row per customer in the pool: since when, why, who had it, the cool-down of
-that rep. A customer is in at most one of the two tables. Rows derive from ownership
-events alone (the same facts ``crmcore.sales_view`` folds in memory), so the tables can
-be dropped and rebuilt.
+that rep. A customer is in at most one of the two tables. ``customer_opportunities``
+holds each customer's open opportunities (a handover gives those customers first).
+Rows derive from ownership events alone (the same facts ``crmcore.sales_view`` folds
+in memory), so the tables can be dropped and rebuilt.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from sqlalchemy.engine import Engine
 from crmcore.domain.ownership import Ownership
 from projections.customer_directory import directory
 from projections.projection import Projection, ViewWriter
-from projections.tables import UtcDateTime, views
+from projections.tables import UtcDateTime, byte_ordered, views
 
 ownerships = Table(
     "ownerships",
     views,
-    Column("customer_id", String(36), primary_key=True),
+    # Ties on a deadline go by customer id, in byte order as the in-memory fold sorts.
+    Column("customer_id", byte_ordered(36), primary_key=True),
     Column("owner", String, nullable=False, index=True),
     Column("since", UtcDateTime, nullable=False),
     Column("respond_by", UtcDateTime, nullable=True),
@@ -40,12 +42,19 @@ ownerships = Table(
 pool = Table(
     "customer_pool",
     views,
-    Column("customer_id", String(36), primary_key=True),
+    Column("customer_id", byte_ordered(36), primary_key=True),
     Column("since", UtcDateTime, nullable=False),
     Column("reason", String, nullable=False),
     Column("previous_owner", String, nullable=False),
     Column("cooldown_until", UtcDateTime, nullable=True),
     Index("ix_customer_pool_order", "since", "customer_id"),
+)
+
+opportunities = Table(
+    "customer_opportunities",
+    views,
+    Column("customer_id", String(36), primary_key=True),
+    Column("opportunity_id", String, primary_key=True),
 )
 
 
@@ -124,6 +133,15 @@ def _escalated(writer: ViewWriter, event: Ownership.Escalated) -> None:
 
 
 def _opportunity_noted(writer: ViewWriter, event: Ownership.OpportunityNoted) -> None:
+    cid = str(event.customer_id)
+    writer.execute(
+        delete(opportunities).where(
+            opportunities.c.customer_id == cid,
+            opportunities.c.opportunity_id == event.opportunity_id,
+        )
+    )
+    if event.status == "open":
+        writer.insert(opportunities, {"customer_id": cid, "opportunity_id": event.opportunity_id})
     if event.protection is None:
         return
     respond_by = writer.scalar(select(ownerships.c.respond_by).where(_owned(event)))
@@ -140,8 +158,8 @@ def _opportunity_noted(writer: ViewWriter, event: Ownership.OpportunityNoted) ->
 
 OWNERSHIP_VIEW = Projection(
     name="ownership",
-    layout=1,
-    tables=(ownerships, pool),
+    layout=2,
+    tables=(ownerships, pool, opportunities),
     handlers={
         Ownership.Assigned: _owner_changed,
         Ownership.Claimed: _owner_changed,

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 metadata = MetaData()
 # Tables of the views kept by projections.runner: created, dropped and rebuilt by it,
@@ -53,6 +53,14 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
         return None if value is None else datetime.fromisoformat(value)
+
+
+def byte_ordered(length: int | None = None) -> TypeEngine[str]:
+    """A string column that sorts by code point on every database, as Python's ``sorted``
+    does: PostgreSQL's default collation does not (it ignores punctuation at first), and
+    a view whose order decides something (the next round-robin rep, a brand's prefix
+    range) must answer as the in-memory fold would."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 read_model_positions = Table(

@@ -42,7 +42,7 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
     _book(tmp_path)
     status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
     names = [v["name"] for v in status["views"]]
-    assert names == ["customer_directory", "ownership", "identity"]
+    assert names == ["customer_directory", "ownership", "sales_org", "identity"]
     view = _view(status, "customer_directory")
     assert view["lag"] == 12
     assert view["rows"] == 0

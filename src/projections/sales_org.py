@@ -1,0 +1,143 @@
+"""The sales organisation as SQL tables: reps, their teams and books, and the rota.
+
+``sales_reps`` holds one row per rep who ever joined: the whole profile (what the
+assignment rules read), the team and supervisor flag pulled out of it (what "who
+supervises this rep" asks), whether the rep still takes customers, how many customers
+the rep holds now, and the claims of the rep's latest claim day (the daily quota).
+``sales_rota`` holds who had the last round-robin assignment. Rows derive from the rep
+and ownership events alone (the facts ``crmcore.sales_view`` folds in memory), so the
+tables can be dropped and rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    String,
+    Table,
+    case,
+    delete,
+    update,
+)
+
+from crmcore.domain.ownership import Ownership
+from crmcore.domain.rep import Rep, RepProfile
+from projections.projection import Projection, ViewWriter
+from projections.tables import byte_ordered, views
+
+reps = Table(
+    "sales_reps",
+    views,
+    # Assignment walks reps in id order (round robin's "next"): byte order everywhere.
+    Column("rep_id", byte_ordered(64), primary_key=True),
+    Column("team", String, nullable=True, index=True),
+    Column("supervisor", Boolean, nullable=False),
+    # JSON text with sorted keys: equal profiles are equal strings, so a reader parses
+    # each distinct profile once (assignment reads every rep per decision).
+    Column("profile", String, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("open_count", Integer, nullable=False),
+    Column("claim_day", String(10), nullable=True),
+    Column("claims_that_day", Integer, nullable=False),
+    # The notification id of the event that last changed the row: a reader keeping the
+    # reps in memory asks only for rows changed since it last looked.
+    Column("changed", Integer, nullable=False, index=True),
+)
+
+rota = Table(
+    "sales_rota",
+    views,
+    Column("slot", String(16), primary_key=True),
+    Column("rep_id", String(64), nullable=False),
+)
+
+LAST_ROUND_ROBIN = "round_robin"  # the rota slot of the last round-robin rep
+
+
+def _profile_columns(profile: dict[str, object]) -> dict[str, object]:
+    parsed = RepProfile.from_fields(profile)
+    text = json.dumps(profile, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return {"profile": text, "team": parsed.team, "supervisor": parsed.supervisor}
+
+
+@lru_cache(maxsize=4096)
+def profile_of(text: str) -> RepProfile:
+    """The profile a ``sales_reps.profile`` text holds (memoised: profiles seldom change)."""
+    return RepProfile.from_fields(json.loads(text))
+
+
+def _change(writer: ViewWriter, rep_id: str, **values: object) -> None:
+    """Updates the rep's row and stamps it with the event applied."""
+    writer.execute(
+        update(reps).where(reps.c.rep_id == rep_id).values(**values, changed=writer.notification_id)
+    )
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def _joined(writer: ViewWriter, event: Rep.Joined) -> None:
+    writer.insert(
+        reps,
+        {
+            "rep_id": event.rep_id,
+            **_profile_columns(event.profile),
+            "active": True,
+            "open_count": 0,
+            "claim_day": None,
+            "claims_that_day": 0,
+            "changed": writer.notification_id,
+        },
+    )
+
+
+def _profile_changed(writer: ViewWriter, event: Rep.ProfileChanged) -> None:
+    _change(writer, event.rep_id, **_profile_columns(event.profile))
+
+
+def _stopped_taking(writer: ViewWriter, event: Rep.HandoverStarted | Rep.Left) -> None:
+    _change(writer, event.rep_id, active=False)
+
+
+def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
+    values: dict[str, object] = {"open_count": reps.c.open_count + 1}
+    if event.how == "claimed":
+        # As the aggregate counts: a claim on a new day starts that day's count afresh.
+        values["claims_that_day"] = case(
+            (reps.c.claim_day == event.day, reps.c.claims_that_day + 1), else_=1
+        )
+        values["claim_day"] = event.day
+    _change(writer, event.rep_id, **values)
+
+
+def _customers_dropped(writer: ViewWriter, event: Rep.CustomersDropped) -> None:
+    dropped = len(event.customer_ids)
+    _change(writer, event.rep_id, open_count=reps.c.open_count - dropped)
+
+
+def _assigned(writer: ViewWriter, event: Ownership.Assigned) -> None:
+    if not event.rule.startswith("round_robin"):
+        return
+    writer.execute(delete(rota).where(rota.c.slot == LAST_ROUND_ROBIN))
+    writer.insert(rota, {"slot": LAST_ROUND_ROBIN, "rep_id": event.owner})
+
+
+SALES_ORG_VIEW = Projection(
+    name="sales_org",
+    layout=1,
+    tables=(reps, rota),
+    handlers={
+        Rep.Joined: _joined,
+        Rep.ProfileChanged: _profile_changed,
+        Rep.HandoverStarted: _stopped_taking,
+        Rep.Left: _stopped_taking,
+        Rep.CustomerTaken: _customer_taken,
+        Rep.CustomersDropped: _customers_dropped,
+        Ownership.Assigned: _assigned,
+    },
+)
