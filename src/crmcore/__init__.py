@@ -2,57 +2,126 @@
 
 The public API: :class:`CrmApplication` takes commands and emits events; commands are
 validated pydantic models; errors are the named hierarchy in :mod:`crmcore.errors`.
+
+Names are imported on first use (PEP 562): ``import crmcore.config`` or a `crm`
+command that needs only the settings does not pay for the identity libraries and
+the application.
 """
 
-from crmcore.application import CrmApplication
-from crmcore.clock import Clock, ManualClock, SystemClock
-from crmcore.commands import (
-    AddIdentityKey,
-    CorrectContactDetails,
-    LinkCustomer,
-    MergeCustomers,
-    RegisterCustomer,
-    RemoveIdentityKey,
-    SplitCustomer,
-    UnlinkCustomer,
-    parse_command,
-)
-from crmcore.config import CrmConfig
-from crmcore.domain import GroupRelation
-from crmcore.errors import (
-    ConcurrencyConflict,
-    CrmError,
-    CustomerNotFound,
-    DuplicateCustomer,
-    GroupRefused,
-    IdentityKeyNotHeld,
-    MergeRefused,
-    NotFound,
-    OwnershipRefused,
-    RefusedByRule,
-    RepNotFound,
-    ValidationFailed,
-)
-from crmcore.grouping import GroupCollision, GroupMember, GroupView
-from crmcore.identity import IdentityKey, KeyKind, normalise_key
-from crmcore.ownership_config import OwnershipConfig
-from crmcore.owning import OwnerChange
-from crmcore.records import CustomerRecord, OwnershipRecord, RegistrationResult
-from crmcore.sales_commands import (
-    AddRep,
-    AssignCustomer,
-    ClaimCustomer,
-    FollowUpChannel,
-    NoteOpportunity,
-    OpportunityStatus,
-    RecordFollowUp,
-    ReleaseCustomer,
-    RepLeaves,
-    SetCollaborators,
-    TransferCustomer,
-)
-from crmcore.sales_view import PoolEntry
-from crmcore.sweeping import SweepReport
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmcore.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from crmcore.application import CrmApplication
+    from crmcore.clock import Clock, ManualClock, SystemClock
+    from crmcore.commands import (
+        AddIdentityKey,
+        CorrectContactDetails,
+        LinkCustomer,
+        MergeCustomers,
+        RegisterCustomer,
+        RemoveIdentityKey,
+        SplitCustomer,
+        UnlinkCustomer,
+        parse_command,
+    )
+    from crmcore.config import CrmConfig
+    from crmcore.domain import GroupRelation
+    from crmcore.errors import (
+        ConcurrencyConflict,
+        CrmError,
+        CustomerNotFound,
+        DuplicateCustomer,
+        GroupRefused,
+        IdentityKeyNotHeld,
+        MergeRefused,
+        NotFound,
+        OwnershipRefused,
+        RefusedByRule,
+        RepNotFound,
+        ValidationFailed,
+    )
+    from crmcore.grouping import GroupCollision, GroupMember, GroupView
+    from crmcore.identity import IdentityKey, KeyKind, normalise_key
+    from crmcore.ownership_config import OwnershipConfig
+    from crmcore.owning import OwnerChange
+    from crmcore.records import CustomerRecord, OwnershipRecord, RegistrationResult
+    from crmcore.sales_commands import (
+        AddRep,
+        AssignCustomer,
+        ClaimCustomer,
+        FollowUpChannel,
+        NoteOpportunity,
+        OpportunityStatus,
+        RecordFollowUp,
+        ReleaseCustomer,
+        RepLeaves,
+        SetCollaborators,
+        TransferCustomer,
+    )
+    from crmcore.sales_view import PoolEntry
+    from crmcore.sweeping import SweepReport
+
+# Where each public name lives (the imports above, for type checkers, say the same).
+_HOME: dict[str, str] = {
+    "AddIdentityKey": "crmcore.commands",
+    "AddRep": "crmcore.sales_commands",
+    "AssignCustomer": "crmcore.sales_commands",
+    "ClaimCustomer": "crmcore.sales_commands",
+    "Clock": "crmcore.clock",
+    "ConcurrencyConflict": "crmcore.errors",
+    "CorrectContactDetails": "crmcore.commands",
+    "CrmApplication": "crmcore.application",
+    "CrmConfig": "crmcore.config",
+    "CrmError": "crmcore.errors",
+    "CustomerNotFound": "crmcore.errors",
+    "CustomerRecord": "crmcore.records",
+    "DuplicateCustomer": "crmcore.errors",
+    "FollowUpChannel": "crmcore.sales_commands",
+    "GroupCollision": "crmcore.grouping",
+    "GroupMember": "crmcore.grouping",
+    "GroupRefused": "crmcore.errors",
+    "GroupRelation": "crmcore.domain",
+    "GroupView": "crmcore.grouping",
+    "IdentityKey": "crmcore.identity",
+    "IdentityKeyNotHeld": "crmcore.errors",
+    "KeyKind": "crmcore.identity",
+    "LinkCustomer": "crmcore.commands",
+    "ManualClock": "crmcore.clock",
+    "MergeCustomers": "crmcore.commands",
+    "MergeRefused": "crmcore.errors",
+    "NotFound": "crmcore.errors",
+    "NoteOpportunity": "crmcore.sales_commands",
+    "OpportunityStatus": "crmcore.sales_commands",
+    "OwnerChange": "crmcore.owning",
+    "OwnershipConfig": "crmcore.ownership_config",
+    "OwnershipRecord": "crmcore.records",
+    "OwnershipRefused": "crmcore.errors",
+    "PoolEntry": "crmcore.sales_view",
+    "RecordFollowUp": "crmcore.sales_commands",
+    "RefusedByRule": "crmcore.errors",
+    "RegisterCustomer": "crmcore.commands",
+    "RegistrationResult": "crmcore.records",
+    "ReleaseCustomer": "crmcore.sales_commands",
+    "RemoveIdentityKey": "crmcore.commands",
+    "RepLeaves": "crmcore.sales_commands",
+    "RepNotFound": "crmcore.errors",
+    "SetCollaborators": "crmcore.sales_commands",
+    "SplitCustomer": "crmcore.commands",
+    "SweepReport": "crmcore.sweeping",
+    "SystemClock": "crmcore.clock",
+    "TransferCustomer": "crmcore.sales_commands",
+    "UnlinkCustomer": "crmcore.commands",
+    "ValidationFailed": "crmcore.errors",
+    "normalise_key": "crmcore.identity",
+    "parse_command": "crmcore.commands",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _HOME)
 
 __all__ = [
     "AddIdentityKey",

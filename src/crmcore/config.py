@@ -14,7 +14,7 @@ import phonenumbers
 from pydantic import Field, field_validator
 
 from crmcore.config_section import Section, rule_digest
-from crmcore.identity.compare import FEATURES, ComparisonWeights
+from crmcore.identity.features import FEATURES, ComparisonWeights
 from crmcore.ownership_config import OwnershipConfig
 
 

@@ -1,60 +1,153 @@
-"""The ``crm`` entry point: wires the command groups together."""
+"""The ``crm`` entry point: the command catalogue, loaded one command at a time.
+
+Importing every command module costs more than a second (the identity libraries,
+SQLAlchemy, pydantic models), and most invocations run one command. So the top level
+knows each command by name and one-line help only (what ``crm --help`` lists), and
+imports a command's module when that command runs. ``tests/e2e/test_cli.py`` checks
+that each line here opens the help of the command it stands for.
+"""
 
 from __future__ import annotations
 
-import typer
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-from adapters.cli.config_commands import config_app
-from adapters.cli.customer_commands import customer_app
-from adapters.cli.demo_command import demo
-from adapters.cli.duplicate_commands import duplicates_app
-from adapters.cli.events_commands import events_app
-from adapters.cli.group_commands import group_app
-from adapters.cli.merge_commands import merge_customers, split_customer
-from adapters.cli.ownership_commands import (
-    assign,
-    claim,
-    customer_owner,
-    follow_up,
-    pool_app,
-    release,
-    sweep,
-    transfer,
-)
-from adapters.cli.projection_commands import projections_app
-from adapters.cli.relay_commands import relay_app
-from adapters.cli.rep_commands import rep_app
-from adapters.cli.transfer_commands import export_app, import_app
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A top-level command: where it lives, and the line ``crm --help`` shows for it."""
+
+    module: str
+    attribute: str
+    summary: str
+    # Modules that add subcommands to this group when imported (e.g. `customer merge`).
+    extends: tuple[str, ...] = ()
+
+
+_CLI = "adapters.cli."
+CATALOGUE: dict[str, Entry] = {
+    "assign": Entry(
+        "ownership_commands",
+        "assign",
+        "Give an unowned customer an owner: --rep, or the one the assignment rules pick.",
+    ),
+    "claim": Entry(
+        "ownership_commands",
+        "claim",
+        "Claim a customer from the pool for --rep (quota, capacity, cool-down apply).",
+    ),
+    "release": Entry(
+        "ownership_commands", "release", "Release a customer of --rep to the pool, with a reason."
+    ),
+    "transfer": Entry(
+        "ownership_commands",
+        "transfer",
+        "A supervisor moves a customer from its owner to another rep.",
+    ),
+    "follow-up": Entry(
+        "ownership_commands",
+        "follow_up",
+        "Record a follow-up (跟进). By the owner it renews protection; by anybody else it "
+        "is recorded as a collision and warned about.",
+    ),
+    "sweep": Entry(
+        "ownership_commands",
+        "sweep",
+        "Recycle to the pool every customer whose protection or first-contact deadline "
+        "passed, and reassign or escalate missed response SLAs. Safe to run again, and from "
+        "two processes at once.",
+    ),
+    "demo": Entry(
+        "demo_command",
+        "demo",
+        "Generate a realistic customer book with duplicates and register it.",
+    ),
+    "customer": Entry(
+        "customer_commands",
+        "customer_app",
+        "Register, show and list customers.",
+        extends=("merge_commands", "ownership_commands"),
+    ),
+    "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
+    "import": Entry("transfer_commands", "import_app", "Bring customers in from files."),
+    "export": Entry("transfer_commands", "export_app", "Write customers out to files."),
+    "duplicates": Entry(
+        "duplicate_commands", "duplicates_app", "Find and list suspected duplicate customers."
+    ),
+    "projections": Entry(
+        "projection_commands",
+        "projections_app",
+        "Read models kept as SQL tables: status, rebuild, follow.",
+    ),
+    "group": Entry(
+        "group_commands",
+        "group_app",
+        "Link customers into group trees and read a group as one.",
+    ),
+    "rep": Entry(
+        "rep_commands", "rep_app", "Add reps, change them, and hand over when one leaves."
+    ),
+    "pool": Entry("ownership_commands", "pool_app", "The public pool (公海)."),
+    "relay": Entry(
+        "relay_commands", "relay_app", "Publish every stored event to Kafka as CloudEvents JSON."
+    ),
+    "events": Entry(
+        "events_commands", "events_app", "The published events: read them, document them."
+    ),
+}
+
+
+def load(name: str) -> Any:
+    """The click command ``name`` stands for, its module (and extensions) imported."""
+    entry = CATALOGUE[name]
+    for extension in entry.extends:
+        import_module(_CLI + extension)
+    target = getattr(import_module(_CLI + entry.module), entry.attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class _Catalogue(TyperGroup):
+    """Lists every command from the catalogue; imports one only to run it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._loaded: set[str] = set()
+        for name, entry in CATALOGUE.items():
+            # Stands in for the command in listings (and "did you mean" suggestions).
+            self.commands[name] = TyperCommand(name, help=entry.summary)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name in CATALOGUE and name not in self._loaded:
+            self.commands[name] = load(name)
+            self._loaded.add(name)
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="crm",
+    cls=_Catalogue,
     help="crmcore: one customer, one record, one owner. Exit codes: 0 ok, 2 invalid "
     "input, 3 refused by a rule, 4 not found.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(customer_app, name="customer")
-app.add_typer(config_app, name="config")
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
-app.add_typer(duplicates_app, name="duplicates")
-app.add_typer(projections_app, name="projections")
-app.add_typer(group_app, name="group")
-app.add_typer(rep_app, name="rep")
-app.add_typer(pool_app, name="pool")
-app.add_typer(relay_app, name="relay")
-app.add_typer(events_app, name="events")
-app.command("assign")(assign)
-app.command("claim")(claim)
-app.command("release")(release)
-app.command("transfer")(transfer)
-app.command("follow-up")(follow_up)
-app.command("sweep")(sweep)
-app.command("demo")(demo)
 
-# Registered on `crm customer` by importing them; named here so the import is not "unused".
-_CUSTOMER_COMMANDS = (merge_customers, split_customer, customer_owner)
+
+@app.callback()
+def _top() -> None:
+    """The group's own options (none besides --help)."""
 
 
 def run() -> None:

@@ -16,6 +16,7 @@ from eventsourcing.domain import DomainEventProtocol
 from pydantic_core import to_json
 
 from adapters.relay.customer_keys import CustomerKeys
+from adapters.relay.defaults import DEFAULT_SCHEMA_BASE, DEFAULT_SOURCE
 from adapters.relay.event_data import event_data
 from adapters.relay.pii import PiiPolicy
 from crmcore.event_catalogue import EVENT_TYPES, Catalogue, EventType
@@ -25,8 +26,6 @@ DATA_CONTENT_TYPE = "application/json"
 STRUCTURED_CONTENT_TYPE = b"application/cloudevents+json; charset=UTF-8"
 """The Kafka ``content-type`` header that marks a structured-mode CloudEvent."""
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "crmcore:cloudevent-id")
-DEFAULT_SOURCE = "urn:crmcore:events"
-DEFAULT_SCHEMA_BASE = "urn:crmcore:schema:"
 
 
 def event_id(event: DomainEventProtocol[UUID]) -> str:

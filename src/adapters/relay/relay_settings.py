@@ -10,7 +10,7 @@ import re
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from adapters.relay.envelope import DEFAULT_SCHEMA_BASE, DEFAULT_SOURCE
+from adapters.relay.defaults import DEFAULT_SCHEMA_BASE, DEFAULT_SOURCE
 from adapters.relay.pii import DEFAULT_PII_RULES, PiiAction, PiiPolicy
 from crmcore.config_section import Section
 

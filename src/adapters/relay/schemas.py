@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adapters.relay.envelope import DEFAULT_SCHEMA_BASE, dataschema_of
+from adapters.relay.defaults import DEFAULT_SCHEMA_BASE
+from adapters.relay.envelope import dataschema_of
 from adapters.relay.event_data import data_schema
 from crmcore.event_catalogue import EVENT_TYPES, TYPE_PREFIX, Catalogue
 

@@ -8,7 +8,6 @@ can tell "differs" from "unknown".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import product
 
 import jellyfish
@@ -16,31 +15,10 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from crmcore.identity.company import CompanyName
+from crmcore.identity.features import ComparisonWeights
 from crmcore.identity.person import PersonName
 from crmcore.identity.profile import EmailParts, MatchProfile
 from crmcore.identity.regions import regions_conflict
-
-FEATURES = (
-    "exact_key",
-    "same_region",
-    "company",
-    "contact",
-    "contact_surname",
-    "phone_near",
-    "email_sibling",
-    "region_conflict",
-    "trade_conflict",
-)
-"""Feature names a rule may test; docs/identity.md explains each."""
-
-
-@dataclass(frozen=True)
-class ComparisonWeights:
-    """Values of the levels between "identical" and "edit distance" (from the config)."""
-
-    homophone: float = 0.9
-    region_conflict_factor: float = 0.9
-    branch_factor: float = 0.9
 
 
 def company_similarity(a: CompanyName, b: CompanyName, weights: ComparisonWeights) -> float:
