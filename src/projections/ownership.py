@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Index, String, Table, delete, func, select, update
+from sqlalchemy import Column, Index, String, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from crmcore.domain.ownership import Ownership
@@ -67,21 +67,57 @@ def _due(*deadlines: datetime | None) -> datetime | None:
 # -- handlers --------------------------------------------------------------------------
 
 
-def _place(writer: ViewWriter, customer_id: UUID, table: Table, row: dict[str, Any]) -> None:
-    """Puts the customer in ``table`` (owned or pool) and out of the other: a customer
-    is in at most one of them."""
-    cid = str(customer_id)
-    for either in (ownerships, pool):
-        writer.execute(delete(either).where(either.c.customer_id == cid))
-    writer.insert(table, {"customer_id": cid, **row})
+def _param(table: Table, column: str) -> Any:
+    """A bind parameter for a new value of ``table.c[column]``, typed as the column
+    (SQLAlchemy reserves the column's own name in a SET clause: ``new_`` + it)."""
+    return bindparam(f"new_{column}", type_=table.c[column].type)
+
+
+# Built once: a catch-up applies them per event (see ViewWriter.execute).
+_UNOWN = delete(ownerships).where(ownerships.c.customer_id == bindparam("cid"))
+_UNPOOL = delete(pool).where(pool.c.customer_id == bindparam("cid"))
+_FOLLOWED_UP = (
+    update(ownerships)
+    .where(ownerships.c.customer_id == bindparam("cid"))
+    .values(
+        respond_by=None,
+        protected_until=_param(ownerships, "protected_until"),
+        last_at=_param(ownerships, "last_at"),
+        due_at=bindparam("due", type_=ownerships.c.due_at.type),
+    )
+)
+_ESCALATED = (
+    update(ownerships)
+    .where(ownerships.c.customer_id == bindparam("cid"))
+    .values(
+        respond_by=None, last_at=_param(ownerships, "last_at"), due_at=ownerships.c.protected_until
+    )
+)
+_RESPOND_BY = select(ownerships.c.respond_by).where(ownerships.c.customer_id == bindparam("cid"))
+_PROTECTED = (
+    update(ownerships)
+    .where(ownerships.c.customer_id == bindparam("cid"))
+    .values(
+        protected_until=_param(ownerships, "protected_until"),
+        last_at=_param(ownerships, "last_at"),
+        due_at=bindparam("due", type_=ownerships.c.due_at.type),
+    )
+)
+_CLOSE_OPPORTUNITY = delete(opportunities).where(
+    opportunities.c.customer_id == bindparam("cid"),
+    opportunities.c.opportunity_id == bindparam("opportunity"),
+)
 
 
 def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
-    _place(
-        writer,
-        event.customer_id,
+    cid = str(event.customer_id)
+    # A customer with no previous owner was unowned or in the pool, never in
+    # ``ownerships``; one with an owner (a transfer, a reassignment) never in the pool.
+    writer.execute(_UNPOOL if event.previous_owner is None else _UNOWN, {"cid": cid})
+    writer.insert(
         ownerships,
         {
+            "customer_id": cid,
             "owner": event.owner,
             "since": event.occurred_at,
             "respond_by": event.respond_by,
@@ -93,11 +129,12 @@ def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
 
 
 def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
-    _place(
-        writer,
-        event.customer_id,
+    cid = str(event.customer_id)
+    writer.execute(_UNOWN, {"cid": cid})  # only an owned customer is released or recycled
+    writer.insert(
         pool,
         {
+            "customer_id": cid,
             "since": event.occurred_at,
             "reason": event.pool_reason,
             "previous_owner": event.previous_owner,
@@ -106,53 +143,39 @@ def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
     )
 
 
-def _owned(event: Ownership.Event) -> Any:
-    return ownerships.c.customer_id == str(event.customer_id)
-
-
 def _followed_up(writer: ViewWriter, event: Ownership.FollowedUp) -> None:
     # The response deadline is met; protection runs from this follow-up.
     writer.execute(
-        update(ownerships)
-        .where(_owned(event))
-        .values(
-            respond_by=None,
-            protected_until=event.protected_until,
-            last_at=event.occurred_at,
-            due_at=event.protected_until,
-        )
+        _FOLLOWED_UP,
+        {
+            "cid": str(event.customer_id),
+            "new_protected_until": event.protected_until,
+            "new_last_at": event.occurred_at,
+            "due": event.protected_until,
+        },
     )
 
 
 def _escalated(writer: ViewWriter, event: Ownership.Escalated) -> None:
-    writer.execute(
-        update(ownerships)
-        .where(_owned(event))
-        .values(respond_by=None, last_at=event.occurred_at, due_at=ownerships.c.protected_until)
-    )
+    writer.execute(_ESCALATED, {"cid": str(event.customer_id), "new_last_at": event.occurred_at})
 
 
 def _opportunity_noted(writer: ViewWriter, event: Ownership.OpportunityNoted) -> None:
     cid = str(event.customer_id)
-    writer.execute(
-        delete(opportunities).where(
-            opportunities.c.customer_id == cid,
-            opportunities.c.opportunity_id == event.opportunity_id,
-        )
-    )
+    writer.execute(_CLOSE_OPPORTUNITY, {"cid": cid, "opportunity": event.opportunity_id})
     if event.status == "open":
         writer.insert(opportunities, {"customer_id": cid, "opportunity_id": event.opportunity_id})
     if event.protection is None:
         return
-    respond_by = writer.scalar(select(ownerships.c.respond_by).where(_owned(event)))
+    respond_by = writer.scalar(_RESPOND_BY, {"cid": cid})
     writer.execute(
-        update(ownerships)
-        .where(_owned(event))
-        .values(
-            protected_until=event.protected_until,
-            last_at=event.occurred_at,
-            due_at=_due(respond_by, event.protected_until),
-        )
+        _PROTECTED,
+        {
+            "cid": cid,
+            "new_protected_until": event.protected_until,
+            "new_last_at": event.occurred_at,
+            "due": _due(respond_by, event.protected_until),
+        },
     )
 
 

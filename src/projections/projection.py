@@ -74,15 +74,19 @@ class ViewWriter:
         """Queues a row; the rows of one table go in one executemany."""
         self._queued.setdefault(table, []).append(row)
 
-    def execute(self, statement: Executable) -> None:
-        """Runs a statement after every row queued before it."""
-        self.flush()
-        self.connection.execute(statement)
+    def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> None:
+        """Runs a statement after every row queued before it.
 
-    def scalar(self, query: Executable) -> Any:
+        Handlers applied per event pass a statement built once, with bind parameters:
+        building one per event (and its cache key) cost most of a catch-up.
+        """
+        self.flush()
+        self.connection.execute(statement, params)
+
+    def scalar(self, query: Executable, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of a query, seeing every row queued."""
         self.flush()
-        return self.connection.execute(query).scalar()
+        return self.connection.execute(query, params).scalar()
 
     def fetch(self, query: Executable) -> list[Row[Any]]:
         """Every row of a query, seeing every row queued."""

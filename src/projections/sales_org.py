@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     case,
     delete,
     update,
@@ -104,20 +105,44 @@ def _stopped_taking(writer: ViewWriter, event: Rep.HandoverStarted | Rep.Left) -
     _change(writer, event.rep_id, active=False)
 
 
-def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
-    values: dict[str, object] = {"open_count": reps.c.open_count + 1}
-    if event.how == "claimed":
+# Built once: every ownership change applies one of them (see ViewWriter.execute).
+_rep = reps.c.rep_id == bindparam("rep")
+_stamp = bindparam("no", type_=Integer)
+_TAKEN = update(reps).where(_rep).values(open_count=reps.c.open_count + 1, changed=_stamp)
+_CLAIMED = (
+    update(reps)
+    .where(_rep)
+    .values(
+        open_count=reps.c.open_count + 1,
         # As the aggregate counts: a claim on a new day starts that day's count afresh.
-        values["claims_that_day"] = case(
-            (reps.c.claim_day == event.day, reps.c.claims_that_day + 1), else_=1
-        )
-        values["claim_day"] = event.day
-    _change(writer, event.rep_id, **values)
+        claims_that_day=case(
+            (reps.c.claim_day == bindparam("day", type_=String), reps.c.claims_that_day + 1),
+            else_=1,
+        ),
+        claim_day=bindparam("new_day", type_=String),
+        changed=_stamp,
+    )
+)
+_DROPPED = (
+    update(reps)
+    .where(_rep)
+    .values(open_count=reps.c.open_count - bindparam("dropped", type_=Integer), changed=_stamp)
+)
+
+
+def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
+    stamp = {"rep": event.rep_id, "no": writer.notification_id}
+    if event.how == "claimed":
+        writer.execute(_CLAIMED, {**stamp, "day": event.day, "new_day": event.day})
+    else:
+        writer.execute(_TAKEN, stamp)
 
 
 def _customers_dropped(writer: ViewWriter, event: Rep.CustomersDropped) -> None:
     dropped = len(event.customer_ids)
-    _change(writer, event.rep_id, open_count=reps.c.open_count - dropped)
+    writer.execute(
+        _DROPPED, {"rep": event.rep_id, "no": writer.notification_id, "dropped": dropped}
+    )
 
 
 def _assigned(writer: ViewWriter, event: Ownership.Assigned) -> None:
