@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from projections import customer_directory, identity_index, ownership, sales_org
+from projections import (
+    collisions,
+    customer_directory,
+    identity_index,
+    ownership,
+    ownership_timeline,
+    sales_org,
+)
 from projections.projection import Projection
 
 ALL_VIEWS: tuple[Projection, ...] = (
     customer_directory.DIRECTORY_VIEW,
     ownership.OWNERSHIP_VIEW,
     sales_org.SALES_ORG_VIEW,
+    ownership_timeline.TIMELINE_VIEW,
+    collisions.COLLISIONS_VIEW,
     identity_index.IDENTITY_VIEW,
 )

@@ -42,7 +42,14 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
     _book(tmp_path)
     status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
     names = [v["name"] for v in status["views"]]
-    assert names == ["customer_directory", "ownership", "sales_org", "identity"]
+    assert names == [
+        "customer_directory",
+        "ownership",
+        "sales_org",
+        "ownership_timeline",
+        "collisions",
+        "identity",
+    ]
     view = _view(status, "customer_directory")
     assert view["lag"] == 12
     assert view["rows"] == 0
@@ -57,7 +64,12 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
 def test_run_once_applies_what_waits_and_an_unknown_view_exits_2(tmp_path: Path) -> None:
     _book(tmp_path)
     ran = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
-    assert ran["events"] == 12
+    # Twelve registrations, and a warning for each brand met again in another city
+    # (the collisions view reads those).
+    status = as_json(crm("projections", "status", "--json", cwd=tmp_path))
+    warned = _view(status, "collisions")["rows"]
+    assert warned > 0
+    assert ran["events"] == 12 + warned
     again = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
     assert again["events"] == 0
     unknown = crm("projections", "rebuild", "pipeline", cwd=tmp_path)

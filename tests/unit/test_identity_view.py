@@ -35,9 +35,11 @@ from crmcore import (
     parse_command,
 )
 from crmcore.config import DedupMode
+from crmcore.domain import CrossGroupCollisionFlagged, Customer, DuplicateAttempt
 from crmcore.identity import normalise_key
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity.profile import build_profile
+from projections.collisions import COLLISIONS_VIEW, collisions_page
 from projections.identity_index import IDENTITY_VIEW
 from projections.identity_queries import SqlCandidateSource
 from projections.runner import ProjectionRunner
@@ -150,11 +152,30 @@ def _new_app(engine: Engine | None) -> CrmApplication:
     )
 
 
+_VIEWS = (IDENTITY_VIEW, COLLISIONS_VIEW)
+
+
+def _collisions_are_the_refusals_and_warnings(app: CrmApplication, engine: Engine) -> None:
+    """One collision row per blocked record (refused) and per record created with a
+    warning or a cross-group flag (not refused), about the customer it names."""
+    expected = []
+    for event in all_events(app):
+        if isinstance(event, DuplicateAttempt.Blocked):
+            expected.append((event.existing_customer_id, "duplicate", event.rule, True))
+        elif isinstance(event, Customer.PossibleDuplicateFlagged):
+            expected.append((event.originator_id, "duplicate", event.rule, False))
+        elif isinstance(event, CrossGroupCollisionFlagged):
+            expected.append((event.originator_id, "group", "cross_group", False))
+    rows = collisions_page(engine, limit=10_000)
+    assert [(r.customer_id, r.kind, r.rule, r.refused) for r in rows] == expected
+
+
 def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return {
             table.name: sorted(tuple(row) for row in connection.execute(select(table)))
-            for table in IDENTITY_VIEW.tables
+            for view in _VIEWS
+            for table in view.tables
         }
 
 
@@ -177,13 +198,15 @@ def test_the_persisted_view_decides_as_memory_and_rebuilds_to_the_same_tables(
     assert all_events(persisted) == all_events(in_memory)
 
     persisted.identity.catch_up()
+    ProjectionRunner(persisted, engine, [COLLISIONS_VIEW]).catch_up()
     rebuilt = open_read_models("sqlite://")
-    ProjectionRunner(persisted, rebuilt, [IDENTITY_VIEW]).catch_up()
+    ProjectionRunner(persisted, rebuilt, _VIEWS).catch_up()
     restarted = open_read_models("sqlite://")
     for limit in stops:  # a new runner each time: a restart after a crash
-        ProjectionRunner(persisted, restarted, [IDENTITY_VIEW], batch_size=2).catch_up(limit=limit)
-    ProjectionRunner(persisted, restarted, [IDENTITY_VIEW], batch_size=2).catch_up()
+        ProjectionRunner(persisted, restarted, _VIEWS, batch_size=2).catch_up(limit=limit)
+    ProjectionRunner(persisted, restarted, _VIEWS, batch_size=2).catch_up()
     assert _tables(engine) == _tables(rebuilt) == _tables(restarted)
+    _collisions_are_the_refusals_and_warnings(persisted, engine)
 
     memory = in_memory.identity.source
     memory.catch_up()

@@ -29,8 +29,9 @@ from crmcore import (
     TransferCustomer,
     parse_command,
 )
-from crmcore.domain import Ownership, Rep
+from crmcore.domain import Collision, Ownership, Rep
 from crmcore.sales_queries import FoldedSales, SalesQueries
+from projections.collisions import collisions, collisions_page
 from projections.ownership import (
     PoolRow,
     due_before,
@@ -39,6 +40,7 @@ from projections.ownership import (
     pool,
     pool_page,
 )
+from projections.ownership_timeline import periods, timeline
 from projections.sales_org import reps, rota
 from projections.sales_queries import SqlSalesQueries
 from projections.tables import open_read_models
@@ -225,6 +227,27 @@ class OwnershipMachine(RuleBasedStateMachine):
         now = self.clock.now()
         assert due_before(self.views.engine, now, limit=CUSTOMERS) == live.due_by(now)
 
+    @invariant()
+    def the_timeline_and_the_collisions_tell_the_history(self) -> None:
+        """Each customer's periods follow one another, the open one (if any) is the
+        owner's; the collisions view holds every recorded collision, in order."""
+        self.views.catch_up()
+        for cid in self.customers:
+            periods = timeline(self.views.engine, cid)
+            lasting = [p.owner for p in periods if p.ended_at is None]
+            assert lasting == ([] if self.app.owner_of(cid) is None else [self.app.owner_of(cid)])
+            for earlier, later in itertools.pairwise(periods):
+                assert earlier.ended_at is not None
+                assert earlier.ended_at <= later.started_at
+        recorded = [e for e in all_events(self.app) if isinstance(e, Collision.Recorded)]
+        assert [
+            (r.customer_id, r.rep, r.attempted, r.rule, r.other_party, r.refused, r.lost_race)
+            for r in collisions_page(self.views.engine, limit=10_000)
+        ] == [
+            (e.customer_id, e.rep, e.attempted, e.rule, e.other_party, e.refused, e.lost_race)
+            for e in recorded
+        ]
+
     def teardown(self) -> None:
         """Once per history (it depends on nothing else): the views rebuilt from the log
         alone hold the rows the incremental ones reached step by step."""
@@ -233,7 +256,7 @@ class OwnershipMachine(RuleBasedStateMachine):
         self.views.catch_up()
         rebuilt = views(self.app)
         rebuilt.catch_up()
-        for table in (ownerships, pool, opportunities, reps, rota):
+        for table in (ownerships, pool, opportunities, reps, rota, periods, collisions):
             assert _rows(rebuilt.engine, table) == _rows(self.views.engine, table)
 
 
