@@ -73,6 +73,16 @@ def test_a_customer_is_assigned_worked_released_and_claimed_by_the_rules(tmp_pat
     assert left["moved"] == [{"customer_id": cid, "action": "released"}]
     assert ok("customer", "owner", cid, cwd=tmp_path)["status"] == "in pool"
 
+    history = ok("customer", "owners", cid, cwd=tmp_path)["owners"]
+    assert [(h["owner"], h["began"], h["rule"], h["ended"], h["why"]) for h in history] == [
+        ("li", "assigned", "workload by region", "released", "released"),
+        ("wang", "claimed", None, "transferred", "to li"),
+        ("li", "transferred", None, "released", "released"),
+    ]
+    assert history[0]["to"] <= history[1]["from"] <= history[1]["to"] == history[2]["from"]
+    unknown = crm("customer", "owners", "00000000-0000-4000-8000-000000000000", cwd=tmp_path)
+    assert unknown.returncode == 4
+
 
 def test_the_sweeper_recycles_an_uncontacted_claim_and_refuses_the_future(
     tmp_path: Path,

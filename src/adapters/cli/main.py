@@ -70,7 +70,7 @@ CATALOGUE: dict[str, Entry] = {
         "customer_commands",
         "customer_app",
         "Register, show and list customers.",
-        extends=("merge_commands", "ownership_commands"),
+        extends=("merge_commands", "ownership_commands", "history_commands"),
     ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry("transfer_commands", "import_app", "Bring customers in from files."),
