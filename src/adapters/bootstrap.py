@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from adapters.relay.positions import RelayPositions, relay_name
-from adapters.relay.relay import EnvelopeOptions, Relay, Sink
 from adapters.settings import Settings
 from crmcore import Clock, CrmApplication, SystemClock
 from crmcore.errors import ValidationFailed
@@ -16,6 +15,9 @@ from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
 from projections.sales_queries import SqlSalesQueries
 from projections.tables import open_read_models
+
+if TYPE_CHECKING:
+    from adapters.relay.relay import Relay, Sink
 
 
 def open_application(settings: Settings, clock: Clock | None = None) -> CrmApplication:
@@ -61,7 +63,13 @@ def open_views(settings: Settings, app: CrmApplication, *views: Projection) -> P
 
 
 def open_relay(settings: Settings, app: CrmApplication) -> Relay:
-    """The relay of ``app``'s log to the topic the settings name, at its tracked position."""
+    """The relay of ``app``'s log to the topic the settings name, at its tracked position.
+
+    The relay's modules are imported here: only `crm relay` uses them.
+    """
+    from adapters.relay.positions import RelayPositions, relay_name
+    from adapters.relay.relay import EnvelopeOptions, Relay
+
     engine = open_read_models(settings.read_models_url())
     options = EnvelopeOptions(
         settings.relay.source, settings.relay.schema_base, settings.relay.pii_policy()

@@ -22,11 +22,13 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from opencc import OpenCC
-from pypinyin import lazy_pinyin
-
+from crmcore.identity.pinyin import pinyin
 from crmcore.identity.regions import region_table
+
+if TYPE_CHECKING:
+    from opencc import OpenCC
 
 # Chinese legal forms, longest first so 股份有限公司 is not read as 有限公司 + leftover.
 _HAN_LEGAL_FORMS = (
@@ -190,6 +192,9 @@ class CompanyName:
 
 @cache
 def _t2s() -> OpenCC:
+    # Imported here: loading OpenCC's dictionaries is paid by the first name folded.
+    from opencc import OpenCC
+
     return OpenCC("t2s")
 
 
@@ -276,7 +281,7 @@ def parse_company_name(raw: str) -> CompanyName:
     text, leading = _strip_regions(text)
     core = _LATIN_NOISE.sub("", text) or text
     # A few hundred distinct syllables across a million names: interned, stored once.
-    syllables = tuple(sys.intern(s) for s in lazy_pinyin(core) if s.strip())
+    syllables = tuple(sys.intern(s) for s in pinyin(core) if s.strip())
     return CompanyName(
         raw, core, syllables, region or leading, legal or suffix, branch, _trade_of(core)
     )

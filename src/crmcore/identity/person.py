@@ -20,9 +20,9 @@ import sys
 from dataclasses import dataclass
 
 import jellyfish
-from pypinyin import lazy_pinyin
 
 from crmcore.identity.company import HAN_CHARACTER, fold_text
+from crmcore.identity.pinyin import pinyin
 
 # The compound surnames (复姓) in use today; everything else is a one-character surname.
 _COMPOUND_SURNAMES = frozenset(
@@ -103,7 +103,7 @@ def _han_name(raw: str, text: str) -> PersonName:
     else:
         title = ""
     cut = 2 if text[:2] in _COMPOUND_SURNAMES else 1
-    syllables = tuple(map(sys.intern, lazy_pinyin(text)))  # ~400 distinct: share them
+    syllables = tuple(map(sys.intern, pinyin(text)))  # ~400 distinct: share them
     surname = "".join(syllables[:cut])
     given_syllables = syllables[cut:]
     given = "".join(given_syllables) if given_syllables and not title else None
