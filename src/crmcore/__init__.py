@@ -46,10 +46,7 @@ if TYPE_CHECKING:
     )
     from crmcore.grouping import GroupCollision, GroupMember, GroupView
     from crmcore.identity import IdentityKey, KeyKind, normalise_key
-    from crmcore.ownership_config import OwnershipConfig
-    from crmcore.owning import OwnerChange
-    from crmcore.records import CustomerRecord, OwnershipRecord, RegistrationResult
-    from crmcore.sales_commands import (
+    from crmcore.ownership.commands import (
         AddRep,
         AssignCustomer,
         ClaimCustomer,
@@ -62,15 +59,18 @@ if TYPE_CHECKING:
         SetCollaborators,
         TransferCustomer,
     )
-    from crmcore.sales_view import PoolEntry
-    from crmcore.sweeping import SweepReport
+    from crmcore.ownership.config import OwnershipConfig
+    from crmcore.ownership.folded_view import PoolEntry
+    from crmcore.ownership.owners import OwnerChange
+    from crmcore.ownership.sweeper import SweepReport
+    from crmcore.records import CustomerRecord, OwnershipRecord, RegistrationResult
 
 # Where each public name lives (the imports above, for type checkers, say the same).
 _HOME: dict[str, str] = {
     "AddIdentityKey": "crmcore.commands",
-    "AddRep": "crmcore.sales_commands",
-    "AssignCustomer": "crmcore.sales_commands",
-    "ClaimCustomer": "crmcore.sales_commands",
+    "AddRep": "crmcore.ownership.commands",
+    "AssignCustomer": "crmcore.ownership.commands",
+    "ClaimCustomer": "crmcore.ownership.commands",
     "Clock": "crmcore.clock",
     "ConcurrencyConflict": "crmcore.errors",
     "CorrectContactDetails": "crmcore.commands",
@@ -80,7 +80,7 @@ _HOME: dict[str, str] = {
     "CustomerNotFound": "crmcore.errors",
     "CustomerRecord": "crmcore.records",
     "DuplicateCustomer": "crmcore.errors",
-    "FollowUpChannel": "crmcore.sales_commands",
+    "FollowUpChannel": "crmcore.ownership.commands",
     "GroupCollision": "crmcore.grouping",
     "GroupMember": "crmcore.grouping",
     "GroupRefused": "crmcore.errors",
@@ -94,26 +94,26 @@ _HOME: dict[str, str] = {
     "MergeCustomers": "crmcore.commands",
     "MergeRefused": "crmcore.errors",
     "NotFound": "crmcore.errors",
-    "NoteOpportunity": "crmcore.sales_commands",
-    "OpportunityStatus": "crmcore.sales_commands",
-    "OwnerChange": "crmcore.owning",
-    "OwnershipConfig": "crmcore.ownership_config",
+    "NoteOpportunity": "crmcore.ownership.commands",
+    "OpportunityStatus": "crmcore.ownership.commands",
+    "OwnerChange": "crmcore.ownership.owners",
+    "OwnershipConfig": "crmcore.ownership.config",
     "OwnershipRecord": "crmcore.records",
     "OwnershipRefused": "crmcore.errors",
-    "PoolEntry": "crmcore.sales_view",
-    "RecordFollowUp": "crmcore.sales_commands",
+    "PoolEntry": "crmcore.ownership.folded_view",
+    "RecordFollowUp": "crmcore.ownership.commands",
     "RefusedByRule": "crmcore.errors",
     "RegisterCustomer": "crmcore.commands",
     "RegistrationResult": "crmcore.records",
-    "ReleaseCustomer": "crmcore.sales_commands",
+    "ReleaseCustomer": "crmcore.ownership.commands",
     "RemoveIdentityKey": "crmcore.commands",
-    "RepLeaves": "crmcore.sales_commands",
+    "RepLeaves": "crmcore.ownership.commands",
     "RepNotFound": "crmcore.errors",
-    "SetCollaborators": "crmcore.sales_commands",
+    "SetCollaborators": "crmcore.ownership.commands",
     "SplitCustomer": "crmcore.commands",
-    "SweepReport": "crmcore.sweeping",
+    "SweepReport": "crmcore.ownership.sweeper",
     "SystemClock": "crmcore.clock",
-    "TransferCustomer": "crmcore.sales_commands",
+    "TransferCustomer": "crmcore.ownership.commands",
     "UnlinkCustomer": "crmcore.commands",
     "ValidationFailed": "crmcore.errors",
     "normalise_key": "crmcore.identity",

@@ -42,11 +42,11 @@ from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity_check import IdentityChecker
-from crmcore.policies.assignment import AssignmentPolicy
+from crmcore.ownership.api import SalesCommands
+from crmcore.ownership.policies.assignment import AssignmentPolicy
+from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
 from crmcore.registration import holders, register_batch
-from crmcore.sales_api import SalesCommands
-from crmcore.sales_queries import FoldedSales, SalesQueries
 
 T = TypeVar("T")
 

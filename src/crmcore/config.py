@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 
 from crmcore.config_section import Section, rule_digest
 from crmcore.identity.features import FEATURES, ComparisonWeights
-from crmcore.ownership_config import OwnershipConfig
+from crmcore.ownership.config import OwnershipConfig
 
 
 class EntryPath(StrEnum):

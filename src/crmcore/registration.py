@@ -33,8 +33,8 @@ from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.filing import merged_alias_id, record_profile
 from crmcore.identity.profile import MatchProfile
-from crmcore.owning import give
-from crmcore.policies.claim_rules import taking_refusal
+from crmcore.ownership.owners import give
+from crmcore.ownership.policies.claim_rules import taking_refusal
 from crmcore.records import RegistrationResult
 
 if TYPE_CHECKING:

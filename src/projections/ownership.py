@@ -6,7 +6,7 @@ protection expiry, last activity and ``due_at`` (the earlier deadline, indexed),
 holds one row per customer in the pool: since when, why, who had it, the cool-down of
 that rep. A customer is in at most one of the two tables. ``customer_opportunities``
 holds each customer's open opportunities (a handover gives those customers first).
-Rows derive from ownership events alone (the same facts ``crmcore.sales_view`` folds
+Rows derive from ownership events alone (the same facts ``crmcore.ownership.folded_view`` folds
 in memory), so the tables can be dropped and rebuilt.
 """
 

@@ -5,7 +5,7 @@ assignment rules read), the team and supervisor flag pulled out of it (what "who
 supervises this rep" asks), whether the rep still takes customers, how many customers
 the rep holds now, and the claims of the rep's latest claim day (the daily quota).
 ``sales_rota`` holds who had the last round-robin assignment. Rows derive from the rep
-and ownership events alone (the facts ``crmcore.sales_view`` folds in memory), so the
+and ownership events alone (the facts ``crmcore.ownership.folded_view`` folds in memory), so the
 tables can be dropped and rebuilt.
 """
 

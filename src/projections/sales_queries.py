@@ -1,6 +1,6 @@
 """The ownership commands' questions, answered from the ownership and sales-org views.
 
-:class:`SqlSalesQueries` is the :class:`~crmcore.sales_queries.SalesQueries` of an
+:class:`SqlSalesQueries` is the :class:`~crmcore.ownership.queries.SalesQueries` of an
 application on SQLite or PostgreSQL: ``catch_up`` runs the projection runner for the
 two views it reads, and each answer is one indexed query. "Due before T" is a range on
 ``ownerships.due_at``; a rep's customers a range on ``ownerships.owner``; the reps are
@@ -18,8 +18,8 @@ from eventsourcing.application import Application
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from crmcore.policies.assignment import RepSnapshot
-from crmcore.sales_view import PoolEntry
+from crmcore.ownership.folded_view import PoolEntry
+from crmcore.ownership.policies.assignment import RepSnapshot
 from projections.ownership import OWNERSHIP_VIEW, opportunities, ownerships, pool
 from projections.runner import ProjectionRunner
 from projections.sales_org import LAST_ROUND_ROBIN, SALES_ORG_VIEW, profile_of, reps, rota

@@ -117,7 +117,7 @@ def test_assignment_is_deterministic_when_the_history_is_replayed(app: CrmApplic
     hire(app, "c", regions="上海")
     for n in range(6):
         assign(app, customer(app, n, region="北京" if n % 3 else "上海"))
-    from crmcore.sales_view import SalesView
+    from crmcore.ownership.folded_view import SalesView
 
     events = all_events(app)
     for index, event in enumerate(events):
@@ -130,7 +130,7 @@ def test_assignment_is_deterministic_when_the_history_is_replayed(app: CrmApplic
 
 
 def _facts(app: CrmApplication, customer_id: UUID) -> Any:
-    from crmcore.policies.assignment import CustomerFacts
+    from crmcore.ownership.policies.assignment import CustomerFacts
 
     record = app.get_customer(customer_id)
     return CustomerFacts(record.region, record.industry, record.source)
@@ -373,10 +373,10 @@ def test_a_handover_resumes_after_an_interruption(app: CrmApplication) -> None:
     for cid in cids:
         assign(app, cid, rep="li")
     command = parse_command(RepLeaves, {"actor": "hr", "rep_id": "li", "to_pool": True})
-    from crmcore import sales_org
+    from crmcore.ownership import reps
 
-    sales_org.start_leaving(app, command, app.context_of(command))
-    sales_org.hand_over_batch(app, "li", cids[:2], app.context_of(command))  # then it crashed
+    reps.start_leaving(app, command, app.context_of(command))
+    reps.hand_over_batch(app, "li", cids[:2], app.context_of(command))  # then it crashed
     assert app.get_rep("li").status == "handing over"
     with pytest.raises(OwnershipRefused) as raised:
         app.rep_leaves(parse_command(RepLeaves, {

@@ -30,7 +30,7 @@ from crmcore import (
     parse_command,
 )
 from crmcore.domain import Collision, Ownership, Rep
-from crmcore.sales_queries import FoldedSales, SalesQueries
+from crmcore.ownership.queries import FoldedSales, SalesQueries
 from projections.collisions import collisions, collisions_page
 from projections.ownership import (
     PoolRow,

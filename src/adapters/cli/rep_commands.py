@@ -10,7 +10,7 @@ from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import AddRep, RepLeaves, parse_command
-from crmcore.sales_org import RepRecord
+from crmcore.ownership.reps import RepRecord
 
 rep_app = typer.Typer(help="Add reps, change them, and hand over when one leaves.")
 

@@ -4,7 +4,7 @@ One per customer (its id is a uuid5 of the customer id), so every command that c
 give the customer an owner - assign, claim, transfer, the sweeper - writes this same
 aggregate, and optimistic concurrency lets exactly one of two racing writers win: the
 invariant "at most one owner at any instant" is the store's, not a hope. Rules are
-checked by ``crmcore.policies`` before a method here is called; the events carry the
+checked by ``crmcore.ownership.policies`` before a method here is called; the events carry the
 deadlines they computed, so replay never recomputes a rule.
 """
 

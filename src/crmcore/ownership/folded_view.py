@@ -22,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, RepProfile
 from crmcore.event_log import follow, topics_of
-from crmcore.policies.assignment import RepSnapshot
+from crmcore.ownership.policies.assignment import RepSnapshot
 
 OWNERSHIP_EVENTS = (
     Ownership.Assigned,

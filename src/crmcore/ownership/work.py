@@ -18,10 +18,10 @@ from crmcore.clock import iso
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, ValidationFailed
-from crmcore.owning import load_rep, load_reps, opened, supervises
-from crmcore.policies import protection as periods
-from crmcore.policies.claim_rules import refuse, rep_refusal
-from crmcore.sales_commands import NoteOpportunity, RecordFollowUp, SetCollaborators
+from crmcore.ownership.commands import NoteOpportunity, RecordFollowUp, SetCollaborators
+from crmcore.ownership.owners import load_rep, load_reps, opened, supervises
+from crmcore.ownership.policies import protection as periods
+from crmcore.ownership.policies.claim_rules import refuse, rep_refusal
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication

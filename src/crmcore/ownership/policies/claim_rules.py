@@ -14,7 +14,7 @@ from uuid import UUID
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep
 from crmcore.errors import OwnershipRefused
-from crmcore.ownership_config import OwnershipConfig
+from crmcore.ownership.config import OwnershipConfig
 
 # (rep, customer) owning a customer the claimed one duplicates, computed only if needed.
 DuplicateOwner = Callable[[], tuple[str, UUID] | None]

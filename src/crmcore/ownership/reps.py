@@ -16,9 +16,9 @@ from crmcore.domain.base import EventContext
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, RepProfile, rep_aggregate_id
 from crmcore.errors import OwnershipRefused
-from crmcore.owning import give, load_rep, load_reps
-from crmcore.policies.claim_rules import refuse, rep_refusal
-from crmcore.sales_commands import AddRep, RepLeaves
+from crmcore.ownership.commands import AddRep, RepLeaves
+from crmcore.ownership.owners import give, load_rep, load_reps
+from crmcore.ownership.policies.claim_rules import refuse, rep_refusal
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from crmcore.domain.rep import RepProfile
-from crmcore.ownership_config import AssignmentConfig, AssignmentFilter, AssignmentPicker
+from crmcore.ownership.config import AssignmentConfig, AssignmentFilter, AssignmentPicker
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ PICKERS: dict[AssignmentPicker, Callable[[Sequence[RepSnapshot], str | None], Re
 class RuleBasedAssignment:
     """The configured filters and picker (``ownership.assignment`` in crm.toml).
 
-    >>> from crmcore.ownership_config import AssignmentConfig
+    >>> from crmcore.ownership.config import AssignmentConfig
     >>> reps = [RepSnapshot("li", RepProfile(regions=("上海",)), True, 5),
     ...         RepSnapshot("wang", RepProfile(regions=("北京",)), True, 9)]
     >>> RuleBasedAssignment(AssignmentConfig()).choose(reps, CustomerFacts(region="北京市"), None)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crmcore.domain.ownership import Ownership
-from crmcore.ownership_config import OwnershipConfig
+from crmcore.ownership.config import OwnershipConfig
 
 NEW = "new"
 FOLLOWED_UP = "followed_up"

@@ -21,20 +21,25 @@ from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
 from crmcore.identity.profile import MatchProfile
-from crmcore.ownership_config import OwnershipConfig
-from crmcore.policies import protection as periods
-from crmcore.policies.assignment import CustomerFacts
-from crmcore.policies.claim_rules import claim_refusal, owner_refusal, refuse, taking_refusal
-from crmcore.sales_commands import (
+from crmcore.ownership.commands import (
     AssignCustomer,
     ClaimCustomer,
     ReleaseCustomer,
     TransferCustomer,
 )
+from crmcore.ownership.config import OwnershipConfig
+from crmcore.ownership.policies import protection as periods
+from crmcore.ownership.policies.assignment import CustomerFacts
+from crmcore.ownership.policies.claim_rules import (
+    claim_refusal,
+    owner_refusal,
+    refuse,
+    taking_refusal,
+)
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
-    from crmcore.sales_queries import SalesQueries
+    from crmcore.ownership.queries import SalesQueries
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from crmcore.domain.base import EventContext
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep
 from crmcore.errors import OwnershipRefused
-from crmcore.ownership_config import SlaAction
-from crmcore.owning import choose_rep, give, load_reps
-from crmcore.policies import protection as periods
-from crmcore.policies.assignment import CustomerFacts
-from crmcore.sales_queries import SalesQueries
+from crmcore.ownership.config import SlaAction
+from crmcore.ownership.owners import choose_rep, give, load_reps
+from crmcore.ownership.policies import protection as periods
+from crmcore.ownership.policies.assignment import CustomerFacts
+from crmcore.ownership.queries import SalesQueries
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication

@@ -22,8 +22,8 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from crmcore.policies.assignment import RepSnapshot
-from crmcore.sales_view import PoolEntry, SalesView
+from crmcore.ownership.folded_view import PoolEntry, SalesView
+from crmcore.ownership.policies.assignment import RepSnapshot
 
 
 class SalesQueries(Protocol):

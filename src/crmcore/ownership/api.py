@@ -17,7 +17,6 @@ from uuid import UUID
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError
 
-from crmcore import owning, sales_org, sales_work, sweeping
 from crmcore.aggregate_reads import AggregateReads
 from crmcore.clock import as_utc
 from crmcore.domain.base import EventContext
@@ -26,9 +25,8 @@ from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.domain.rule_set import RULE_SET_ID, RuleSet
 from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
-from crmcore.policies.assignment import AssignmentPolicy, RuleBasedAssignment
-from crmcore.records import OwnershipRecord
-from crmcore.sales_commands import (
+from crmcore.ownership import owners, reps, sweeper, work
+from crmcore.ownership.commands import (
     AddRep,
     AssignCustomer,
     ClaimCustomer,
@@ -39,8 +37,10 @@ from crmcore.sales_commands import (
     SetCollaborators,
     TransferCustomer,
 )
-from crmcore.sales_queries import SalesQueries
-from crmcore.sales_view import PoolEntry
+from crmcore.ownership.folded_view import PoolEntry
+from crmcore.ownership.policies.assignment import AssignmentPolicy, RuleBasedAssignment
+from crmcore.ownership.queries import SalesQueries
+from crmcore.records import OwnershipRecord
 
 if TYPE_CHECKING:
     from crmcore.application import CrmApplication
@@ -82,16 +82,16 @@ class SalesCommands(AggregateReads):
 
     # -- the sales organisation ------------------------------------------------------
 
-    def add_rep(self, command: AddRep) -> tuple[sales_org.RepRecord, str]:
+    def add_rep(self, command: AddRep) -> tuple[reps.RepRecord, str]:
         """Adds a rep, or replaces the profile of one already added; (rep, added |
         updated | unchanged)."""
-        return self._with_retries(lambda: sales_org.add_rep(self.app, command))
+        return self._with_retries(lambda: reps.add_rep(self.app, command))
 
-    def get_rep(self, rep_id: str) -> sales_org.RepRecord:
+    def get_rep(self, rep_id: str) -> reps.RepRecord:
         rep = self.load(rep_aggregate_id(rep_id))
         if not isinstance(rep, Rep):
             raise RepNotFound(rep_id)
-        return sales_org.RepRecord.of(rep)
+        return reps.RepRecord.of(rep)
 
     def rep_leaves(self, command: RepLeaves) -> list[tuple[UUID, str]]:
         """Hands every customer of the leaving rep over, most important first, then marks
@@ -99,7 +99,7 @@ class SalesCommands(AggregateReads):
         after an interruption, it continues where it stopped."""
         context = self.context_of(command)
         me = self.app
-        self._with_retries(lambda: sales_org.start_leaving(me, command, context))
+        self._with_retries(lambda: reps.start_leaving(me, command, context))
         moved: list[tuple[UUID, str]] = []
         size = self.config.ownership.sweep_batch_size
         for _ in range(self.config.registration.max_save_attempts):
@@ -108,10 +108,10 @@ class SalesCommands(AggregateReads):
                 batch = remaining[start : start + size]
                 moved.extend(
                     self._with_retries(
-                        partial(sales_org.hand_over_batch, me, command.rep_id, batch, context)
+                        partial(reps.hand_over_batch, me, command.rep_id, batch, context)
                     )
                 )
-            if self._with_retries(lambda: sales_org.finish_leaving(me, command.rep_id, context)):
+            if self._with_retries(lambda: reps.finish_leaving(me, command.rep_id, context)):
                 return moved
         raise OwnershipRefused(
             "handover_in_progress",
@@ -120,32 +120,32 @@ class SalesCommands(AggregateReads):
 
     # -- ownership commands -------------------------------------------------------------
 
-    def assign_customer(self, command: AssignCustomer) -> owning.OwnerChange:
+    def assign_customer(self, command: AssignCustomer) -> owners.OwnerChange:
         """Gives an unowned customer to ``command.rep``, or to the rep the rules pick."""
         return self._recording_refusals(
-            command, "assign", command.rep or "", lambda: owning.assign(self.app, command)
+            command, "assign", command.rep or "", lambda: owners.assign(self.app, command)
         )
 
-    def claim_customer(self, command: ClaimCustomer) -> owning.OwnerChange:
+    def claim_customer(self, command: ClaimCustomer) -> owners.OwnerChange:
         """``command.rep`` claims the customer from the pool, if every claim rule allows."""
         return self._recording_refusals(
-            command, "claim", command.rep, lambda: owning.claim(self.app, command)
+            command, "claim", command.rep, lambda: owners.claim(self.app, command)
         )
 
     def release_customer(self, command: ReleaseCustomer) -> str:
         """Sends the customer to the pool; returns the rep who owned it."""
         return self._recording_refusals(
-            command, "release", command.rep, lambda: owning.release(self.app, command)
+            command, "release", command.rep, lambda: owners.release(self.app, command)
         )
 
-    def transfer_customer(self, command: TransferCustomer) -> owning.OwnerChange:
+    def transfer_customer(self, command: TransferCustomer) -> owners.OwnerChange:
         return self._recording_refusals(
-            command, "transfer", command.by, lambda: owning.transfer(self.app, command)
+            command, "transfer", command.by, lambda: owners.transfer(self.app, command)
         )
 
-    def record_follow_up(self, command: RecordFollowUp) -> sales_work.FollowUpResult:
+    def record_follow_up(self, command: RecordFollowUp) -> work.FollowUpResult:
         return self._recording_refusals(
-            command, "follow_up", command.rep, lambda: sales_work.follow_up(self.app, command)
+            command, "follow_up", command.rep, lambda: work.follow_up(self.app, command)
         )
 
     def set_collaborators(self, command: SetCollaborators) -> dict[str, float]:
@@ -153,7 +153,7 @@ class SalesCommands(AggregateReads):
             command,
             "set_collaborators",
             command.by,
-            lambda: sales_work.set_collaborators(self.app, command),
+            lambda: work.set_collaborators(self.app, command),
         )
 
     def note_opportunity(self, command: NoteOpportunity) -> None:
@@ -161,37 +161,37 @@ class SalesCommands(AggregateReads):
             command,
             "note_opportunity",
             command.rep,
-            lambda: sales_work.note_opportunity(self.app, command),
+            lambda: work.note_opportunity(self.app, command),
         )
 
     def guard_sales_data(self, customer_id: UUID, command: Command, attempted: str) -> None:
         """Refuses (and records) a change of the customer's data by someone who may only
-        read it: see ``sales_work.permitted``."""
+        read it: see ``work.permitted``."""
         ownership = self.load(ownership_id(customer_id))
         if not isinstance(ownership, Ownership) or ownership.owner is None:
             return  # nobody owns it: anybody may
         try:
-            sales_work.may_change(self.app, ownership, command.actor)
+            work.may_change(self.app, ownership, command.actor)
         except OwnershipRefused as refusal:
             self._record_refusal(command, customer_id, command.actor, attempted, refusal)
             raise
 
-    def sweep(self, now: datetime | None = None) -> sweeping.SweepReport:
+    def sweep(self, now: datetime | None = None) -> sweeper.SweepReport:
         """Recycles, reassigns or escalates every customer due at ``now`` (default: the
         clock's now; a later instant is refused - the pool must not be filled early)."""
         clock_now = self.clock.now()
         at = clock_now if now is None else as_utc(now)
         if at > clock_now + _MAX_SWEEP_SKEW:
             raise ValidationFailed("now", f"{at.isoformat()} is in the future")
-        context = EventContext(actor=sweeping.SWEEPER, recorded_at=clock_now, occurred_at=at)
+        context = EventContext(actor=sweeper.SWEEPER, recorded_at=clock_now, occurred_at=at)
         due = self.sales_view().due_by(at)
         size = self.config.ownership.sweep_batch_size
-        actions: list[sweeping.SweepAction] = []
+        actions: list[sweeper.SweepAction] = []
         me = self.app
         for start in range(0, len(due), size):
             batch = due[start : start + size]
-            actions.extend(self._with_retries(partial(sweeping.sweep_batch, me, batch, context)))
-        return sweeping.SweepReport(at, len(due), actions)
+            actions.extend(self._with_retries(partial(sweeper.sweep_batch, me, batch, context)))
+        return sweeper.SweepReport(at, len(due), actions)
 
     # -- queries ------------------------------------------------------------------------
 
