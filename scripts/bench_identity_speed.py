@@ -35,9 +35,9 @@ from adapters.demo_data import generate
 from crmcore import CrmApplication, RegisterCustomer, ValidationFailed, parse_command
 from crmcore.config import DedupMode, IdentityConfig
 from crmcore.identity.candidates import CandidateSource, IndexEntry
+from crmcore.identity.check import IdentityChecker
 from crmcore.identity.filing import record_profile
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.identity_check import IdentityChecker
 from projections.identity_index import IDENTITY_VIEW, SqlIndexStore
 from projections.identity_queries import SqlCandidateSource
 from projections.projection import ViewWriter

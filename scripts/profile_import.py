@@ -21,8 +21,8 @@ from typing import Any
 
 import adapters.importing as importing
 import crmcore.application as application
-import crmcore.identity_check as identity_check
-import crmcore.registration as registration
+import crmcore.customers.registration as registration
+import crmcore.identity.check as identity_check
 from adapters.files.customers_csv import CUSTOMER_COLUMNS, open_customer_file, write_rows
 from bench_register import book, open_app
 

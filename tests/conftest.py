@@ -12,8 +12,8 @@ import pytest
 
 from adapters.settings import Settings
 from crmcore import AddRep, CrmApplication, ManualClock, RegisterCustomer, parse_command
+from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.identity_check import IdentityChecker
 from projections.customer_directory import DirectoryFilter, DirectoryRow, every_customer
 from projections.identity_queries import SqlCandidateSource
 from projections.registry import ALL_VIEWS

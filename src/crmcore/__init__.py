@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         RepNotFound,
         ValidationFailed,
     )
-    from crmcore.grouping import GroupCollision, GroupMember, GroupView
+    from crmcore.groups.trees import GroupCollision, GroupMember, GroupView
     from crmcore.identity import IdentityKey, KeyKind, normalise_key
     from crmcore.ownership.commands import (
         AddRep,
@@ -81,11 +81,11 @@ _HOME: dict[str, str] = {
     "CustomerRecord": "crmcore.records",
     "DuplicateCustomer": "crmcore.errors",
     "FollowUpChannel": "crmcore.ownership.commands",
-    "GroupCollision": "crmcore.grouping",
-    "GroupMember": "crmcore.grouping",
+    "GroupCollision": "crmcore.groups.trees",
+    "GroupMember": "crmcore.groups.trees",
     "GroupRefused": "crmcore.errors",
     "GroupRelation": "crmcore.domain",
-    "GroupView": "crmcore.grouping",
+    "GroupView": "crmcore.groups.trees",
     "IdentityKey": "crmcore.identity",
     "IdentityKeyNotHeld": "crmcore.errors",
     "KeyKind": "crmcore.identity",

@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from crmcore import grouping, merging
 from crmcore.clock import Clock, SystemClock
 from crmcore.commands import (
     AddIdentityKey,
@@ -29,6 +28,8 @@ from crmcore.commands import (
     UnlinkCustomer,
 )
 from crmcore.config import CrmConfig, DedupMode, EntryPath
+from crmcore.customers import merging
+from crmcore.customers.registration import holders, register_batch
 from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
 from crmcore.domain.ownership import ownership_id
@@ -38,15 +39,15 @@ from crmcore.errors import (
     IdentityKeyNotHeld,
     ValidationFailed,
 )
+from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
+from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.identity_check import IdentityChecker
 from crmcore.ownership.api import SalesCommands
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
-from crmcore.registration import holders, register_batch
 
 T = TypeVar("T")
 
@@ -237,20 +238,20 @@ class CrmApplication(SalesCommands):
 
         GroupRefused (``has_parent``, ``cycle``) if the tree would break.
         """
-        return self._with_retries(lambda: grouping.link(self, command))
+        return self._with_retries(lambda: trees.link(self, command))
 
     def unlink_customer(self, command: UnlinkCustomer) -> UUID | None:
         """Takes the customer and all below it out of its group; returns the group they
         now form, or None if the customer had nothing below it."""
-        return self._with_retries(lambda: grouping.unlink(self, command))
+        return self._with_retries(lambda: trees.unlink(self, command))
 
-    def group_of(self, customer_id: UUID) -> grouping.GroupView | None:
+    def group_of(self, customer_id: UUID) -> trees.GroupView | None:
         """The group tree the customer is in, or None."""
-        return grouping.group_of(self, customer_id)
+        return trees.group_of(self, customer_id)
 
     def group_history(self, customer_id: UUID) -> list[CrmEvent]:
         """The history of every member of the customer's group, in one timeline."""
-        return grouping.group_history(self, customer_id)
+        return trees.group_history(self, customer_id)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -305,7 +306,7 @@ class CrmApplication(SalesCommands):
             return None
         return self.get_customer(index.holder)
 
-    # -- plumbing shared with crmcore.registration and crmcore.merging -----------------
+    # -- plumbing shared with crmcore.customers (registration, merging) ---------------
 
     def new_id(self) -> UUID:
         return self._new_id()

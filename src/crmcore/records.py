@@ -11,7 +11,7 @@ from crmcore.clock import iso
 from crmcore.domain import Customer
 from crmcore.domain.ownership import Ownership
 from crmcore.errors import DuplicateCustomer
-from crmcore.grouping import GroupCollision
+from crmcore.groups.trees import GroupCollision
 from crmcore.identity import KeyKind
 from crmcore.identity.decide import IdentityDecision, Outcome
 

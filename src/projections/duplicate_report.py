@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
-from crmcore.duplicate_scan import DuplicatePair
+from crmcore.identity.duplicate_scan import DuplicatePair
 from projections.tables import duplicate_candidates, read_model_positions
 
 NAME = "duplicate_candidates"

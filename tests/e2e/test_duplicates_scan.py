@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmcore import CrmApplication
-from crmcore.duplicate_scan import scan_duplicates
+from crmcore.identity.duplicate_scan import scan_duplicates
 from projections.duplicate_report import read_report
 from projections.tables import open_read_models
 from tests.conftest import sqlite_env

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from crmcore import CrmApplication, ManualClock
 from crmcore.config import DedupMode
-from crmcore.duplicate_scan import scan_duplicates
+from crmcore.identity.duplicate_scan import scan_duplicates
 from tests.conftest import rebuilt_checkers, registration
 
 RECORDS = [

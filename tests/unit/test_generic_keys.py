@@ -17,9 +17,9 @@ from crmcore import (
 )
 from crmcore.config import IdentityConfig
 from crmcore.domain import IdentityKeyIndex
-from crmcore.duplicate_scan import scan_duplicates
+from crmcore.identity.check import IdentityChecker
+from crmcore.identity.duplicate_scan import scan_duplicates
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.identity_check import IdentityChecker
 from tests.conftest import all_events, event_count, register, registration
 
 SWITCHBOARD = "010-6552 1234"

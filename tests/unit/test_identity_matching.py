@@ -12,13 +12,13 @@ from crmcore import CrmApplication
 from crmcore.config import CrmConfig, DedupMode, EntryPath, IdentityConfig
 from crmcore.identity import normalise_key
 from crmcore.identity.candidates import IndexEntry
+from crmcore.identity.check import IdentityChecker
 from crmcore.identity.company import parse_company_name
 from crmcore.identity.compare import compare
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity.profile import MatchProfile, build_profile
 from crmcore.identity.regions import regions_conflict
 from crmcore.identity.score import pair_score
-from crmcore.identity_check import IdentityChecker
 from tests.conftest import registration
 
 WEIGHTS = CrmConfig().identity.weights

@@ -11,7 +11,7 @@ from rich.table import Table
 from adapters.bootstrap import application
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore.duplicate_scan import scan_duplicates
+from crmcore.identity.duplicate_scan import scan_duplicates
 from projections.duplicate_report import read_report, write_report
 from projections.tables import open_read_models
 

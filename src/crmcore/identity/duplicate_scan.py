@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
+from crmcore.identity.check import IdentityChecker
 from crmcore.identity.decide import CandidateMatch, weight_of_evidence
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.identity_check import IdentityChecker
 
 SuggestedAction = Literal["merge", "review", "ignore"]
 

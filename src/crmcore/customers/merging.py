@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from crmcore import grouping
 from crmcore.commands import MergeCustomers, SplitCustomer
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex
 from crmcore.errors import CustomerNotFound, MergeRefused
+from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def merge(app: CrmApplication, command: MergeCustomers) -> UUID:
             f"({survivor.id})",
         )
     context = app.context_of(command)
-    membership = grouping.close_membership(app, absorbed.id, survivor.id, context)
+    membership = trees.close_membership(app, absorbed.id, survivor.id, context)
     indexes = _transfer(app, absorbed.identity_keys, absorbed.id, survivor.id, context)
     survivor.absorb(absorbed, context)
     absorbed.merge_into(survivor.id, context)
@@ -70,7 +70,7 @@ def split(app: CrmApplication, command: SplitCustomer) -> UUID:
     returned, lost = survivor.split_off(tombstone, context)
     indexes = _transfer(app, returned, survivor.id, tombstone.id, context)
     tombstone.restore(returned, lost, context)
-    memberships = grouping.reopen_membership(app, tombstone.id, context)
+    memberships = trees.reopen_membership(app, tombstone.id, context)
     app.save(survivor, tombstone, *memberships, *indexes)
     return tombstone.id
 

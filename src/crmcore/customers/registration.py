@@ -28,7 +28,7 @@ from crmcore.domain import (
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import DuplicateCustomer
-from crmcore.grouping import cross_group_collisions
+from crmcore.groups.trees import cross_group_collisions
 from crmcore.identity import IdentityKey, KeyKind
 from crmcore.identity.decide import IdentityDecision
 from crmcore.identity.filing import merged_alias_id, record_profile
