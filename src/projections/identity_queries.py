@@ -32,7 +32,7 @@ from projections.identity_index import (
     merges,
 )
 from projections.runner import ProjectionRunner
-from projections.tables import reader
+from projections.tables import HeldReader
 
 _T = TypeVar("_T")
 
@@ -47,10 +47,9 @@ class SqlCandidateSource:
         self, app: Application[UUID], engine: Engine, max_block_size: int, *, dispose: bool
     ) -> None:
         self._runner = ProjectionRunner(app, engine, (IDENTITY_VIEW,))
-        self._engine = engine
         self._max_block_size = max_block_size
-        self._dispose = dispose
-        self._reads: Connection | None = None
+        # The one connection every question reads through (autocommit: no snapshot).
+        self._reads = HeldReader(engine, dispose=dispose)
         # Answers kept from a catch-up to the end of the batch it serves: the batch
         # decides against the view as it read it. A record another process files
         # meanwhile is not a candidate either way (fuzzy matches are best effort under
@@ -71,17 +70,7 @@ class SqlCandidateSource:
         return self._runner.catch_up()
 
     def close(self) -> None:
-        if self._reads is not None:
-            self._reads.close()
-            self._reads = None
-        if self._dispose:
-            self._engine.dispose()
-
-    def _connection(self) -> Connection:
-        """The one connection every question reads through (autocommit: no snapshot)."""
-        if self._reads is None:
-            self._reads = reader(self._engine)
-        return self._reads
+        self._reads.close()
 
     # -- a batch's answers, fetched together ---------------------------------------
 
@@ -113,7 +102,7 @@ class SqlCandidateSource:
         """The entries of ``numbers`` (each profile decoded once per batch)."""
         found = self._entries_by_number
         missing = [n for n in numbers if n not in found]
-        connection = self._connection()
+        connection = self._reads.connection()
         for chunk in _chunks(missing):
             for row in connection.execute(_ENTRIES_BY_NUMBER, {"numbers": chunk}):
                 found[row.entry_no] = IndexEntry(
@@ -126,7 +115,7 @@ class SqlCandidateSource:
         never are); postings read once per batch."""
         missing = [value for value in hashes if value not in self._postings]
         limit = self._max_block_size + 1
-        connection = self._connection()
+        connection = self._reads.connection()
         for chunk in _chunks(missing, _MAX_ARMS):
             values = {f"k{n}": value for n, value in enumerate(chunk)}
             postings: dict[int, list[int]] = {value: [] for value in chunk}
@@ -149,7 +138,7 @@ class SqlCandidateSource:
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         step = self._merged_step
         pending = set(customer_ids) - step.keys()
-        connection = self._connection()
+        connection = self._reads.connection()
         while pending:
             found: dict[UUID, UUID] = {}
             for chunk in _chunks(sorted(str(c) for c in pending)):
@@ -160,14 +149,14 @@ class SqlCandidateSource:
         return follow_merges(customer_ids, step)
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
-        connection = self._connection()
+        connection = self._reads.connection()
         found = connection.execute(_OWN_PROFILE, {"id": str(customer_id)}).scalar()
         return decode_profile(found) if found is not None else None
 
     def generic_among(self, keys: Collection[IdentityKey]) -> set[IdentityKey]:
         known = self._generic_labels
         missing = [key.label for key in keys if key.label not in known]
-        connection = self._connection()
+        connection = self._reads.connection()
         for chunk in _chunks(missing):
             generic = set(connection.execute(_GENERIC, {"keys": chunk}).scalars())
             known.update((label, label in generic) for label in chunk)
@@ -176,7 +165,7 @@ class SqlCandidateSource:
     def groups_of(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         known = self._group_of
         missing = sorted(str(c) for c in customer_ids if c not in known)
-        connection = self._connection()
+        connection = self._reads.connection()
         for chunk in _chunks(missing):
             rows = dict(connection.execute(_GROUPS_OF, {"ids": chunk}).tuples().all())
             known.update((UUID(c), UUID(rows[c]) if c in rows else None) for c in chunk)
@@ -190,7 +179,7 @@ class SqlCandidateSource:
     def _fetch_brands(self, brands: list[str]) -> None:
         """Grouped customers under each brand: one prefix range per brand, up to
         ``_MAX_ARMS`` ranges a statement."""
-        connection = self._connection()
+        connection = self._reads.connection()
         for chunk in _chunks(sorted(brands), _MAX_ARMS):
             bounds: dict[str, str] = {}
             for n, brand in enumerate(chunk):
@@ -202,7 +191,7 @@ class SqlCandidateSource:
                         self._by_brand[brand].add(UUID(customer_id))
 
     def contents(self) -> IndexContents:
-        connection = self._connection()
+        connection = self._reads.connection()
         merged = {
             UUID(c): UUID(s)
             for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
@@ -223,7 +212,7 @@ class SqlCandidateSource:
         """Every entry in filing order, read in pages (a million do not fit one fetch)."""
         after = 0
         while True:
-            connection = self._connection()
+            connection = self._reads.connection()
             rows = connection.execute(
                 select(entries)
                 .where(entries.c.entry_no > after)

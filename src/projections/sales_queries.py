@@ -16,14 +16,14 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from crmcore.ownership.folded_view import PoolEntry
 from crmcore.ownership.policies.assignment import RepSnapshot
 from projections.ownership import OWNERSHIP_VIEW, opportunities, ownerships, pool
 from projections.runner import ProjectionRunner
 from projections.sales_org import LAST_ROUND_ROBIN, SALES_ORG_VIEW, profile_of, reps, rota
-from projections.tables import reader
+from projections.tables import HeldReader
 
 _REPS_CHANGED = select(
     reps.c.rep_id, reps.c.profile, reps.c.active, reps.c.open_count, reps.c.changed
@@ -69,9 +69,8 @@ class SqlSalesQueries:
 
     def __init__(self, app: Application[UUID], engine: Engine, *, dispose: bool) -> None:
         self._runner = ProjectionRunner(app, engine, (OWNERSHIP_VIEW, SALES_ORG_VIEW))
-        self._engine = engine
-        self._dispose = dispose
-        self._reads: Connection | None = None
+        # The one connection every question reads through (autocommit: no snapshot).
+        self._reads = HeldReader(engine, dispose=dispose)
         # Assignment reads every rep per decision, and a decision changes one or two:
         # the reps are kept here and refreshed from the rows changed since last read.
         self._reps: dict[str, RepSnapshot] = {}
@@ -82,20 +81,10 @@ class SqlSalesQueries:
         return self._runner.catch_up()
 
     def close(self) -> None:
-        if self._reads is not None:
-            self._reads.close()
-            self._reads = None
-        if self._dispose:
-            self._engine.dispose()
-
-    def _connection(self) -> Connection:
-        """The one connection every answer reads through (autocommit: no snapshot)."""
-        if self._reads is None:
-            self._reads = reader(self._engine)
-        return self._reads
+        self._reads.close()
 
     def rep_snapshots(self) -> list[RepSnapshot]:
-        changed = self._connection().execute(_REPS_CHANGED, {"seen": self._reps_seen})
+        changed = self._reads.connection().execute(_REPS_CHANGED, {"seen": self._reps_seen})
         for row in changed:
             profile = profile_of(row.profile)
             self._reps[row.rep_id] = RepSnapshot(row.rep_id, profile, row.active, row.open_count)
@@ -106,19 +95,19 @@ class SqlSalesQueries:
         return list(self._rep_order)
 
     def last_round_robin(self) -> str | None:
-        found: str | None = self._connection().execute(_ROUND_ROBIN).scalar()
+        found: str | None = self._reads.connection().execute(_ROUND_ROBIN).scalar()
         return found
 
     def supervisor_of(self, rep_id: str) -> str | None:
-        found: str | None = self._connection().execute(_SUPERVISOR, {"rep": rep_id}).scalar()
+        found: str | None = self._reads.connection().execute(_SUPERVISOR, {"rep": rep_id}).scalar()
         return found
 
     def due_by(self, now: datetime) -> list[UUID]:
-        rows = self._connection().execute(_DUE, {"now": now}).scalars()
+        rows = self._reads.connection().execute(_DUE, {"now": now}).scalars()
         return [UUID(cid) for cid in rows]
 
     def customers_of(self, rep_id: str) -> list[UUID]:
-        rows = self._connection().execute(_BOOK, {"rep": rep_id}).scalars()
+        rows = self._reads.connection().execute(_BOOK, {"rep": rep_id}).scalars()
         return [UUID(cid) for cid in rows]
 
     def pool_entries(self, limit: int | None = None, offset: int = 0) -> list[PoolEntry]:
@@ -131,5 +120,5 @@ class SqlSalesQueries:
                 row.previous_owner,
                 row.cooldown_until,
             )
-            for row in self._connection().execute(query)
+            for row in self._reads.connection().execute(query)
         ]

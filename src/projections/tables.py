@@ -120,6 +120,29 @@ def reader(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+class HeldReader:
+    """One :func:`reader` connection, opened on first use and held until ``close`` (which
+    also disposes of the engine when the holder was given its own): what a query object
+    asking many small questions per command reads through."""
+
+    def __init__(self, engine: Engine, *, dispose: bool) -> None:
+        self._engine = engine
+        self._dispose = dispose
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = reader(self._engine)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._dispose:
+            self._engine.dispose()
+
+
 def _transactional(engine: Engine) -> Engine:
     """SQLite with real transactions around DDL too (SQLAlchemy's pysqlite recipe): the
     driver otherwise commits before a CREATE or DROP, and a view's reset - drop, create,
