@@ -33,6 +33,7 @@ from adapters.demo_data import generate
 from adapters.demo_names import CORE_CHARACTERS
 from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock, RegisterCustomer, parse_command
+from crmcore.customers.registration import new_customer
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex
 
 _START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -53,11 +54,7 @@ def build_book(db: Path, customers: int, seed: int) -> int:
         aggregates: list[Customer | IdentityKeyIndex] = []
         for row in rows[start:start + _SAVE_BATCH]:
             command = parse_command(RegisterCustomer, {"actor": "bench", **row})
-            customer = Customer.register(
-                app.new_id(), company_name=command.company_name,
-                contact_name=command.contact_name, keys=command.identity_keys(),
-                region=command.region, industry=command.industry, source=command.source,
-                external_id=command.external_id, context=context)
+            customer = new_customer(app.new_id(), command, command.identity_keys(), context)
             aggregates.append(customer)
             aggregates += [IdentityKeyIndex.first_claim(k, customer.id, context)
                            for k in command.identity_keys()]

@@ -113,17 +113,7 @@ class _Batch:
 
     def _create(self, entry: _Entry, decision: IdentityDecision) -> RegistrationResult:
         command, context = entry.command, entry.context
-        customer = Customer.register(
-            self.app.new_id(),
-            company_name=command.company_name,
-            contact_name=command.contact_name,
-            keys=entry.keys,
-            region=command.region,
-            industry=command.industry,
-            source=command.source,
-            external_id=command.external_id,
-            context=context,
-        )
+        customer = new_customer(self.app.new_id(), command, entry.keys, context)
         if decision.outcome == "warned":
             assert decision.rule is not None
             customer.flag_possible_duplicate(
@@ -280,6 +270,27 @@ GENERIC_KINDS = frozenset({KeyKind.PHONE, KeyKind.EMAIL})
 def is_free(index: IdentityKeyIndex | None) -> bool:
     """True if a customer may list the key: never claimed, released, or generic."""
     return index is None or index.holder is None or index.generic
+
+
+def new_customer(
+    customer_id: UUID,
+    command: RegisterCustomer,
+    keys: tuple[IdentityKey, ...],
+    context: EventContext,
+) -> Customer:
+    """The customer a registration creates once it is decided to be new (the benchmarks
+    that build large books without running commands use it too)."""
+    return Customer.register(
+        customer_id,
+        company_name=command.company_name,
+        contact_name=command.contact_name,
+        keys=keys,
+        region=command.region,
+        industry=command.industry,
+        source=command.source,
+        external_id=command.external_id,
+        context=context,
+    )
 
 
 def holders(
