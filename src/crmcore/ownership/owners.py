@@ -10,7 +10,7 @@ winner and is refused by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -29,7 +29,7 @@ from crmcore.ownership.commands import (
 )
 from crmcore.ownership.config import OwnershipConfig
 from crmcore.ownership.policies import protection as periods
-from crmcore.ownership.policies.assignment import CustomerFacts
+from crmcore.ownership.policies.assignment import CustomerFacts, RepSnapshot
 from crmcore.ownership.policies.claim_rules import (
     claim_refusal,
     owner_refusal,
@@ -207,7 +207,9 @@ def choose_rep(
     left_out = set(exclude)
     while True:
         candidates = [
-            replace(snap, open_count=cache[snap.rep_id].open_count)
+            # The batch's own count where it holds the rep (a constructor, not
+            # dataclasses.replace: this runs for every rep per customer in a sweep).
+            RepSnapshot(snap.rep_id, snap.profile, snap.active, cache[snap.rep_id].open_count)
             if snap.rep_id in cache
             else snap
             for snap in view.rep_snapshots()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from crmcore.domain.rep import RepProfile
@@ -65,18 +66,25 @@ def _fold(value: str | None) -> str:
     return (value or "").strip().casefold()
 
 
+@lru_cache(maxsize=4096)
+def _folded(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The non-empty folded values (memoised: a sweep asks about every rep per customer,
+    and reps' profiles are few)."""
+    return tuple(have for value in values if (have := _fold(value)))
+
+
 def _covers(values: tuple[str, ...], wanted: str | None) -> bool:
     want = _fold(wanted)
     if not want:
         return False
-    return any((have := _fold(v)) and (have in want or want in have) for v in values)
+    return any(have in want or want in have for have in _folded(values))
 
 
 Filter = Callable[[RepSnapshot, CustomerFacts, AssignmentConfig], bool | None]
 
 
 def _tier(rep: RepSnapshot, facts: CustomerFacts, config: AssignmentConfig) -> bool | None:
-    if _fold(facts.account_tier) not in {_fold(t) for t in config.big_account_tiers}:
+    if _fold(facts.account_tier) not in _folded(config.big_account_tiers):
         return None  # not a big account: the filter does not apply
     return rep.profile.tier >= config.senior_tier
 
