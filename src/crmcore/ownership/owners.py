@@ -38,7 +38,7 @@ from crmcore.ownership.policies.claim_rules import (
 )
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.ownership.ports import OwnershipPorts
     from crmcore.ownership.queries import SalesQueries
 
 
@@ -67,26 +67,26 @@ class OwnerChange:
 # -- reading ------------------------------------------------------------------------------
 
 
-def load_rep(app: CrmApplication, rep_id: str) -> Rep:
+def load_rep(app: OwnershipPorts, rep_id: str) -> Rep:
     rep = app.load(rep_aggregate_id(rep_id))
     if not isinstance(rep, Rep):
         raise RepNotFound(rep_id)
     return rep
 
 
-def load_reps(app: CrmApplication, rep_ids: Iterable[str]) -> dict[str, Rep]:
+def load_reps(app: OwnershipPorts, rep_ids: Iterable[str]) -> dict[str, Rep]:
     """Each named rep once (two roles of one rep must share one aggregate to save)."""
     return {rep_id: load_rep(app, rep_id) for rep_id in dict.fromkeys(rep_ids)}
 
 
-def load_ownership(app: CrmApplication, customer_id: UUID) -> Ownership | None:
+def load_ownership(app: OwnershipPorts, customer_id: UUID) -> Ownership | None:
     ownership = app.load(ownership_id(customer_id))
     assert ownership is None or isinstance(ownership, Ownership)
     return ownership
 
 
 def opened(
-    app: CrmApplication, customer_id: UUID, context: EventContext
+    app: OwnershipPorts, customer_id: UUID, context: EventContext
 ) -> tuple[Ownership | None, datetime]:
     """The customer's ownership and the business time the command decides at, which may
     not precede the ownership's last change (its timeline must read forwards)."""
@@ -119,7 +119,7 @@ def local_day(moment: datetime, config: OwnershipConfig) -> str:
 
 
 def give(
-    app: CrmApplication,
+    app: OwnershipPorts,
     ownership: Ownership | None,
     customer_id: UUID,
     rep: Rep,
@@ -155,7 +155,7 @@ def give(
     return ownership, change
 
 
-def assign(app: CrmApplication, command: AssignCustomer) -> OwnerChange:
+def assign(app: OwnershipPorts, command: AssignCustomer) -> OwnerChange:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
@@ -189,7 +189,7 @@ def assign(app: CrmApplication, command: AssignCustomer) -> OwnerChange:
 
 
 def choose_rep(
-    app: CrmApplication,
+    app: OwnershipPorts,
     facts: CustomerFacts,
     exclude: frozenset[str],
     cache: dict[str, Rep] | None = None,
@@ -227,7 +227,7 @@ def choose_rep(
         left_out.add(rep.rep_id)
 
 
-def _refuse_non_supervisor(app: CrmApplication, actor: str) -> None:
+def _refuse_non_supervisor(app: OwnershipPorts, actor: str) -> None:
     """A rep may not hand customers out unless they supervise; a system actor may."""
     rep = app.load(rep_aggregate_id(actor))
     if isinstance(rep, Rep) and not rep.profile.supervisor:
@@ -236,7 +236,7 @@ def _refuse_non_supervisor(app: CrmApplication, actor: str) -> None:
         )
 
 
-def claim(app: CrmApplication, command: ClaimCustomer) -> OwnerChange:
+def claim(app: OwnershipPorts, command: ClaimCustomer) -> OwnerChange:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
@@ -265,7 +265,7 @@ def claim(app: CrmApplication, command: ClaimCustomer) -> OwnerChange:
     return change
 
 
-def duplicate_owner(app: CrmApplication, customer_id: UUID, rep_id: str) -> tuple[str, UUID] | None:
+def duplicate_owner(app: OwnershipPorts, customer_id: UUID, rep_id: str) -> tuple[str, UUID] | None:
     """(owner, customer) of another customer the identity rules would block this one as
     a duplicate of, when a rep other than ``rep_id`` owns it."""
     app.identity.catch_up()
@@ -282,7 +282,7 @@ def duplicate_owner(app: CrmApplication, customer_id: UUID, rep_id: str) -> tupl
     return None
 
 
-def release(app: CrmApplication, command: ReleaseCustomer) -> str:
+def release(app: OwnershipPorts, command: ReleaseCustomer) -> str:
     """Returns the rep who owned the customer."""
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
@@ -303,7 +303,7 @@ def release(app: CrmApplication, command: ReleaseCustomer) -> str:
     return owner
 
 
-def transfer(app: CrmApplication, command: TransferCustomer) -> OwnerChange:
+def transfer(app: OwnershipPorts, command: TransferCustomer) -> OwnerChange:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, _ = opened(app, customer.id, context)

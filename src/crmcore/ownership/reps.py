@@ -21,7 +21,7 @@ from crmcore.ownership.owners import give, load_rep, load_reps
 from crmcore.ownership.policies.claim_rules import refuse, rep_refusal
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.ownership.ports import OwnershipPorts
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class RepRecord:
         }
 
 
-def add_rep(app: CrmApplication, command: AddRep) -> tuple[RepRecord, str]:
+def add_rep(app: OwnershipPorts, command: AddRep) -> tuple[RepRecord, str]:
     """Adds the rep, or replaces the profile of one already added; (rep, what happened:
     added, updated or unchanged)."""
     context = app.context_of(command)
@@ -85,7 +85,7 @@ def add_rep(app: CrmApplication, command: AddRep) -> tuple[RepRecord, str]:
     return RepRecord.of(existing), "updated"
 
 
-def start_leaving(app: CrmApplication, command: RepLeaves, context: EventContext) -> Rep:
+def start_leaving(app: OwnershipPorts, command: RepLeaves, context: EventContext) -> Rep:
     """Marks the rep as handing over (checking the destination can take the book), or
     finds the handover already started for the same destination."""
     rep = load_rep(app, command.rep_id)
@@ -117,7 +117,7 @@ def start_leaving(app: CrmApplication, command: RepLeaves, context: EventContext
 
 
 def hand_over_batch(
-    app: CrmApplication, rep_id: str, customer_ids: list[UUID], context: EventContext
+    app: OwnershipPorts, rep_id: str, customer_ids: list[UUID], context: EventContext
 ) -> list[tuple[UUID, str]]:
     """Moves the customers of one batch the rep still owns; (customer, action) each."""
     rep = load_rep(app, rep_id)
@@ -155,7 +155,7 @@ def hand_over_batch(
     return moved
 
 
-def finish_leaving(app: CrmApplication, rep_id: str, context: EventContext) -> bool:
+def finish_leaving(app: OwnershipPorts, rep_id: str, context: EventContext) -> bool:
     """Marks the rep as gone if they hold no customer any more; False if some remain."""
     rep = load_rep(app, rep_id)
     if rep.open_count > 0:

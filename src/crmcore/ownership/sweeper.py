@@ -32,7 +32,7 @@ from crmcore.ownership.policies.assignment import CustomerFacts
 from crmcore.ownership.queries import SalesQueries
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.ownership.ports import OwnershipPorts
 
 SWEEPER = "system:sweeper"
 
@@ -68,7 +68,7 @@ class SweepReport:
 
 
 def sweep_batch(
-    app: CrmApplication, customer_ids: list[UUID], context: EventContext
+    app: OwnershipPorts, customer_ids: list[UUID], context: EventContext
 ) -> list[SweepAction]:
     """Acts on the customers of one batch that are still due (found by the sales view;
     decided on their own aggregates)."""
@@ -111,7 +111,7 @@ def sweep_batch(
 
 
 def _missed_sla(
-    app: CrmApplication,
+    app: OwnershipPorts,
     view: SalesQueries,
     ownership: Ownership,
     owner: str,

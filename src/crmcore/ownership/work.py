@@ -24,7 +24,7 @@ from crmcore.ownership.policies import protection as periods
 from crmcore.ownership.policies.claim_rules import refuse, rep_refusal
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.ownership.ports import OwnershipPorts
 
 # A next-contact plan further out than this is no plan (and would game the SLA view).
 MAX_NEXT_CONTACT = timedelta(days=180)
@@ -51,7 +51,7 @@ class FollowUpResult:
         }
 
 
-def follow_up(app: CrmApplication, command: RecordFollowUp) -> FollowUpResult:
+def follow_up(app: OwnershipPorts, command: RecordFollowUp) -> FollowUpResult:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
@@ -96,7 +96,7 @@ _FOLLOW_UP_FIELDS = {"channel", "content", "outcome", "next_contact_at"}
 
 
 def _protection_after_contact(
-    ownership: Ownership, now: datetime, app: CrmApplication
+    ownership: Ownership, now: datetime, app: OwnershipPorts
 ) -> periods.Protection:
     config = app.config.ownership
     protection = periods.renewed(periods.held(ownership), periods.after_follow_up(now, config))
@@ -107,7 +107,7 @@ def _protection_after_contact(
     return protection
 
 
-def set_collaborators(app: CrmApplication, command: SetCollaborators) -> dict[str, float]:
+def set_collaborators(app: OwnershipPorts, command: SetCollaborators) -> dict[str, float]:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, _ = opened(app, customer.id, context)
@@ -125,7 +125,7 @@ def set_collaborators(app: CrmApplication, command: SetCollaborators) -> dict[st
     return shares
 
 
-def note_opportunity(app: CrmApplication, command: NoteOpportunity) -> None:
+def note_opportunity(app: OwnershipPorts, command: NoteOpportunity) -> None:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
     ownership, now = opened(app, customer.id, context)
@@ -146,7 +146,7 @@ def note_opportunity(app: CrmApplication, command: NoteOpportunity) -> None:
     app.save(ownership)
 
 
-def may_change(app: CrmApplication, ownership: Ownership | None, actor: str) -> Ownership:
+def may_change(app: OwnershipPorts, ownership: Ownership | None, actor: str) -> Ownership:
     """The ownership, if ``actor`` may change the customer's sales data; else the
     refusal (the application records it as a collision)."""
     if ownership is None or ownership.owner is None:
@@ -161,7 +161,7 @@ def may_change(app: CrmApplication, ownership: Ownership | None, actor: str) -> 
     return ownership
 
 
-def permitted(app: CrmApplication, ownership: Ownership, actor: str) -> bool:
+def permitted(app: OwnershipPorts, ownership: Ownership, actor: str) -> bool:
     """The owner, collaborators, the owner's team supervisors and data stewards may."""
     if ownership.owner is None or ownership.may_change_sales_data(actor):
         return True
