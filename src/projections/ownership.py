@@ -20,7 +20,7 @@ from uuid import UUID
 from sqlalchemy import Column, Index, String, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 
-from crmcore.domain.ownership import Ownership
+from crmcore.domain.ownership import Ownership, next_deadline
 from projections.customer_directory import directory
 from projections.projection import Projection, ViewWriter
 from projections.tables import UtcDateTime, byte_ordered, views
@@ -56,12 +56,6 @@ opportunities = Table(
     Column("customer_id", String(36), primary_key=True),
     Column("opportunity_id", String, primary_key=True),
 )
-
-
-def _due(*deadlines: datetime | None) -> datetime | None:
-    """When the sweeper next has work: the earlier deadline, if any."""
-    present = [d for d in deadlines if d is not None]
-    return min(present) if present else None
 
 
 # -- handlers --------------------------------------------------------------------------
@@ -123,7 +117,7 @@ def _owner_changed(writer: ViewWriter, event: Ownership.OwnerChanged) -> None:
             "respond_by": event.respond_by,
             "protected_until": event.protected_until,
             "last_at": event.occurred_at,
-            "due_at": _due(event.respond_by, event.protected_until),
+            "due_at": next_deadline(event.respond_by, event.protected_until),
         },
     )
 
@@ -174,7 +168,7 @@ def _opportunity_noted(writer: ViewWriter, event: Ownership.OpportunityNoted) ->
             "cid": cid,
             "new_protected_until": event.protected_until,
             "new_last_at": event.occurred_at,
-            "due": _due(respond_by, event.protected_until),
+            "due": next_deadline(respond_by, event.protected_until),
         },
     )
 

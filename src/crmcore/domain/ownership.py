@@ -254,3 +254,11 @@ class Ownership(Aggregate):
         if self.protected_until is not None and self.protected_until <= now:
             return "protection_expired", self.protected_until
         return None
+
+
+def next_deadline(respond_by: datetime | None, protected_until: datetime | None) -> datetime | None:
+    """When the sweeper next has work on an owned customer: the earlier of its response
+    deadline and its protection's end, if either is set (what ``Ownership.due`` tests,
+    as one instant, for the views that index it)."""
+    deadlines = [d for d in (respond_by, protected_until) if d is not None]
+    return min(deadlines) if deadlines else None

@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
-from crmcore.domain.ownership import Ownership
+from crmcore.domain.ownership import Ownership, next_deadline
 from crmcore.domain.rep import Rep, RepProfile
 from crmcore.event_log import follow, topics_of
 from crmcore.ownership.policies.assignment import RepSnapshot
@@ -56,8 +56,7 @@ class OwnedCustomer:
     @property
     def due_at(self) -> datetime | None:
         """When the sweeper next has work here (the earlier deadline), if ever."""
-        deadlines = [d for d in (self.respond_by, self.protected_until) if d is not None]
-        return min(deadlines) if deadlines else None
+        return next_deadline(self.respond_by, self.protected_until)
 
 
 @dataclass(frozen=True)
