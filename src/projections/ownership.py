@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Column, Index, String, Table, bindparam, delete, func, select, update
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from crmcore.domain.ownership import Ownership, next_deadline
 from projections.customer_directory import directory
-from projections.projection import Projection, ViewWriter
+from projections.projection import Projection, ViewWriter, new_value
 from projections.tables import UtcDateTime, byte_ordered, views
 
 ownerships = Table(
@@ -61,12 +60,6 @@ opportunities = Table(
 # -- handlers --------------------------------------------------------------------------
 
 
-def _param(table: Table, column: str) -> Any:
-    """A bind parameter for a new value of ``table.c[column]``, typed as the column
-    (SQLAlchemy reserves the column's own name in a SET clause: ``new_`` + it)."""
-    return bindparam(f"new_{column}", type_=table.c[column].type)
-
-
 # Built once: a catch-up applies them per event (see ViewWriter.execute).
 _UNOWN = delete(ownerships).where(ownerships.c.customer_id == bindparam("cid"))
 _UNPOOL = delete(pool).where(pool.c.customer_id == bindparam("cid"))
@@ -75,8 +68,8 @@ _FOLLOWED_UP = (
     .where(ownerships.c.customer_id == bindparam("cid"))
     .values(
         respond_by=None,
-        protected_until=_param(ownerships, "protected_until"),
-        last_at=_param(ownerships, "last_at"),
+        protected_until=new_value(ownerships, "protected_until"),
+        last_at=new_value(ownerships, "last_at"),
         due_at=bindparam("due", type_=ownerships.c.due_at.type),
     )
 )
@@ -84,7 +77,9 @@ _ESCALATED = (
     update(ownerships)
     .where(ownerships.c.customer_id == bindparam("cid"))
     .values(
-        respond_by=None, last_at=_param(ownerships, "last_at"), due_at=ownerships.c.protected_until
+        respond_by=None,
+        last_at=new_value(ownerships, "last_at"),
+        due_at=ownerships.c.protected_until,
     )
 )
 _RESPOND_BY = select(ownerships.c.respond_by).where(ownerships.c.customer_id == bindparam("cid"))
@@ -92,8 +87,8 @@ _PROTECTED = (
     update(ownerships)
     .where(ownerships.c.customer_id == bindparam("cid"))
     .values(
-        protected_until=_param(ownerships, "protected_until"),
-        last_at=_param(ownerships, "last_at"),
+        protected_until=new_value(ownerships, "protected_until"),
+        last_at=new_value(ownerships, "last_at"),
         due_at=bindparam("due", type_=ownerships.c.due_at.type),
     )
 )

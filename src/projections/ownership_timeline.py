@@ -18,7 +18,7 @@ from sqlalchemy import Column, Integer, String, Table, bindparam, select, update
 from sqlalchemy.engine import Engine
 
 from crmcore.domain.ownership import Ownership
-from projections.projection import Projection, ViewWriter
+from projections.projection import Projection, ViewWriter, new_value
 from projections.tables import UtcDateTime, views
 
 periods = Table(
@@ -49,9 +49,9 @@ _END_OPEN_PERIOD = (
     update(periods)
     .where(periods.c.customer_id == bindparam("cid"), periods.c.ended_at.is_(None))
     .values(
-        ended_at=bindparam("end", type_=periods.c.ended_at.type),
-        ended_how=bindparam("how", type_=String),
-        end_reason=bindparam("why", type_=String),
+        ended_at=new_value(periods, "ended_at"),
+        ended_how=new_value(periods, "ended_how"),
+        end_reason=new_value(periods, "end_reason"),
     )
 )
 
@@ -61,7 +61,12 @@ def _end_open_period(
 ) -> None:
     writer.execute(
         _END_OPEN_PERIOD,
-        {"cid": str(event.customer_id), "end": event.occurred_at, "how": how, "why": reason},
+        {
+            "cid": str(event.customer_id),
+            "new_ended_at": event.occurred_at,
+            "new_ended_how": how,
+            "new_end_reason": reason,
+        },
     )
 
 

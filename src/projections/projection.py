@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import Insert, Table
+from sqlalchemy import BindParameter, Insert, Table, bindparam
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Executable
 
@@ -43,6 +43,13 @@ class Projection:
         # Stored topic -> handler, so the runner dispatches without decoding events
         # no handler reads.
         object.__setattr__(self, "topics", {get_topic(c): h for c, h in self.handlers.items()})
+
+
+def new_value(table: Table, column: str) -> BindParameter[Any]:
+    """The bind parameter of a statement built once that sets ``table.c[column]``,
+    typed as the column and named ``new_`` + the column (SQLAlchemy reserves the
+    column's own name in a SET clause)."""
+    return bindparam(f"new_{column}", type_=table.c[column].type)
 
 
 @cache

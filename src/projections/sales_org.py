@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, RepProfile
-from projections.projection import Projection, ViewWriter
+from projections.projection import Projection, ViewWriter, new_value
 from projections.tables import byte_ordered, views
 
 reps = Table(
@@ -107,7 +107,7 @@ def _stopped_taking(writer: ViewWriter, event: Rep.HandoverStarted | Rep.Left) -
 
 # Built once: every ownership change applies one of them (see ViewWriter.execute).
 _rep = reps.c.rep_id == bindparam("rep")
-_stamp = bindparam("no", type_=Integer)
+_stamp = new_value(reps, "changed")
 _TAKEN = update(reps).where(_rep).values(open_count=reps.c.open_count + 1, changed=_stamp)
 _CLAIMED = (
     update(reps)
@@ -119,7 +119,7 @@ _CLAIMED = (
             (reps.c.claim_day == bindparam("day", type_=String), reps.c.claims_that_day + 1),
             else_=1,
         ),
-        claim_day=bindparam("new_day", type_=String),
+        claim_day=new_value(reps, "claim_day"),
         changed=_stamp,
     )
 )
@@ -131,9 +131,9 @@ _DROPPED = (
 
 
 def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
-    stamp = {"rep": event.rep_id, "no": writer.notification_id}
+    stamp = {"rep": event.rep_id, "new_changed": writer.notification_id}
     if event.how == "claimed":
-        writer.execute(_CLAIMED, {**stamp, "day": event.day, "new_day": event.day})
+        writer.execute(_CLAIMED, {**stamp, "day": event.day, "new_claim_day": event.day})
     else:
         writer.execute(_TAKEN, stamp)
 
@@ -141,7 +141,7 @@ def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
 def _customers_dropped(writer: ViewWriter, event: Rep.CustomersDropped) -> None:
     dropped = len(event.customer_ids)
     writer.execute(
-        _DROPPED, {"rep": event.rep_id, "no": writer.notification_id, "dropped": dropped}
+        _DROPPED, {"rep": event.rep_id, "new_changed": writer.notification_id, "dropped": dropped}
     )
 
 
