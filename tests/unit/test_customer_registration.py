@@ -178,7 +178,7 @@ def test_a_new_application_on_the_same_store_replays_the_same_customer(
 def test_the_bulk_reading_store_decides_a_batch_as_the_plain_one_does(
     app: CrmApplication, sqlite_app: CrmApplication,
 ) -> None:
-    from crmcore.aggregate_reads import ReadsManyAggregates
+    from crmcore.store import ReadsManyAggregates
 
     assert isinstance(sqlite_app.recorder, ReadsManyAggregates)
     assert not isinstance(app.recorder, ReadsManyAggregates)

@@ -15,7 +15,7 @@ membership in the same save, so a link racing the merge conflicts with it.
 
 Follow-up history, opportunities and orders will move with the customer when their
 aggregates exist; the events of both customers stay in the store either way
-(:meth:`~crmcore.application.CrmApplication.customer_events` reads them together).
+(:meth:`~crmcore.store.CrmStore.customer_events` reads them together).
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import MergeCustomers, SplitCustomer
-from crmcore.domain import Customer, EventContext, IdentityKeyIndex
-from crmcore.errors import CustomerNotFound, MergeRefused
+from crmcore.domain import EventContext, IdentityKeyIndex
+from crmcore.errors import MergeRefused
 from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.customers.ports import CustomerPorts
 
 
-def merge(app: CrmApplication, command: MergeCustomers) -> UUID:
+def merge(app: CustomerPorts, command: MergeCustomers) -> UUID:
     """One attempt at a merge; returns the survivor's id."""
     survivor = app.live_customer(command.survivor_id)
     absorbed = app.live_customer(command.absorbed_id)
@@ -52,7 +52,7 @@ def merge(app: CrmApplication, command: MergeCustomers) -> UUID:
     return survivor.id
 
 
-def split(app: CrmApplication, command: SplitCustomer) -> UUID:
+def split(app: CustomerPorts, command: SplitCustomer) -> UUID:
     """One attempt at a split; returns the restored customer's id."""
     tombstone = app.stored_customer(command.tombstone_id)
     if tombstone.merged_into is None:
@@ -76,7 +76,7 @@ def split(app: CrmApplication, command: SplitCustomer) -> UUID:
 
 
 def _transfer(
-    app: CrmApplication,
+    app: CustomerPorts,
     keys: tuple[IdentityKey, ...],
     from_id: UUID,
     to_id: UUID,
@@ -92,14 +92,3 @@ def _transfer(
         moved.append(index)
     return moved
 
-
-def resolve(app: CrmApplication, customer_id: UUID) -> Customer:
-    """The live customer ``customer_id`` stands for, following tombstones to the survivor."""
-    seen = {customer_id}
-    customer = app.stored_customer(customer_id)
-    while customer.merged_into is not None:
-        if customer.merged_into in seen:  # impossible by construction; never loop
-            raise CustomerNotFound(customer_id)
-        seen.add(customer.merged_into)
-        customer = app.stored_customer(customer.merged_into)
-    return customer

@@ -9,7 +9,7 @@ together before the first record is decided (``IdentityChecker.begin_batch``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.commands import RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
+from crmcore.customers.keys import claim_keys, holders, is_free
 from crmcore.domain import (
     CrossGroupCollisionFlagged,
     Customer,
@@ -38,11 +39,11 @@ from crmcore.ownership.policies.claim_rules import taking_refusal
 from crmcore.records import RegistrationResult
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.customers.ports import CustomerPorts
 
 
 def register_batch(
-    app: CrmApplication,
+    app: CustomerPorts,
     commands: Sequence[RegisterCustomer],
     entry_path: EntryPath,
     mode: DedupMode,
@@ -87,7 +88,7 @@ class _Batch:
 
     def __init__(
         self,
-        app: CrmApplication,
+        app: CustomerPorts,
         indexes: dict[IdentityKey, IdentityKeyIndex | None],
         entry_path: EntryPath,
         mode: DedupMode,
@@ -134,7 +135,7 @@ class _Batch:
                 members=list(collision.members),
                 **context.fields(),
             )
-        claimed = self.app.claim_keys(entry.keys, customer.id, self.indexes, context)
+        claimed = claim_keys(entry.keys, customer.id, self.indexes, context)
         self.add(customer, *claimed, *self._registrant_owns(customer.id, command.actor, context))
         self._file(customer.id, customer.id, entry.profile)
         return RegistrationResult(
@@ -214,7 +215,7 @@ class _Batch:
         free = [k for k in entry.keys if not customer.holds(k) and is_free(self.indexes.get(k))]
         for key in free:  # generic keys count as free: listed, never claimed
             customer.add_identity_key(key, context)
-        self.add(customer, *self.app.claim_keys(free, customer.id, self.indexes, context))
+        self.add(customer, *claim_keys(free, customer.id, self.indexes, context))
         self._file(alias, customer.id, entry.profile)
         return RegistrationResult(entry.position, decision, customer.id)
 
@@ -267,10 +268,6 @@ class _Batch:
 GENERIC_KINDS = frozenset({KeyKind.PHONE, KeyKind.EMAIL})
 
 
-def is_free(index: IdentityKeyIndex | None) -> bool:
-    """True if a customer may list the key: never claimed, released, or generic."""
-    return index is None or index.holder is None or index.generic
-
 
 def new_customer(
     customer_id: UUID,
@@ -292,14 +289,3 @@ def new_customer(
         context=context,
     )
 
-
-def holders(
-    keys: Sequence[IdentityKey], indexes: Mapping[IdentityKey, IdentityKeyIndex | None]
-) -> dict[UUID, list[str]]:
-    """Customer -> the keys of ``keys`` it holds now (the race-free answer)."""
-    held: dict[UUID, list[str]] = {}
-    for key in keys:
-        index = indexes.get(key)
-        if index is not None and index.holder is not None and not index.generic:
-            held.setdefault(index.holder, []).append(key.label)
-    return held

@@ -15,14 +15,11 @@ split leaves the survivor the keys it had before the merge.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 from uuid import UUID
 
 from crmcore.domain.base import CrmEvent
 from crmcore.identity import IdentityKey
-
-if TYPE_CHECKING:
-    from crmcore.domain.customer import Customer
 
 
 @dataclass(frozen=True)
@@ -31,6 +28,16 @@ class Absorption:
 
     filled: dict[str, str]
     keys: tuple[IdentityKey, ...]
+
+
+class Mergeable(Protocol):
+    """What these events change on a customer (``crmcore.domain.customer.Customer``,
+    which applies them: the protocol keeps the dependency one way)."""
+
+    identity_keys: tuple[IdentityKey, ...]
+    merged_into: UUID | None
+    handed_over: tuple[IdentityKey, ...]
+    absorptions: dict[UUID, Absorption]
 
 
 def _keys(labels: list[str]) -> tuple[IdentityKey, ...]:
@@ -44,7 +51,7 @@ class Absorbed(CrmEvent):
     keys: list[str]
     filled: dict[str, str]
 
-    def apply(self, customer: Customer) -> None:
+    def apply(self, customer: Mergeable) -> None:
         customer.identity_keys = (*customer.identity_keys, *_keys(self.keys))
         for name, value in self.filled.items():
             setattr(customer, name, value)
@@ -63,7 +70,7 @@ class MergedInto(CrmEvent):
     survivor_id: UUID
     keys: list[str]
 
-    def apply(self, customer: Customer) -> None:
+    def apply(self, customer: Mergeable) -> None:
         customer.merged_into = self.survivor_id
         customer.handed_over = _keys(self.keys)
         customer.identity_keys = ()
@@ -80,7 +87,7 @@ class SplitOff(CrmEvent):
     keys: list[str]
     reverted: list[str]
 
-    def apply(self, customer: Customer) -> None:
+    def apply(self, customer: Mergeable) -> None:
         returned = set(_keys(self.keys))
         customer.identity_keys = tuple(k for k in customer.identity_keys if k not in returned)
         for name in self.reverted:
@@ -101,7 +108,7 @@ class Restored(CrmEvent):
     keys: list[str]
     not_restored: list[str]
 
-    def apply(self, customer: Customer) -> None:
+    def apply(self, customer: Mergeable) -> None:
         customer.merged_into = None
         customer.handed_over = ()
         customer.identity_keys = _keys(self.keys)

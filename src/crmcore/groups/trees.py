@@ -35,7 +35,7 @@ from crmcore.identity.decide import CandidateMatch
 from crmcore.identity.profile import MatchProfile
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
+    from crmcore.customers.ports import CustomerPorts
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class GroupCollision:
 # -- changing trees ---------------------------------------------------------------------
 
 
-def link(app: CrmApplication, command: LinkCustomer) -> UUID:
+def link(app: CustomerPorts, command: LinkCustomer) -> UUID:
     """One attempt at a link; returns the id of the group both customers are now in."""
     child = app.live_customer(command.child_id)
     parent = app.live_customer(command.parent_id)
@@ -128,7 +128,7 @@ def link(app: CrmApplication, command: LinkCustomer) -> UUID:
     return parent_group.id
 
 
-def unlink(app: CrmApplication, command: UnlinkCustomer) -> UUID | None:
+def unlink(app: CustomerPorts, command: UnlinkCustomer) -> UUID | None:
     """One attempt at an unlink; returns the group the detached subtree now forms
     (None when the customer had nothing below it and now stands alone)."""
     customer = app.live_customer(command.customer_id)
@@ -161,7 +161,7 @@ def unlink(app: CrmApplication, command: UnlinkCustomer) -> UUID | None:
 
 
 def close_membership(
-    app: CrmApplication, absorbed_id: UUID, survivor_id: UUID, context: EventContext
+    app: CustomerPorts, absorbed_id: UUID, survivor_id: UUID, context: EventContext
 ) -> GroupMembership:
     """The absorbed customer's membership, closed by its merge (refused if in a group)."""
     membership = _memberships(app, [absorbed_id], context)[absorbed_id]
@@ -176,7 +176,7 @@ def close_membership(
 
 
 def reopen_membership(
-    app: CrmApplication, customer_id: UUID, context: EventContext
+    app: CustomerPorts, customer_id: UUID, context: EventContext
 ) -> list[GroupMembership]:
     """The restored customer's membership, reopened by a split (none if never made)."""
     membership = _stored_membership(app, customer_id)
@@ -189,7 +189,7 @@ def reopen_membership(
 # -- reading trees ----------------------------------------------------------------------
 
 
-def group_of(app: CrmApplication, customer_id: UUID) -> GroupView | None:
+def group_of(app: CustomerPorts, customer_id: UUID) -> GroupView | None:
     """The tree the customer is in, top first, children by name; None if in no group."""
     customer = app.live_customer(customer_id)
     membership = _stored_membership(app, customer.id)
@@ -214,7 +214,7 @@ def group_of(app: CrmApplication, customer_id: UUID) -> GroupView | None:
     return GroupView(group.id, group.root_id, tuple(members))
 
 
-def group_history(app: CrmApplication, customer_id: UUID) -> list[CrmEvent]:
+def group_history(app: CustomerPorts, customer_id: UUID) -> list[CrmEvent]:
     """Every event of every member of the customer's group (or of the customer alone),
     in recording order: the group-wide read of its history (editing stays per member)."""
     view = group_of(app, customer_id)
@@ -228,7 +228,7 @@ def group_history(app: CrmApplication, customer_id: UUID) -> list[CrmEvent]:
 
 
 def cross_group_collisions(
-    app: CrmApplication, profile: MatchProfile, matches: Iterable[CandidateMatch], actor: str
+    app: CustomerPorts, profile: MatchProfile, matches: Iterable[CandidateMatch], actor: str
 ) -> list[GroupCollision]:
     """The groups a new record looks part of whose members ``actor`` does not own."""
     by_group: dict[UUID, list[dict[str, Any]]] = {}
@@ -253,7 +253,7 @@ def cross_group_collisions(
 
 
 def _memberships(
-    app: CrmApplication, customer_ids: Iterable[UUID], context: EventContext
+    app: CustomerPorts, customer_ids: Iterable[UUID], context: EventContext
 ) -> dict[UUID, GroupMembership]:
     """Each customer's membership, started (not yet saved) where it has none."""
     ids = list(customer_ids)
@@ -272,13 +272,13 @@ def _memberships(
     return memberships
 
 
-def _stored_membership(app: CrmApplication, customer_id: UUID) -> GroupMembership | None:
+def _stored_membership(app: CustomerPorts, customer_id: UUID) -> GroupMembership | None:
     found = app.load(membership_id(customer_id))
     assert found is None or isinstance(found, GroupMembership)
     return found
 
 
-def _group(app: CrmApplication, group_id: UUID | None) -> CustomerGroup | None:
+def _group(app: CustomerPorts, group_id: UUID | None) -> CustomerGroup | None:
     if group_id is None:
         return None
     group = app.load(group_id)

@@ -1,7 +1,9 @@
 """The ownership half of the command API: reps, assign, claim, release, transfer,
 follow-ups, the sweeper, the pool and who owns what.
 
-A mixin of :class:`~crmcore.application.CrmApplication`. Every refusal of an
+The ownership layer of :class:`~crmcore.application.CrmApplication`, on top of the
+unit of work (:class:`~crmcore.store.CrmStore`); each method hands a command to its
+handler in ``owners``, ``work``, ``reps`` or ``sweeper``. Every refusal of an
 ownership command is recorded as a :class:`~crmcore.domain.Collision` (its own
 aggregate, so recording never conflicts with the winner) before it is raised.
 """
@@ -11,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError
 
-from crmcore.aggregate_reads import AggregateReads
 from crmcore.clock import as_utc
 from crmcore.domain.base import EventContext
 from crmcore.domain.collision import Collision
@@ -41,38 +42,25 @@ from crmcore.ownership.folded_view import PoolEntry
 from crmcore.ownership.policies.assignment import AssignmentPolicy, RuleBasedAssignment
 from crmcore.ownership.queries import SalesQueries
 from crmcore.records import OwnershipRecord
+from crmcore.store import CrmStore
 
 if TYPE_CHECKING:
-    from crmcore.application import CrmApplication
-    from crmcore.clock import Clock
     from crmcore.commands import Command
-    from crmcore.config import CrmConfig
-    from crmcore.domain import Customer
+    from crmcore.identity.check import IdentityChecker
 
 T = TypeVar("T")
 _MAX_SWEEP_SKEW = timedelta(minutes=5)
 
 
-class SalesCommands(AggregateReads):
+class SalesCommands(CrmStore):
     """Ownership commands and queries (see the module docstring)."""
 
     # A rep's book takes an event per customer won or lost: snapshots keep loading cheap.
     snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[UUID]], int]] = {Rep: 50}
 
     if TYPE_CHECKING:
-        config: CrmConfig
-        clock: Clock
+        identity: IdentityChecker  # the facade makes it: a claim runs the identity check
         _sales: SalesQueries
-
-        def context_of(self, command: Command) -> EventContext: ...
-        def live_customer(self, customer_id: UUID) -> Customer: ...
-        def new_id(self) -> UUID: ...
-        def _with_retries(self, attempt: Callable[[], T]) -> T: ...
-
-    @property
-    def app(self) -> CrmApplication:
-        """This object as the application the command modules take (it is one)."""
-        return cast("CrmApplication", self)
 
     def _init_sales(self, assignment: AssignmentPolicy | None) -> None:
         self.assignment: AssignmentPolicy = assignment or RuleBasedAssignment(
@@ -85,7 +73,7 @@ class SalesCommands(AggregateReads):
     def add_rep(self, command: AddRep) -> tuple[reps.RepRecord, str]:
         """Adds a rep, or replaces the profile of one already added; (rep, added |
         updated | unchanged)."""
-        return self._with_retries(lambda: reps.add_rep(self.app, command))
+        return self.with_retries(lambda: reps.add_rep(self, command))
 
     def get_rep(self, rep_id: str) -> reps.RepRecord:
         rep = self.load(rep_aggregate_id(rep_id))
@@ -98,8 +86,7 @@ class SalesCommands(AggregateReads):
         the rep as gone; returns (customer, transferred|released). Resumable: run again
         after an interruption, it continues where it stopped."""
         context = self.context_of(command)
-        me = self.app
-        self._with_retries(lambda: reps.start_leaving(me, command, context))
+        self.with_retries(lambda: reps.start_leaving(self, command, context))
         moved: list[tuple[UUID, str]] = []
         size = self.config.ownership.sweep_batch_size
         for _ in range(self.config.registration.max_save_attempts):
@@ -107,11 +94,11 @@ class SalesCommands(AggregateReads):
             for start in range(0, len(remaining), size):
                 batch = remaining[start : start + size]
                 moved.extend(
-                    self._with_retries(
-                        partial(reps.hand_over_batch, me, command.rep_id, batch, context)
+                    self.with_retries(
+                        partial(reps.hand_over_batch, self, command.rep_id, batch, context)
                     )
                 )
-            if self._with_retries(lambda: reps.finish_leaving(me, command.rep_id, context)):
+            if self.with_retries(lambda: reps.finish_leaving(self, command.rep_id, context)):
                 return moved
         raise OwnershipRefused(
             "handover_in_progress",
@@ -123,29 +110,29 @@ class SalesCommands(AggregateReads):
     def assign_customer(self, command: AssignCustomer) -> owners.OwnerChange:
         """Gives an unowned customer to ``command.rep``, or to the rep the rules pick."""
         return self._recording_refusals(
-            command, "assign", command.rep or "", lambda: owners.assign(self.app, command)
+            command, "assign", command.rep or "", lambda: owners.assign(self, command)
         )
 
     def claim_customer(self, command: ClaimCustomer) -> owners.OwnerChange:
         """``command.rep`` claims the customer from the pool, if every claim rule allows."""
         return self._recording_refusals(
-            command, "claim", command.rep, lambda: owners.claim(self.app, command)
+            command, "claim", command.rep, lambda: owners.claim(self, command)
         )
 
     def release_customer(self, command: ReleaseCustomer) -> str:
         """Sends the customer to the pool; returns the rep who owned it."""
         return self._recording_refusals(
-            command, "release", command.rep, lambda: owners.release(self.app, command)
+            command, "release", command.rep, lambda: owners.release(self, command)
         )
 
     def transfer_customer(self, command: TransferCustomer) -> owners.OwnerChange:
         return self._recording_refusals(
-            command, "transfer", command.by, lambda: owners.transfer(self.app, command)
+            command, "transfer", command.by, lambda: owners.transfer(self, command)
         )
 
     def record_follow_up(self, command: RecordFollowUp) -> work.FollowUpResult:
         return self._recording_refusals(
-            command, "follow_up", command.rep, lambda: work.follow_up(self.app, command)
+            command, "follow_up", command.rep, lambda: work.follow_up(self, command)
         )
 
     def set_collaborators(self, command: SetCollaborators) -> dict[str, float]:
@@ -153,7 +140,7 @@ class SalesCommands(AggregateReads):
             command,
             "set_collaborators",
             command.by,
-            lambda: work.set_collaborators(self.app, command),
+            lambda: work.set_collaborators(self, command),
         )
 
     def note_opportunity(self, command: NoteOpportunity) -> None:
@@ -161,7 +148,7 @@ class SalesCommands(AggregateReads):
             command,
             "note_opportunity",
             command.rep,
-            lambda: work.note_opportunity(self.app, command),
+            lambda: work.note_opportunity(self, command),
         )
 
     def guard_sales_data(self, customer_id: UUID, command: Command, attempted: str) -> None:
@@ -171,7 +158,7 @@ class SalesCommands(AggregateReads):
         if not isinstance(ownership, Ownership) or ownership.owner is None:
             return  # nobody owns it: anybody may
         try:
-            work.may_change(self.app, ownership, command.actor)
+            work.may_change(self, ownership, command.actor)
         except OwnershipRefused as refusal:
             self._record_refusal(command, customer_id, command.actor, attempted, refusal)
             raise
@@ -187,10 +174,10 @@ class SalesCommands(AggregateReads):
         due = self.sales_view().due_by(at)
         size = self.config.ownership.sweep_batch_size
         actions: list[sweeper.SweepAction] = []
-        me = self.app
         for start in range(0, len(due), size):
             batch = due[start : start + size]
-            actions.extend(self._with_retries(partial(sweeper.sweep_batch, me, batch, context)))
+            sweep = partial(sweeper.sweep_batch, self, batch, context)
+            actions.extend(self.with_retries(sweep))
         return sweeper.SweepReport(at, len(due), actions)
 
     # -- queries ------------------------------------------------------------------------
@@ -281,7 +268,7 @@ class SalesCommands(AggregateReads):
             return attempt()
 
         try:
-            return self._with_retries(counted)
+            return self.with_retries(counted)
         except OwnershipRefused as refusal:
             customer_id = getattr(command, "customer_id", None)
             if customer_id is not None and refusal.rule != "no_eligible_rep":

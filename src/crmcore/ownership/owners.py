@@ -3,7 +3,7 @@
 Each function is one attempt of a command: it loads the customer's Ownership and the
 reps involved, asks the policies, records events and saves every aggregate it changed
 in one ``save()``. The application runs it again from fresh reads when a concurrent
-writer won (``_with_retries``), so the second attempt of a lost claim race sees the
+writer won (``CrmStore.with_retries``), so the second attempt of a lost claim race sees the
 winner and is refused by name.
 """
 

@@ -1,0 +1,173 @@
+"""The unit of work every command handler is given: load aggregates, stamp events, save.
+
+:class:`CrmStore` is eventsourcing's ``Application`` with what crmcore's handlers need
+of it and nothing about any one command: loading aggregates (many in one read when the
+recorder can), resolving a merged customer to its survivor, the who/when/why of a
+command's events from the injected clock, new ids, and running an attempt again when
+another writer won a race. Handlers see it through the narrow protocols of
+``crmcore.ownership.ports`` and ``crmcore.customers.ports``; the public
+:class:`~crmcore.application.CrmApplication` is a facade on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from crmcore.clock import Clock, SystemClock
+from crmcore.commands import Command
+from crmcore.config import CrmConfig
+from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
+from crmcore.domain.ownership import ownership_id
+from crmcore.errors import ConcurrencyConflict, CustomerNotFound, ValidationFailed
+from crmcore.identity import IdentityKey
+
+T = TypeVar("T")
+
+# Business time may lag recording time (a call logged tomorrow) but not lead it.
+_MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@runtime_checkable
+class ReadsManyAggregates(Protocol):
+    """A recorder that returns the stored events of many aggregates in one read.
+
+    Optional: with a recorder that has it (``adapters.persistence``), a batch reads all
+    its key indexes at once; without it, one repository read per key gives the same
+    answer more slowly.
+    """
+
+    def select_events_of_many(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[StoredEvent]]: ...
+
+
+class CrmStore(Application[UUID]):
+    """Aggregates by id, the clock, the rules and retries (see the module docstring)."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        config: CrmConfig | None = None,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.config = config or CrmConfig()
+        self._new_id = new_id
+        super().__init__(dict(env) if env is not None else None)
+
+    def new_id(self) -> UUID:
+        return self._new_id()
+
+    def context_of(self, command: Command) -> EventContext:
+        """Who, when and why for the events of ``command``; ValidationFailed if it is in
+        the future beyond the allowed clock skew."""
+        now = self.clock.now()
+        occurred_at = command.occurred_at or now
+        if occurred_at > now + _MAX_CLOCK_SKEW:
+            raise ValidationFailed("occurred_at", f"{occurred_at.isoformat()} is in the future")
+        return EventContext(
+            actor=command.actor, recorded_at=now, occurred_at=occurred_at, reason=command.reason
+        )
+
+    def with_retries(self, attempt: Callable[[], T]) -> T:
+        """Runs ``attempt`` again from fresh reads when another writer won a race."""
+        attempts = self.config.registration.max_save_attempts
+        for _ in range(attempts):
+            try:
+                return attempt()
+            except IntegrityError:
+                continue
+        raise ConcurrencyConflict(
+            f"other writers changed the same records {attempts} times in a row; try again"
+        )
+
+    # -- customers --------------------------------------------------------------------
+
+    def stored_customer(self, customer_id: UUID) -> Customer:
+        """The aggregate with this id exactly, tombstone or not."""
+        customer = self.load(customer_id)
+        if not isinstance(customer, Customer):
+            raise CustomerNotFound(customer_id)
+        return customer
+
+    def live_customer(self, customer_id: UUID) -> Customer:
+        """The customer a command addressed to ``customer_id`` acts on: a tombstone is
+        followed to its survivor."""
+        seen = {customer_id}
+        customer = self.stored_customer(customer_id)
+        while customer.merged_into is not None:
+            if customer.merged_into in seen:  # impossible by construction; never loop
+                raise CustomerNotFound(customer_id)
+            seen.add(customer.merged_into)
+            customer = self.stored_customer(customer.merged_into)
+        return customer
+
+    def customer_events(self, customer_id: UUID) -> list[CrmEvent]:
+        """Every event of the customer, of its ownership, and of each customer merged into
+        it, in order.
+
+        Merging deletes nothing: this is how the absorbed customers' history stays
+        one read away from the survivor.
+        """
+        pending = [self.live_customer(customer_id)]
+        events: list[CrmEvent] = []
+        while pending:
+            customer = pending.pop()
+            for aggregate_id in (customer.id, ownership_id(customer.id)):
+                for event in self.repository.event_store.get(aggregate_id):
+                    assert isinstance(event, CrmEvent)
+                    events.append(event)
+            pending.extend(self.stored_customer(cid) for cid in customer.absorptions)
+        events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
+        return events
+
+    # -- identity key indexes ---------------------------------------------------------
+
+    def find_index(self, key: IdentityKey) -> IdentityKeyIndex | None:
+        index = self.load(key.index_id)
+        assert index is None or isinstance(index, IdentityKeyIndex)
+        return index
+
+    def find_indexes(
+        self, keys: Sequence[IdentityKey]
+    ) -> dict[IdentityKey, IdentityKeyIndex | None]:
+        """The index of each key (None where never claimed), in as few reads as possible."""
+        found = self.load_many([key.index_id for key in keys])
+        indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
+        for key in keys:
+            index = found[key.index_id]
+            assert index is None or isinstance(index, IdentityKeyIndex)
+            indexes[key] = index
+        return indexes
+
+    # -- any aggregate ----------------------------------------------------------------
+
+    def load_many(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, Aggregate | None]:
+        """Each aggregate as it stands now (None where none exists), in one read when the
+        recorder can (``ReadsManyAggregates``), else one repository read per id."""
+        if not isinstance(self.recorder, ReadsManyAggregates):
+            return {aid: self.load(aid) for aid in aggregate_ids}
+        found: dict[UUID, Aggregate | None] = dict.fromkeys(aggregate_ids)
+        for aggregate_id, events in self.recorder.select_events_of_many(list(found)).items():
+            aggregate: Any = None
+            for event in events:
+                aggregate = self.mapper.to_domain_event(event).mutate(aggregate)  # type: ignore[attr-defined]
+            found[aggregate_id] = aggregate
+        return found
+
+    def load(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate as it stands now, or None if there is none."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate
