@@ -18,7 +18,7 @@ from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.identity.blocking import blocking_keys
-from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges
+from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.profile_codec import decode_profile
@@ -208,6 +208,18 @@ class SqlCandidateSource:
         }
         return IndexContents(self._entries(), merged, generic, grouped)
 
+    def entries_for(self, customer_id: UUID) -> list[IndexEntry]:
+        connection = self._reads.connection()
+
+        def filed_for(cid: UUID) -> list[IndexEntry]:
+            rows = connection.execute(_ENTRIES_OF, {"id": str(cid)})
+            return [IndexEntry(UUID(r.entry_id), cid, decode_profile(r.profile)) for r in rows]
+
+        def merged_from(cid: UUID) -> list[UUID]:
+            return [UUID(c) for c in connection.execute(_MERGED_FROM, {"id": str(cid)}).scalars()]
+
+        return standing_for(customer_id, filed_for, merged_from)
+
     def _entries(self) -> Iterator[IndexEntry]:
         """Every entry in filing order, read in pages (a million do not fit one fetch)."""
         after = 0
@@ -257,6 +269,16 @@ def _postings_query(keys: int) -> TextClause:
 # The other questions, built once for the same reason.
 _MERGED = select(merges.c.customer_id, merges.c.survivor_id).where(
     merges.c.customer_id.in_(bindparam("ids", expanding=True))
+)
+_ENTRIES_OF = (
+    select(entries.c.entry_id, entries.c.profile)
+    .where(entries.c.customer_id == bindparam("id"))
+    .order_by(entries.c.entry_no)
+)
+_MERGED_FROM = (
+    select(merges.c.customer_id)
+    .where(merges.c.survivor_id == bindparam("id"))
+    .order_by(merges.c.customer_id)
 )
 _OWN_PROFILE = select(entries.c.profile).where(entries.c.entry_id == bindparam("id"))
 _GENERIC = select(generic_keys.c.key).where(

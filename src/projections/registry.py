@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections import (
     collisions,
     customer_directory,
+    duplicate_candidates,
     identity_index,
     ownership,
     ownership_timeline,
@@ -19,4 +20,5 @@ ALL_VIEWS: tuple[Projection, ...] = (
     ownership_timeline.TIMELINE_VIEW,
     collisions.COLLISIONS_VIEW,
     identity_index.IDENTITY_VIEW,
+    duplicate_candidates.DUPLICATES_VIEW,
 )

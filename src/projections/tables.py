@@ -14,9 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
-    Float,
     Integer,
     MetaData,
     String,
@@ -71,21 +69,6 @@ read_model_positions = Table(
     Column("rule_set_version", String(32), nullable=True),
     Column("layout", Integer, nullable=True),
 )
-
-duplicate_candidates = Table(
-    "duplicate_candidates",
-    metadata,
-    Column("customer_a", String(36), primary_key=True),
-    Column("customer_b", String(36), primary_key=True),
-    Column("name_a", String(200), nullable=True),
-    Column("name_b", String(200), nullable=True),
-    Column("score", Float, nullable=False),
-    Column("features", JSON, nullable=False),
-    Column("rule", String(64), nullable=True),
-    Column("suggested_action", String(16), nullable=False, index=True),
-    Column("shared_keys", JSON, nullable=False),
-)
-
 
 def open_read_models(url: str) -> Engine:
     """An engine on the read-model database, with the shared tables created if missing.

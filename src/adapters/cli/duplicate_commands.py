@@ -8,12 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application
+from adapters.bootstrap import application, open_views
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore.identity.duplicate_scan import scan_duplicates
-from projections.duplicate_report import read_report, write_report
-from projections.tables import open_read_models
+from adapters.settings import Settings
+from projections.duplicate_candidates import (
+    DUPLICATES_VIEW,
+    Refreshed,
+    Report,
+    read_report,
+    refresh,
+)
 
 duplicates_app = typer.Typer(
     help="Find and list suspected duplicate customers.", no_args_is_help=True
@@ -26,6 +31,21 @@ class Action(StrEnum):
     IGNORE = "ignore"
 
 
+def _current_report(
+    settings: Settings, *, full: bool, action: str | None = None
+) -> tuple[Refreshed, Report]:
+    """Catches the view up, brings its pairs current (``full``: by scanning the book),
+    and reads it back."""
+    with application(settings) as app:
+        runner = open_views(settings, app, DUPLICATES_VIEW)
+        try:
+            runner.catch_up()  # first the marks, then the identity view they are read from
+            done = refresh(app.identity, runner.engine, full=full)
+            return done, read_report(runner.engine, action=action)
+        finally:
+            runner.engine.dispose()
+
+
 @duplicates_app.command("scan")
 def scan(
     db: DbOption = None,
@@ -35,32 +55,21 @@ def scan(
     """Match every customer against the others and write the duplicate-candidates report.
 
     Finds what the entry check could not: records entered before the rules, in warn
-    mode, or racing each other. Replaces the previous report.
+    mode, or racing each other. Replaces the whole report; `crm duplicates report`
+    keeps it current afterwards by recomputing only the customers that changed.
     """
     with reporting_errors(json_output):
-        settings = settings_from(db, config)
-        with application(settings) as app:
-            checker = app.identity
-            pairs = scan_duplicates(checker)
-            ids = {cid for pair in pairs for cid in (pair.customer_a, pair.customer_b)}
-            names = {str(cid): checker.display_name(cid) for cid in ids}
-            engine = open_read_models(settings.read_models_url())
-            write_report(
-                engine,
-                pairs,
-                names,
-                position=checker.position,
-                rule_set_version=checker.config.rule_set_version,
-            )
-            engine.dispose()
+        _, found = _current_report(settings_from(db, config), full=True)
         counts = {action.value: 0 for action in Action}
-        for pair in pairs:
-            counts[pair.suggested_action] += 1
+        for row in found.rows:
+            counts[row.suggested_action] += 1
         if json_output:
-            print_json({"pairs": len(pairs), "by_action": counts})
+            print_json({"pairs": len(found.rows), "by_action": counts})
         else:
             shown = ", ".join(f"{n} {action}" for action, n in counts.items())
-            console.print(f"{len(pairs)} suspected pairs ({shown}); see `crm duplicates report`")
+            console.print(
+                f"{len(found.rows)} suspected pairs ({shown}); see `crm duplicates report`"
+            )
 
 
 @duplicates_app.command("report")
@@ -73,14 +82,14 @@ def report(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print the duplicate-candidates report written by the last `crm duplicates scan`."""
+    """Print the duplicate-candidates report, brought current first.
+
+    Customers registered, corrected, merged or split since the last look have their
+    pairs recomputed; the first report on a book (or after new rules) scans it whole.
+    """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        engine = open_read_models(settings.read_models_url())
-        try:
-            found = read_report(engine, action=action.value if action else None)
-        finally:
-            engine.dispose()
+        _, found = _current_report(settings, full=False, action=action.value if action else None)
         if json_output:
             print_json(
                 {
@@ -89,9 +98,6 @@ def report(
                     "pairs": [row.to_dict() for row in found.rows],
                 }
             )
-            return
-        if found.rule_set_version is None:
-            console.print("no scan yet: run `crm duplicates scan`")
             return
         table = Table(
             "customer a",

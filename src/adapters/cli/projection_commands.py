@@ -17,6 +17,7 @@ from adapters.bootstrap import application, open_views
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, err_console, print_json, progress_bar, reporting_errors
 from adapters.cli.signals import stop_requested
+from projections.duplicate_candidates import refresh
 from projections.registry import ALL_VIEWS
 
 projections_app = typer.Typer(
@@ -84,13 +85,24 @@ def run(
     json_output: JsonOption = False,
 ) -> None:
     """Keep every view current, following the log until Ctrl-C or SIGTERM (the batch
-    being applied finishes; a restart carries on from each view's position)."""
+    being applied finishes; a restart carries on from each view's position).
+
+    After each catch-up that read events, the duplicate report's marked customers are
+    recomputed too, so readers of `duplicate_candidates` see current pairs."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         stop = stop_requested()
+        events = 0
         with application(settings) as app:
             runner = open_views(settings, app)
-            events = runner.catch_up(stop=stop) if once else runner.run(stop, poll_interval)
+            while not stop.is_set():
+                read = runner.catch_up(stop=stop)
+                events += read
+                if read and not stop.is_set():
+                    refresh(app.identity, runner.engine)
+                if once:
+                    break
+                stop.wait(poll_interval)
         if json_output:
             print_json({"events": events})
         else:

@@ -20,7 +20,7 @@ entry's blocking keys are recomputed when it is replaced (rare) instead of being
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -93,6 +93,10 @@ class CandidateSource(Protocol):
     def contents(self) -> IndexContents:
         """Everything held, entries streamed."""
 
+    def entries_for(self, customer_id: UUID) -> list[IndexEntry]:
+        """Every entry standing for the customer: its own, its aliases, and those of
+        each customer merged into it through any chain of merges."""
+
     def close(self) -> None: ...
 
 
@@ -110,6 +114,25 @@ def follow_merges(
         if current != customer_id:
             survivors[customer_id] = current
     return survivors
+
+
+def standing_for(
+    customer_id: UUID,
+    entries_of: Callable[[UUID], Iterable[IndexEntry]],
+    merged_from: Callable[[UUID], Iterable[UUID]],
+) -> list[IndexEntry]:
+    """The entries filed for ``customer_id`` and for every tombstone merged into it,
+    through any chain (``merged_from`` gives the tombstones one step back)."""
+    found: list[IndexEntry] = []
+    queue, seen = [customer_id], {customer_id}
+    while queue:
+        current = queue.pop()
+        found.extend(entries_of(current))
+        for tombstone in merged_from(current):
+            if tombstone not in seen:
+                seen.add(tombstone)
+                queue.append(tombstone)
+    return found
 
 
 def group_brand(core: str | None, brand_chars: int) -> str | None:

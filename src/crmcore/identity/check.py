@@ -101,9 +101,15 @@ class IdentityChecker:
     # -- deciding ------------------------------------------------------------------
 
     def matches(
-        self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]]
+        self,
+        profile: MatchProfile,
+        held_by: Mapping[UUID, Iterable[str]],
+        *,
+        everyone: bool = False,
     ) -> list[CandidateMatch]:
-        """Every customer resembling ``profile``, best entry per customer, classified."""
+        """Every customer resembling ``profile``, best entry per customer, classified;
+        with ``everyone``, also those below the candidate floor (each customer sharing
+        a block: the duplicate report asks them the question the other way round)."""
         generic = self.source.generic_among(profile.keys) if profile.keys else set()
         generic.update(self._batch_generic.intersection(profile.keys))
         if generic:
@@ -133,7 +139,7 @@ class IdentityChecker:
                 tuple(sorted(labels)),
             )
         floor = self.config.candidate_floor
-        return [m for m in best.values() if m.rule is not None or m.score >= floor]
+        return [m for m in best.values() if everyone or m.rule is not None or m.score >= floor]
 
     def _classify(
         self,

@@ -81,17 +81,61 @@ def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
             current = best.get(pair)
             if current is None or weight_of_evidence(match) > weight_of_evidence(current):
                 best[pair] = match
-    pairs = [
-        DuplicatePair(
-            customer_a=a,
-            customer_b=b,
-            score=round(match.score, 4),
-            features={name: round(value, 4) for name, value in match.features.items()},
-            rule=match.rule,
-            suggested_action=_SUGGESTION[match.action],
-            shared_keys=match.shared_keys,
-        )
-        for (a, b), match in best.items()
-    ]
+    pairs = [_pair(a, b, match) for (a, b), match in best.items()]
     pairs.sort(key=lambda p: (-p.score, str(p.customer_a), str(p.customer_b)))
     return pairs
+
+
+def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]:
+    """The pairs :func:`scan_duplicates` would report for one live customer, asked of
+    the candidate source directly (as of its last catch-up): what keeps the report
+    current without scanning the book again.
+
+    A scan compares every entry with the rest, so a pair's evidence is the stronger of
+    both directions. Here: each entry of the customer against its candidates, then each
+    entry of every customer sharing a block (floor or not) against this one. Blocking is
+    symmetric - two entries share a block or they do not - so no pair is missed.
+    """
+    source = checker.source
+    own_entries = source.entries_for(customer_id)
+    if not own_entries or checker.survivor_of(customer_id) != customer_id:
+        return []
+    best: dict[UUID, CandidateMatch] = {}
+    neighbours: set[UUID] = set()
+    for entry in own_entries:
+        for match in checker.matches(entry.profile, {}, everyone=True):
+            other = match.customer_id
+            if other == customer_id:
+                continue
+            neighbours.add(other)
+            if match.rule is not None or match.score >= checker.config.candidate_floor:
+                _keep(best, other, match)
+    for other in sorted(neighbours, key=str):
+        for entry in source.entries_for(other):
+            for match in checker.matches(entry.profile, {}):
+                if match.customer_id == customer_id:
+                    _keep(best, other, match)
+    pairs = []
+    for other, match in best.items():
+        a, b = (customer_id, other) if str(customer_id) < str(other) else (other, customer_id)
+        pairs.append(_pair(a, b, match))
+    pairs.sort(key=lambda p: (-p.score, str(p.customer_a), str(p.customer_b)))
+    return pairs
+
+
+def _keep(best: dict[UUID, CandidateMatch], other: UUID, match: CandidateMatch) -> None:
+    current = best.get(other)
+    if current is None or weight_of_evidence(match) > weight_of_evidence(current):
+        best[other] = match
+
+
+def _pair(a: UUID, b: UUID, match: CandidateMatch) -> DuplicatePair:
+    return DuplicatePair(
+        customer_a=a,
+        customer_b=b,
+        score=round(match.score, 4),
+        features={name: round(value, 4) for name, value in match.features.items()},
+        rule=match.rule,
+        suggested_action=_SUGGESTION[match.action],
+        shared_keys=match.shared_keys,
+    )

@@ -29,7 +29,7 @@ from crmcore.domain import (
     customer_merges,
 )
 from crmcore.event_log import topics_of
-from crmcore.identity.candidates import IndexEntry
+from crmcore.identity.candidates import IndexEntry, standing_for
 from crmcore.identity.keys import IdentityKey, KeyKind, keys_of_contact
 from crmcore.identity.profile import MatchProfile, build_profile
 
@@ -207,12 +207,4 @@ def _standing_for(store: IndexStore, customer_id: UUID, *, aliases: bool) -> Seq
         return [own] if own is not None else []
     if store.merged_into(customer_id) is not None:
         return list(store.entries_of(customer_id))
-    found, queue, seen = [], [customer_id], {customer_id}
-    while queue:
-        current = queue.pop()
-        found.extend(store.entries_of(current))
-        for tombstone in store.merged_from(current):
-            if tombstone not in seen:
-                seen.add(tombstone)
-                queue.append(tombstone)
-    return found
+    return standing_for(customer_id, store.entries_of, store.merged_from)

@@ -22,6 +22,7 @@ from crmcore.identity.candidates import (
     IndexEntry,
     follow_merges,
     group_brand,
+    standing_for,
 )
 from crmcore.identity.filing import FILED_TOPICS, file_event
 from crmcore.identity.keys import IdentityKey
@@ -111,6 +112,9 @@ class MemoryIndex:
             set(self._generic),
             dict(self._groups),
         )
+
+    def entries_for(self, customer_id: UUID) -> list[IndexEntry]:
+        return standing_for(customer_id, self.index.entries_of, self.merged_from)
 
     # -- being filed (IndexStore) ---------------------------------------------------
 

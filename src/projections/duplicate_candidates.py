@@ -1,0 +1,272 @@
+"""The duplicate-candidates view: the batch scan's report, kept current as the log moves.
+
+A pair of live customers is in the report when the entry check's rules would call them
+one customer (suggest merge) or worth a look (review), or when they resemble each other
+above the candidate floor (ignore) - exactly what
+:func:`crmcore.identity.duplicate_scan.scan_duplicates` finds over the whole book.
+
+Keeping it current costs what changed, not the book:
+
+* the runner applies one handler per identity event (the events the identity view
+  files), each marking the customers - or the key, when a key turns generic - whose
+  pairs may have changed (``duplicate_marks``, one row per event and subject);
+* :func:`refresh` takes the marks, recomputes those customers' pairs against the
+  identity view (:func:`~crmcore.identity.duplicate_scan.pairs_of`), and swaps them in
+  with the marks it took, in one transaction. A merged customer's pairs go (its
+  survivor's are recomputed), a new look-alike's pairs come.
+
+A rebuild (or new rules, or more marks than a scan costs) recomputes the whole report
+with the scan instead: both paths give the same rows (a property test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex, customer_merges
+from crmcore.identity.check import IdentityChecker
+from crmcore.identity.duplicate_scan import DuplicatePair, pairs_of, scan_duplicates
+from crmcore.identity.keys import IdentityKey
+from crmcore.identity.profile import build_profile
+from projections.projection import Handler, Projection, ViewWriter
+from projections.tables import byte_ordered, views
+
+NAME = "duplicate_candidates"
+
+candidates = Table(
+    "duplicate_candidates",
+    views,
+    # Byte order, as the scan sorts ids (PostgreSQL's default collation would not).
+    Column("customer_a", byte_ordered(36), primary_key=True),
+    # Looked up on its own too, when a customer's pairs are replaced.
+    Column("customer_b", byte_ordered(36), primary_key=True, index=True),
+    Column("name_a", String(200), nullable=True),
+    Column("name_b", String(200), nullable=True),
+    Column("score", Float, nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("rule", String(64), nullable=True),
+    Column("suggested_action", String(16), nullable=False, index=True),
+    Column("shared_keys", JSON, nullable=False),
+)
+marks = Table(
+    "duplicate_marks",
+    views,
+    Column("event_no", Integer, primary_key=True, autoincrement=False),
+    # "customer:<id>" or "key:<label>" (a key declared generic).
+    Column("subject", String, primary_key=True),
+)
+state = Table(
+    "duplicate_report_state",
+    views,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("rule_set_version", String(32), nullable=False),
+    # The identity view's position the report was last made current against.
+    Column("scanned_through", Integer, nullable=True),
+)
+
+# More marks than this and one scan of the book is cheaper than a recompute per
+# customer (each asks a few queries of the identity view).
+FULL_SCAN_ABOVE = 2_000
+
+
+def _mark(*subjects: str) -> Handler:
+    """A handler marking the subjects the event's attributes name
+    (``"customer:originator_id"``: the customer whose id is the event's originator)."""
+    parts = [subject.split(":") for subject in subjects]
+
+    def handle(writer: ViewWriter, event: Any) -> None:
+        for kind, attribute in parts:
+            subject = f"{kind}:{getattr(event, attribute)}"
+            writer.insert(marks, {"event_no": writer.notification_id, "subject": subject})
+
+    return handle
+
+
+_OWN = _mark("customer:originator_id")
+DUPLICATES_VIEW = Projection(
+    name=NAME,
+    layout=1,
+    tables=(candidates, marks, state),
+    handlers={
+        Customer.Registered: _OWN,
+        Customer.RecordMerged: _OWN,
+        Customer.ContactDetailsCorrected: _OWN,
+        Customer.IdentityKeyAdded: _OWN,
+        Customer.IdentityKeyRemoved: _OWN,
+        customer_merges.Absorbed: _OWN,
+        customer_merges.SplitOff: _OWN,
+        customer_merges.MergedInto: _mark("customer:originator_id", "customer:survivor_id"),
+        customer_merges.Restored: _mark("customer:originator_id", "customer:survivor_id"),
+        DuplicateAttempt.Blocked: _mark("customer:existing_customer_id"),
+        IdentityKeyIndex.DeclaredGeneric: _mark("key:key"),
+    },
+)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh did: ``scan`` (the whole book) or ``incremental``; how many
+    customers' pairs it recomputed and how many pairs it wrote."""
+
+    how: str
+    customers: int
+    pairs: int
+
+
+def refresh(checker: IdentityChecker, engine: Engine, *, full: bool = False) -> Refreshed:
+    """Makes the report current with the identity view.
+
+    The caller catches this view up first: its marks must not run ahead of the
+    identity view the pairs are read from (the checker is caught up here, after).
+    ``full`` scans the whole book whatever the marks say (``crm duplicates scan``).
+    """
+    checker.catch_up()
+    with engine.connect() as connection:
+        stored = connection.execute(select(state)).first()
+        upto = connection.execute(select(func.max(marks.c.event_no))).scalar()
+        subjects: set[str] = set()
+        if upto is not None:
+            taken = select(marks.c.subject).where(marks.c.event_no <= upto)
+            subjects.update(connection.execute(taken).scalars())
+    version = checker.config.rule_set_version
+    if (
+        full
+        or stored is None
+        or stored.rule_set_version != version
+        or len(subjects) > FULL_SCAN_ABOVE
+    ):
+        pairs = scan_duplicates(checker)
+        rows, position = _rows(checker, pairs), checker.position
+        with engine.begin() as connection:
+            connection.execute(delete(candidates))
+            _insert(connection, rows)
+            _done(connection, version, position, upto)
+        customers = {c for p in pairs for c in (p.customer_a, p.customer_b)}
+        return Refreshed("scan", len(customers), len(pairs))
+    affected = _customers(checker, subjects)
+    fresh: dict[tuple[UUID, UUID], DuplicatePair] = {}
+    for customer_id in sorted(affected, key=str):
+        for pair in pairs_of(checker, customer_id):
+            fresh[(pair.customer_a, pair.customer_b)] = pair
+    rows, position = _rows(checker, list(fresh.values())), checker.position
+    with engine.begin() as connection:
+        for chunk in _chunks(sorted(str(c) for c in affected)):
+            connection.execute(_DROP_PAIRS_OF, {"ids": chunk})
+        _insert(connection, rows)
+        _done(connection, version, position, upto)
+    return Refreshed("incremental", len(affected), len(fresh))
+
+
+def _customers(checker: IdentityChecker, subjects: Iterable[str]) -> set[UUID]:
+    """The customers whose pairs the marked subjects may have changed, and the live
+    customer each now stands for."""
+    found: set[UUID] = set()
+    for subject in subjects:
+        kind, _, value = subject.partition(":")
+        if kind == "customer":
+            found.add(UUID(value))
+        else:  # every customer listing a key now generic lost it as evidence
+            key = IdentityKey.from_label(value)
+            profile = build_profile(company_name=None, contact_name=None, keys=[key], region=None)
+            found.update(entry.customer_id for entry in checker.source.candidates(profile))
+    return found | set(checker.source.survivors(found).values())
+
+
+def _rows(checker: IdentityChecker, pairs: Sequence[DuplicatePair]) -> list[dict[str, Any]]:
+    """The pairs as rows, with each customer's name (read before the write begins)."""
+    names: dict[UUID, str | None] = {}
+    rows = []
+    for pair in pairs:
+        for cid in (pair.customer_a, pair.customer_b):
+            if cid not in names:
+                names[cid] = checker.display_name(cid)
+        rows.append(
+            {**pair.to_dict(), "name_a": names[pair.customer_a], "name_b": names[pair.customer_b]}
+        )
+    return rows
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5_000):
+        connection.execute(insert(candidates), rows[start : start + 5_000])
+
+
+def _done(connection: Connection, version: str, position: int | None, upto: int | None) -> None:
+    """Drops the marks taken (later ones wait for the next refresh), stamps the state."""
+    if upto is not None:
+        connection.execute(delete(marks).where(marks.c.event_no <= upto))
+    connection.execute(delete(state))
+    connection.execute(
+        insert(state), {"id": 1, "rule_set_version": version, "scanned_through": position}
+    )
+
+
+_DROP_PAIRS_OF = delete(candidates).where(
+    or_(
+        candidates.c.customer_a.in_(bindparam("ids", expanding=True)),
+        candidates.c.customer_b.in_(bindparam("ids", expanding=True)),
+    )
+)
+
+
+def _chunks(items: list[str], size: int = 400) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    customer_a: str
+    customer_b: str
+    name_a: str | None
+    name_b: str | None
+    score: float
+    features: dict[str, float]
+    rule: str | None
+    suggested_action: str
+    shared_keys: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Report:
+    position: int | None
+    rule_set_version: str | None
+    rows: list[ReportRow]
+
+
+def read_report(engine: Engine, *, action: str | None = None) -> Report:
+    """The report as last refreshed, strongest pair first; ``action`` keeps only that
+    suggestion."""
+    query = select(candidates).order_by(
+        candidates.c.score.desc(), candidates.c.customer_a, candidates.c.customer_b
+    )
+    if action is not None:
+        query = query.where(candidates.c.suggested_action == action)
+    with engine.connect() as connection:
+        rows = [ReportRow(**row._mapping) for row in connection.execute(query)]
+        meta = connection.execute(select(state)).first()
+    if meta is None:
+        return Report(None, None, rows)
+    return Report(meta.scanned_through, meta.rule_set_version, rows)
