@@ -4,7 +4,9 @@
 assignment rules read), the team and supervisor flag pulled out of it (what "who
 supervises this rep" asks), whether the rep still takes customers, how many customers
 the rep holds now, and the claims of the rep's latest claim day (the daily quota).
-``sales_rota`` holds who had the last round-robin assignment. Rows derive from the rep
+``sales_claims`` counts each rep's claims per day (a rep's book over time: what a
+manager reads beside the daily quota). ``sales_rota`` holds who had the last
+round-robin assignment. Rows derive from the rep
 and ownership events alone (the facts ``crmcore.ownership.folded_view`` folds in memory), so the
 tables can be dropped and rebuilt.
 """
@@ -23,8 +25,10 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    select,
     update,
 )
+from sqlalchemy.engine import Engine
 
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, RepProfile
@@ -48,6 +52,14 @@ reps = Table(
     # The notification id of the event that last changed the row: a reader keeping the
     # reps in memory asks only for rows changed since it last looked.
     Column("changed", Integer, nullable=False, index=True),
+)
+
+claims = Table(
+    "sales_claims",
+    views,
+    Column("rep_id", byte_ordered(64), primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date: sorts as it reads
+    Column("claims", Integer, nullable=False),
 )
 
 rota = Table(
@@ -130,10 +142,20 @@ _DROPPED = (
 )
 
 
+_rep_day = (claims.c.rep_id == bindparam("rep")) & (claims.c.day == bindparam("on_day"))
+_CLAIMS_THAT_DAY = select(claims.c.claims).where(_rep_day)
+_ONE_MORE_CLAIM = update(claims).where(_rep_day).values(claims=claims.c.claims + 1)
+
+
 def _customer_taken(writer: ViewWriter, event: Rep.CustomerTaken) -> None:
     stamp = {"rep": event.rep_id, "new_changed": writer.notification_id}
     if event.how == "claimed":
         writer.execute(_CLAIMED, {**stamp, "day": event.day, "new_claim_day": event.day})
+        that_day = {"rep": event.rep_id, "on_day": event.day}
+        if writer.scalar(_CLAIMS_THAT_DAY, that_day) is None:
+            writer.insert(claims, {"rep_id": event.rep_id, "day": event.day, "claims": 1})
+        else:
+            writer.execute(_ONE_MORE_CLAIM, that_day)
     else:
         writer.execute(_TAKEN, stamp)
 
@@ -152,10 +174,22 @@ def _assigned(writer: ViewWriter, event: Ownership.Assigned) -> None:
     writer.insert(rota, {"slot": LAST_ROUND_ROBIN, "rep_id": event.owner})
 
 
+def claims_per_day(engine: Engine, rep_id: str, *, days: int = 14) -> list[tuple[str, int]]:
+    """(day, claims) of the rep's latest ``days`` claim days, latest first."""
+    query = (
+        select(claims.c.day, claims.c.claims)
+        .where(claims.c.rep_id == rep_id)
+        .order_by(claims.c.day.desc())
+        .limit(days)
+    )
+    with engine.connect() as connection:
+        return [(day, count) for day, count in connection.execute(query)]
+
+
 SALES_ORG_VIEW = Projection(
     name="sales_org",
-    layout=1,
-    tables=(reps, rota),
+    layout=2,
+    tables=(reps, claims, rota),
     handlers={
         Rep.Joined: _joined,
         Rep.ProfileChanged: _profile_changed,

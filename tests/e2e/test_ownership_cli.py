@@ -101,7 +101,9 @@ def test_the_sweeper_recycles_an_uncontacted_claim_and_refuses_the_future(
     assert swept["counts"] == {"recycled:no_first_contact": 1}
     assert ok("sweep", cwd=tmp_path)["counts"] == {}, "a second sweep finds nothing"
     assert ok("customer", "owner", cid, cwd=tmp_path)["pool_reason"] == "no_first_contact"
-    assert ok("rep", "show", "li", cwd=tmp_path)["open_customers"] == 0
+    shown = ok("rep", "show", "li", cwd=tmp_path)
+    assert shown["open_customers"] == 0
+    assert [d["claims"] for d in shown["claims_per_day"]] == [1]
 
 
 def test_bad_input_names_the_field_and_changes_nothing(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -41,7 +41,7 @@ from projections.ownership import (
     pool_page,
 )
 from projections.ownership_timeline import periods, timeline
-from projections.sales_org import reps, rota
+from projections.sales_org import claims, claims_per_day, reps, rota
 from projections.sales_queries import SqlSalesQueries
 from projections.tables import open_read_models
 from tests.conftest import all_events, hire, register, views
@@ -226,6 +226,13 @@ class OwnershipMachine(RuleBasedStateMachine):
         ]
         now = self.clock.now()
         assert due_before(self.views.engine, now, limit=CUSTOMERS) == live.due_by(now)
+        claimed = Counter(
+            (e.rep_id, e.day) for e in all_events(self.app)
+            if isinstance(e, Rep.CustomerTaken) and e.how == "claimed"
+        )
+        for rep in (*REPS, SUPERVISOR):
+            by_day = sorted(((d, n) for (r, d), n in claimed.items() if r == rep), reverse=True)
+            assert claims_per_day(self.views.engine, rep, days=1_000) == by_day
 
     @invariant()
     def the_timeline_and_the_collisions_tell_the_history(self) -> None:
@@ -256,7 +263,7 @@ class OwnershipMachine(RuleBasedStateMachine):
         self.views.catch_up()
         rebuilt = views(self.app)
         rebuilt.catch_up()
-        for table in (ownerships, pool, opportunities, reps, rota, periods, collisions):
+        for table in (ownerships, pool, opportunities, reps, claims, rota, periods, collisions):
             assert _rows(rebuilt.engine, table) == _rows(self.views.engine, table)
 
 

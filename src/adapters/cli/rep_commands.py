@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from adapters.bootstrap import application
+from adapters.bootstrap import application, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import AddRep, RepLeaves, parse_command
 from crmcore.ownership.reps import RepRecord
+from projections.sales_org import SALES_ORG_VIEW, claims_per_day
 
 rep_app = typer.Typer(help="Add reps, change them, and hand over when one leaves.")
 
@@ -121,14 +122,26 @@ def show(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Show a rep's profile, status and how many customers they hold."""
+    """Show a rep's profile, status, how many customers they hold, and their claims on
+    each of their latest 14 claim days (from the `sales_org` view)."""
     with reporting_errors(json_output):
-        with application(settings_from(db, config)) as app:
+        settings = settings_from(db, config)
+        with application(settings) as app:
             rep = app.get_rep(rep_id.strip())
+            runner = open_views(settings, app, SALES_ORG_VIEW)
+            try:
+                runner.catch_up()
+                days = claims_per_day(runner.engine, rep.rep_id)
+            finally:
+                runner.engine.dispose()
         if json_output:
-            print_json(rep.to_dict())
+            claimed = [{"day": day, "claims": n} for day, n in days]
+            print_json({**rep.to_dict(), "claims_per_day": claimed})
         else:
             console.print(_describe(rep))
+            if days:
+                shown = ", ".join(f"{day} {n}" for day, n in days)
+                console.print(f"  claims per day (latest first): {shown}")
 
 
 def _describe(rep: RepRecord) -> str:
