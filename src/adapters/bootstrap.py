@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.application import Application
 
 from adapters.settings import Settings
-from crmcore import Clock, CrmApplication, SystemClock
 from crmcore.errors import ValidationFailed
-from projections.identity_queries import SqlCandidateSource
 from projections.projection import Projection
-from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
-from projections.sales_queries import SqlSalesQueries
 from projections.tables import open_read_models
 
 if TYPE_CHECKING:
     from adapters.relay.relay import Relay, Sink
+    from crmcore import Clock, CrmApplication
+
+# The application's modules (the identity check, the rules, every command) and the
+# views it asks are imported in ``open_application``: a command that only reads a
+# view opens the log with ``log_reader`` and starts without them.
 
 
 def open_application(settings: Settings, clock: Clock | None = None) -> CrmApplication:
@@ -27,6 +31,10 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
     ownership and sales-organisation views (all in the read-model database), each
     caught up before it answers, instead of folding the log into memory.
     """
+    from crmcore import CrmApplication, SystemClock
+    from projections.identity_queries import SqlCandidateSource
+    from projections.sales_queries import SqlSalesQueries
+
     rules = settings.rules()
 
     def identity_view(app: CrmApplication) -> SqlCandidateSource:
@@ -55,11 +63,35 @@ def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmA
         app.close()
 
 
-def open_views(settings: Settings, app: CrmApplication, *views: Projection) -> ProjectionRunner:
+class _LogReader(Application[UUID]):
+    """The store's log and nothing else: what a view's runner reads."""
+
+    name = "crmcore"
+
+
+@contextmanager
+def log_reader(settings: Settings) -> Iterator[Application[UUID]]:
+    """The event log the settings name, for a command that only reads views (a list, a
+    page of the pool): no rules loaded, no identity check or command model imported -
+    its start-up is the view's, not the application's."""
+    log = _LogReader(settings.eventsourcing_env())
+    try:
+        yield log
+    finally:
+        log.close()
+
+
+def open_views(
+    settings: Settings, app: Application[UUID], *views: Projection
+) -> ProjectionRunner:
     """The runner of ``views`` (default: every view) over ``app``'s log, in the read-model
     database the settings name. Commands catch up only the views they read."""
+    if not views:
+        from projections.registry import ALL_VIEWS
+
+        views = ALL_VIEWS
     engine = open_read_models(settings.read_models_url())
-    return ProjectionRunner(app, engine, views or ALL_VIEWS)
+    return ProjectionRunner(app, engine, views)
 
 
 def open_relay(settings: Settings, app: CrmApplication) -> Relay:

@@ -3,6 +3,7 @@ and listing the commands imports none of them (start-up stays cheap)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -38,3 +39,45 @@ def test_listing_the_commands_imports_no_command_module() -> None:
                           check=True, timeout=60)
     assert "claim" in done.stdout
     assert done.stderr.strip() == "[]"
+
+
+_SUBCOMMANDS = (
+    "import sys, json, importlib, typer\n"
+    "from adapters.cli.main import CATALOGUE\n"
+    "name, extension = sys.argv[1], sys.argv[2]\n"
+    "entry = CATALOGUE[name]\n"
+    "group = getattr(importlib.import_module('adapters.cli.' + entry.module), entry.attribute)\n"
+    "before = set(typer.main.get_group(group).commands)\n"
+    "importlib.import_module('adapters.cli.' + extension)\n"
+    "print(json.dumps(sorted(set(typer.main.get_group(group).commands) - before)))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "extension"),
+    [(name, ext) for name, entry in CATALOGUE.items() for ext in entry.extends],
+)
+def test_each_extension_adds_the_subcommands_the_catalogue_says(name: str, extension: str) -> None:
+    done = subprocess.run([sys.executable, "-c", _SUBCOMMANDS, name, extension],
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == sorted(CATALOGUE[name].extends[extension])
+
+
+def test_a_subcommand_loads_only_the_module_that_adds_it() -> None:
+    assert "owner" in load("customer", "owner").commands
+    probe = (
+        "import sys\n"
+        "from adapters.cli.main import load\n"
+        "group = load('customer', 'list')\n"
+        "print(sorted(group.commands))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('adapters.cli.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=60)
+    commands, modules = done.stdout.splitlines()
+    assert "list" in commands
+    assert "merge" not in commands
+    assert "merge_commands" not in modules
+    assert "ownership_commands" not in modules
+    # A misspelt subcommand loads every extension, so the suggestion can name one.
+    assert "merge" in load("customer", "merg").commands

@@ -6,24 +6,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, open_views
+from adapters.bootstrap import application, log_reader, open_views
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore import RegisterCustomer, ValidationFailed, parse_command
-from crmcore.disclosure import disclose_collision, disclose_record
-from crmcore.records import CustomerRecord
+from crmcore.errors import ValidationFailed
 from projections.customer_directory import (
     DIRECTORY_VIEW,
     DirectoryFilter,
     count_customers,
     customer_page,
 )
+
+if TYPE_CHECKING:
+    from crmcore.records import CustomerRecord
+
+# The command models, the disclosure rules and the application are imported by the
+# commands that use them: `crm customer list` reads a view and starts without them.
 
 customer_app = typer.Typer(help="Register, show and list customers.", no_args_is_help=True)
 
@@ -50,6 +54,9 @@ def add_customer(
     json_output: JsonOption = False,
 ) -> None:
     """Register a customer; exit 3 naming the existing customer if a key is taken."""
+    from crmcore.commands import RegisterCustomer, parse_command
+    from crmcore.disclosure import disclose_collision
+
     with reporting_errors(json_output):
         settings = settings_from(db, config, actor)
         command = parse_command(
@@ -100,6 +107,8 @@ def show_customer(
     json_output: JsonOption = False,
 ) -> None:
     """Show one customer as it stands now."""
+    from crmcore.disclosure import disclose_record
+
     with reporting_errors(json_output):
         cid = parse_customer_id(customer_id)
         settings = settings_from(db, config, actor)
@@ -134,11 +143,12 @@ def list_customers(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         where = DirectoryFilter(region, industry, source, registered_by)
-        with application(settings) as app:
-            views = open_views(settings, app, DIRECTORY_VIEW)
+        with log_reader(settings) as log:
+            views = open_views(settings, log, DIRECTORY_VIEW)
             views.catch_up()
             rows = customer_page(views.engine, limit=limit, offset=offset, where=where)
             total = count_customers(views.engine, where)
+            views.engine.dispose()
         if json_output:
             print_json(
                 {

@@ -9,7 +9,7 @@ that each line here opens the help of the command it stands for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
@@ -24,8 +24,9 @@ class Entry:
     module: str
     attribute: str
     summary: str
-    # Modules that add subcommands to this group when imported (e.g. `customer merge`).
-    extends: tuple[str, ...] = ()
+    # Modules that add subcommands to this group when imported, with the subcommands
+    # each adds (`customer merge`): only the one a command line names is imported.
+    extends: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _CLI = "adapters.cli."
@@ -70,7 +71,11 @@ CATALOGUE: dict[str, Entry] = {
         "customer_commands",
         "customer_app",
         "Register, show and list customers.",
-        extends=("merge_commands", "ownership_commands", "history_commands"),
+        extends={
+            "merge_commands": ("merge", "split"),
+            "ownership_commands": ("owner",),
+            "history_commands": ("owners",),
+        },
     ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry("transfer_commands", "import_app", "Bring customers in from files."),
@@ -101,11 +106,23 @@ CATALOGUE: dict[str, Entry] = {
 }
 
 
-def load(name: str) -> Any:
-    """The click command ``name`` stands for, its module (and extensions) imported."""
+def load(name: str, subcommand: str | None = None) -> Any:
+    """The click command ``name`` stands for, with its module imported - and, of the
+    modules extending it, the one adding ``subcommand``; all of them when there is none
+    (help lists every subcommand) or when the group does not know it (so "no such
+    command" can suggest one an extension adds)."""
     entry = CATALOGUE[name]
-    for extension in entry.extends:
+    named = [m for m, subcommands in entry.extends.items() if subcommand in subcommands]
+    for extension in named if subcommand is not None else entry.extends:
         import_module(_CLI + extension)
+    command = _command(name, entry)
+    unknown = isinstance(command, TyperGroup) and subcommand not in command.commands
+    if subcommand is not None and not named and unknown and entry.extends:
+        return load(name)
+    return command
+
+
+def _command(name: str, entry: Entry) -> Any:
     target = getattr(import_module(_CLI + entry.module), entry.attribute)
     if isinstance(target, typer.Typer):
         group = typer.main.get_group(target)
@@ -121,16 +138,17 @@ class _Catalogue(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self._loaded: set[str] = set()
         for name, entry in CATALOGUE.items():
             # Stands in for the command in listings (and "did you mean" suggestions).
             self.commands[name] = TyperCommand(name, help=entry.summary)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else None
-        if name in CATALOGUE and name not in self._loaded:
-            self.commands[name] = load(name)
-            self._loaded.add(name)
+        if name in CATALOGUE:
+            # Built afresh each time (cheap once imported): a group built for one
+            # subcommand may lack the extensions another one needs.
+            subcommand = args[1] if len(args) > 1 and not args[1].startswith("-") else None
+            self.commands[name] = load(name, subcommand)
         return super().resolve_command(ctx, args)
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, open_views
+from adapters.bootstrap import application, log_reader, open_views
 from adapters.cli.customer_commands import customer_app, parse_customer_id
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
@@ -246,11 +246,12 @@ def list_pool(
     (from the ownership and customer_directory views, caught up first)."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with application(settings) as app:
-            views = open_views(settings, app, OWNERSHIP_VIEW, DIRECTORY_VIEW)
+        with log_reader(settings) as log:
+            views = open_views(settings, log, OWNERSHIP_VIEW, DIRECTORY_VIEW)
             views.catch_up()
             entries = pool_page(views.engine, limit=limit, offset=offset)
             total = pool_size(views.engine)
+            views.engine.dispose()
         rows: list[dict[str, Any]] = [
             {
                 "customer_id": str(e.customer_id),
