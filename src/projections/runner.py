@@ -183,11 +183,25 @@ class ProjectionRunner:
                 handler(writer, event)
         writer.flush()
 
-    def run(self, stop: Event, poll_interval_s: float = 1.0) -> int:
-        """Follows the log until ``stop`` is set; returns how many events it read."""
+    def run(
+        self,
+        stop: Event,
+        poll_interval_s: float = 1.0,
+        *,
+        once: bool = False,
+        after: Callable[[int], object] | None = None,
+    ) -> int:
+        """Follows the log until ``stop`` is set (``once``: one catch-up); returns how
+        many events it read. ``after`` is called with the count of each catch-up that
+        read any (the duplicate report recomputes what they marked)."""
         total = 0
         while not stop.is_set():
-            total += self.catch_up(stop=stop)
+            read = self.catch_up(stop=stop)
+            total += read
+            if read and after is not None and not stop.is_set():
+                after(read)
+            if once:
+                break
             stop.wait(poll_interval_s)
         return total
 

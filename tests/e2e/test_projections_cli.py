@@ -105,6 +105,11 @@ def test_run_once_applies_what_waits_and_an_unknown_view_exits_2(tmp_path: Path)
     warned = _view(status, "collisions")["rows"]
     assert warned > 0
     assert ran["events"] == 12 + warned
+    # The follower also brought the duplicate report current: its marks are taken
+    # (the rows are the pairs and the one state row), and the report has the pairs.
+    pairs = as_json(crm("duplicates", "report", "--json", cwd=tmp_path))["pairs"]
+    assert pairs
+    assert _view(status, "duplicate_candidates")["rows"] == len(pairs) + 1
     again = as_json(crm("projections", "run", "--once", "--json", cwd=tmp_path))
     assert again["events"] == 0
     unknown = crm("projections", "rebuild", "pipeline", cwd=tmp_path)

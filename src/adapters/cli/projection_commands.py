@@ -92,17 +92,14 @@ def run(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         stop = stop_requested()
-        events = 0
         with application(settings) as app:
             runner = open_views(settings, app)
-            while not stop.is_set():
-                read = runner.catch_up(stop=stop)
-                events += read
-                if read and not stop.is_set():
-                    refresh(app.identity, runner.engine)
-                if once:
-                    break
-                stop.wait(poll_interval)
+            events = runner.run(
+                stop,
+                poll_interval,
+                once=once,
+                after=lambda _: refresh(app.identity, runner.engine),
+            )
         if json_output:
             print_json({"events": events})
         else:
