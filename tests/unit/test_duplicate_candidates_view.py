@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from crmcore import CrmError
+from crmcore import CrmError, MergeCustomers, parse_command
 from crmcore.config import DedupMode
 from crmcore.identity.duplicate_scan import scan_duplicates
 from projections.duplicate_candidates import DUPLICATES_VIEW, read_report, refresh
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
+from tests.conftest import registration
 from tests.unit.test_identity_view import (
     COMPANIES,
     PHONES,
@@ -93,9 +94,6 @@ def test_the_report_kept_current_is_the_scan_of_the_whole_book(
 
 
 def test_a_merge_takes_the_pair_out_and_a_new_look_alike_brings_one_in() -> None:
-    from crmcore import MergeCustomers, parse_command
-    from tests.conftest import registration
-
     engine = open_read_models("sqlite://")
     app = _new_app(engine)
     runner = ProjectionRunner(app, engine, [DUPLICATES_VIEW])

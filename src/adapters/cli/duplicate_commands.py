@@ -14,7 +14,6 @@ from adapters.cli.output import console, print_json, reporting_errors
 from adapters.settings import Settings
 from projections.duplicate_candidates import (
     DUPLICATES_VIEW,
-    Refreshed,
     Report,
     read_report,
     refresh,
@@ -31,17 +30,15 @@ class Action(StrEnum):
     IGNORE = "ignore"
 
 
-def _current_report(
-    settings: Settings, *, full: bool, action: str | None = None
-) -> tuple[Refreshed, Report]:
+def _current_report(settings: Settings, *, full: bool, action: str | None = None) -> Report:
     """Catches the view up, brings its pairs current (``full``: by scanning the book),
     and reads it back."""
     with application(settings) as app:
         runner = open_views(settings, app, DUPLICATES_VIEW)
         try:
             runner.catch_up()  # first the marks, then the identity view they are read from
-            done = refresh(app.identity, runner.engine, full=full)
-            return done, read_report(runner.engine, action=action)
+            refresh(app.identity, runner.engine, full=full)
+            return read_report(runner.engine, action=action)
         finally:
             runner.engine.dispose()
 
@@ -59,7 +56,7 @@ def scan(
     keeps it current afterwards by recomputing only the customers that changed.
     """
     with reporting_errors(json_output):
-        _, found = _current_report(settings_from(db, config), full=True)
+        found = _current_report(settings_from(db, config), full=True)
         counts = {action.value: 0 for action in Action}
         for row in found.rows:
             counts[row.suggested_action] += 1
@@ -89,7 +86,7 @@ def report(
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        _, found = _current_report(settings, full=False, action=action.value if action else None)
+        found = _current_report(settings, full=False, action=action.value if action else None)
         if json_output:
             print_json(
                 {

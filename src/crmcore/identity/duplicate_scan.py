@@ -97,8 +97,10 @@ def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]
     symmetric - two entries share a block or they do not - so no pair is missed.
     """
     source = checker.source
+    if checker.survivor_of(customer_id) != customer_id:
+        return []  # a tombstone: its pairs are its survivor's
     own_entries = source.entries_for(customer_id)
-    if not own_entries or checker.survivor_of(customer_id) != customer_id:
+    if not own_entries:
         return []
     best: dict[UUID, CandidateMatch] = {}
     neighbours: set[UUID] = set()
