@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import Recording
+
 from crmcore.clock import Clock
 from crmcore.commands import (
     AddIdentityKey,
@@ -76,6 +78,12 @@ class CrmApplication(SalesCommands):
     def _memory_index(self) -> CandidateSource:
         identity = self.config.identity
         return MemoryIndex(identity.max_block_size, identity.group_brand_chars, self)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """eventsourcing's hook after a save: hands what was just recorded to the
+        views this process reads, so their next catch-up need not read it back."""
+        self.identity.source.take(recordings)
+        self._sales.take(recordings)
 
     def close(self) -> None:
         """Closes the candidate source and the sales queries, then the store."""

@@ -14,6 +14,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Recording
 from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -68,6 +69,9 @@ class SqlCandidateSource:
     def catch_up(self) -> int:
         self.release()
         return self._runner.catch_up()
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        self._runner.take(recordings)
 
     def close(self) -> None:
         self._reads.close()

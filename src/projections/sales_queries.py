@@ -11,10 +11,12 @@ which implementation answered (a property test runs both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Recording
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Engine
 
@@ -79,6 +81,9 @@ class SqlSalesQueries:
 
     def catch_up(self) -> int:
         return self._runner.catch_up()
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        self._runner.take(recordings)
 
     def close(self) -> None:
         self._reads.close()

@@ -51,8 +51,8 @@ def register_batch(
     """One attempt at a batch; the caller retries it when another writer won a key."""
     app.identity.catch_up()
     keys_of = [command.identity_keys() for command in commands]
-    indexes = app.find_indexes([key for keys in keys_of for key in keys])
-    batch = _Batch(app, indexes, entry_path, mode)
+    batch = _Batch(app, entry_path, mode)
+    batch.read_ahead([key for keys in keys_of for key in keys], {c.actor for c in commands})
     records = [command.record() for command in commands]
     profiles = [record_profile(record) for record in records]
     try:
@@ -86,19 +86,31 @@ class _Entry:
 class _Batch:
     """The aggregates one batch will save together."""
 
-    def __init__(
-        self,
-        app: CustomerPorts,
-        indexes: dict[IdentityKey, IdentityKeyIndex | None],
-        entry_path: EntryPath,
-        mode: DedupMode,
-    ) -> None:
+    def __init__(self, app: CustomerPorts, entry_path: EntryPath, mode: DedupMode) -> None:
         self.app = app
-        self.indexes = indexes
+        self.indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
         self.entry_path = entry_path
         self.mode = mode
         self.aggregates: dict[UUID, Aggregate] = {}
         self.reps: dict[str, Rep | None] = {}
+
+    def read_ahead(self, keys: Sequence[IdentityKey], actors: set[str]) -> None:
+        """Reads the key indexes of ``keys`` and - if registrants become owners - the
+        actors' rep aggregates, in one read of the store (a single command paid a second
+        round trip for its registrant)."""
+        rep_ids = (
+            {actor: rep_aggregate_id(actor) for actor in sorted(actors)}
+            if self.app.config.ownership.registrant_becomes_owner
+            else {}
+        )
+        found = self.app.load_many([*(key.index_id for key in keys), *rep_ids.values()])
+        for key in keys:
+            index = found[key.index_id]
+            assert index is None or isinstance(index, IdentityKeyIndex)
+            self.indexes[key] = index
+        for actor, rep_id in rep_ids.items():
+            rep = found[rep_id]
+            self.reps[actor] = rep if isinstance(rep, Rep) else None
 
     def enter(self, entry: _Entry) -> RegistrationResult:
         keys = entry.keys

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from eventsourcing.persistence import Recording
+
 from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.company import HAN_CHARACTER
 from crmcore.identity.keys import IdentityKey
@@ -64,6 +66,10 @@ class CandidateSource(Protocol):
 
     def catch_up(self) -> int:
         """Reads what was recorded since the last catch-up; returns how many events."""
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        """Files events this process has just saved, if the source can without reading
+        them back (they follow its position with nothing between); else catch-up will."""
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
         """Entries sharing a blocking key with ``profile``; oversized blocks skipped."""

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Recording
 
 from crmcore.event_log import follow
 from crmcore.identity.candidates import (
@@ -72,6 +73,10 @@ class MemoryIndex:
             self._app, FILED_TOPICS, self._position, lambda event: file_event(self, event)
         )
         return count
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        """Nothing: the index files new events at its next catch-up, which on the
+        in-memory store it serves costs no query."""
 
     def close(self) -> None:
         """Nothing to release: the index lives and dies with the process."""

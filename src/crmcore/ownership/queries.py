@@ -16,11 +16,13 @@ and sales-organisation views, so a command's cost does not grow with the book.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Recording
 
 from crmcore.ownership.folded_view import PoolEntry, SalesView
 from crmcore.ownership.policies.assignment import RepSnapshot
@@ -31,6 +33,11 @@ class SalesQueries(Protocol):
 
     def catch_up(self) -> int:
         """Brings the answers up to the head of the log; returns events applied."""
+        ...
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        """Applies events this process has just saved, if it can without reading them
+        back (they follow its position with nothing between); else catch-up will."""
         ...
 
     def rep_snapshots(self) -> list[RepSnapshot]:
@@ -77,6 +84,10 @@ class FoldedSales:
 
     def catch_up(self) -> int:
         return self.view.catch_up(self._app)
+
+    def take(self, recordings: Sequence[Recording[UUID]]) -> None:
+        """Nothing: the fold reads new events from the log at its next catch-up, which
+        on the in-memory store it uses costs no query."""
 
     def rep_snapshots(self) -> list[RepSnapshot]:
         return self.view.rep_snapshots()
