@@ -141,7 +141,9 @@ class SqlCandidateSource:
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         step = self._merged_step
-        pending = set(customer_ids) - step.keys()
+        # Not ``set(...) - step.keys()``: that iterates (and hashes) every id the batch
+        # has kept, on each call - quadratic in the batch.
+        pending = {c for c in customer_ids if c not in step}
         connection = self._reads.connection()
         while pending:
             found: dict[UUID, UUID] = {}
