@@ -121,7 +121,11 @@ class Command(BaseModel):
     """Fields every command carries: who asks, when it happened in business time, why."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, str_strip_whitespace=True
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        defer_build=True,
     )
 
     actor: ActorId
