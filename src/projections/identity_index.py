@@ -199,7 +199,9 @@ def _file(writer: ViewWriter, event: Any) -> None:
 
 IDENTITY_VIEW = Projection(
     name="identity",
-    layout=1,
+    # 2: phones blocked by pairs of three parts (crmcore.identity.blocking), not by
+    # their first six and last five digits. A store of layout 1 is rebuilt on opening.
+    layout=2,
     tables=(entries, blocks, merges, generic_keys, groups),
     handlers=dict.fromkeys(FILED_EVENTS, _file),
 )
