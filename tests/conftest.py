@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from adapters.settings import Settings
 from crmcore import AddRep, CrmApplication, ManualClock, RegisterCustomer, parse_command
@@ -16,6 +18,7 @@ from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
 from projections.customer_directory import DirectoryFilter, DirectoryRow, every_customer
 from projections.identity_queries import SqlCandidateSource
+from projections.projection import Projection
 from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
@@ -64,6 +67,16 @@ def all_events(app: CrmApplication) -> list[Any]:
     """Every stored event as a domain event, in recording order."""
     notifications = app.recorder.select_notifications(start=None, limit=10**9)
     return [app.mapper.to_domain_event(n) for n in notifications]
+
+
+def view_rows(engine: Engine, views: Iterable[Projection]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the views' tables, each table sorted: for comparing two copies."""
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(tuple(row) for row in connection.execute(select(table)))
+            for view in views
+            for table in view.tables
+        }
 
 
 def views(app: CrmApplication, url: str = "sqlite://") -> ProjectionRunner:

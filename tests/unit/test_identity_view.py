@@ -18,7 +18,6 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from crmcore import (
@@ -44,7 +43,7 @@ from projections.identity_index import IDENTITY_VIEW
 from projections.identity_queries import SqlCandidateSource
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
-from tests.conftest import START, all_events, registration
+from tests.conftest import START, all_events, registration, view_rows
 
 COMPANIES = (
     "北京华信鼎盛科技有限公司",
@@ -170,15 +169,6 @@ def _collisions_are_the_refusals_and_warnings(app: CrmApplication, engine: Engin
     assert [(r.customer_id, r.kind, r.rule, r.refused) for r in rows] == expected
 
 
-def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as connection:
-        return {
-            table.name: sorted(tuple(row) for row in connection.execute(select(table)))
-            for view in _VIEWS
-            for table in view.tables
-        }
-
-
 def _contents(source: Any) -> tuple[Any, ...]:
     contents = source.contents()
     entries = sorted((e.entry_id, e.customer_id, e.profile) for e in contents.entries)
@@ -205,7 +195,7 @@ def test_the_persisted_view_decides_as_memory_and_rebuilds_to_the_same_tables(
     for limit in stops:  # a new runner each time: a restart after a crash
         ProjectionRunner(persisted, restarted, _VIEWS, batch_size=2).catch_up(limit=limit)
     ProjectionRunner(persisted, restarted, _VIEWS, batch_size=2).catch_up()
-    assert _tables(engine) == _tables(rebuilt) == _tables(restarted)
+    assert view_rows(engine, _VIEWS) == view_rows(rebuilt, _VIEWS) == view_rows(restarted, _VIEWS)
     _collisions_are_the_refusals_and_warnings(persisted, engine)
 
     memory = in_memory.identity.source

@@ -8,15 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from crmcore import CrmApplication
 from projections.identity_index import IDENTITY_VIEW
 from projections.ownership import OWNERSHIP_VIEW
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
-from tests.conftest import registration
+from tests.conftest import registration, view_rows
 
 _VIEWS = (IDENTITY_VIEW, OWNERSHIP_VIEW)
 
@@ -33,19 +31,10 @@ def _register(app: CrmApplication, n: int) -> list[Recording[UUID]]:
     return [Recording(app.mapper.to_domain_event(n), n) for n in notifications]
 
 
-def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as connection:
-        return {
-            table.name: sorted(tuple(row) for row in connection.execute(select(table)))
-            for view in _VIEWS
-            for table in view.tables
-        }
-
-
 def _rebuilt(app: CrmApplication) -> dict[str, list[tuple[Any, ...]]]:
     engine = open_read_models("sqlite://")
     ProjectionRunner(app, engine, _VIEWS).catch_up()
-    return _tables(engine)
+    return view_rows(engine, _VIEWS)
 
 
 def test_the_next_events_are_applied_and_the_catch_up_then_reads_nothing(
@@ -59,7 +48,7 @@ def test_the_next_events_are_applied_and_the_catch_up_then_reads_nothing(
     head = app.recorder.max_notification_id()
     assert runner.position(IDENTITY_VIEW.name) == runner.position(OWNERSHIP_VIEW.name) == head
     assert runner.catch_up() == 0
-    assert _tables(runner.engine) == _rebuilt(app)
+    assert view_rows(runner.engine, _VIEWS) == _rebuilt(app)
 
 
 def test_events_with_another_writers_between_are_left_to_the_catch_up(
@@ -77,7 +66,7 @@ def test_events_with_another_writers_between_are_left_to_the_catch_up(
     waiting = [r for r in first + second if r.notification.topic in topics]
     assert waiting
     assert runner.catch_up() == len(waiting)
-    assert _tables(runner.engine) == _rebuilt(app)
+    assert view_rows(runner.engine, _VIEWS) == _rebuilt(app)
 
 
 def test_events_another_runner_applied_first_are_not_applied_twice(
@@ -91,7 +80,7 @@ def test_events_another_runner_applied_first_are_not_applied_twice(
     theirs.catch_up()
     assert not mine.take(recordings)  # its compare-and-set finds the position moved
     assert mine.catch_up() == 0
-    assert _tables(engine) == _rebuilt(app)
+    assert view_rows(engine, _VIEWS) == _rebuilt(app)
 
 
 def test_a_runner_that_never_caught_up_takes_nothing(app: CrmApplication) -> None:
@@ -99,4 +88,4 @@ def test_a_runner_that_never_caught_up_takes_nothing(app: CrmApplication) -> Non
     assert not runner.take(_register(app, 0))
     assert not runner.take([])
     runner.catch_up()
-    assert _tables(runner.engine) == _rebuilt(app)
+    assert view_rows(runner.engine, _VIEWS) == _rebuilt(app)
