@@ -103,15 +103,21 @@ class SqlCandidateSource:
         return self._entries_numbered(self._numbers_under(hashes))
 
     def _entries_numbered(self, numbers: list[int]) -> list[IndexEntry]:
-        """The entries of ``numbers`` (each profile decoded once per batch)."""
+        """The entries of ``numbers`` (each profile decoded once per batch), and for
+        each entry's customer the first step of ``survivors`` (read in the same query:
+        the check asks it of every candidate next)."""
         found = self._entries_by_number
+        step = self._merged_step
         missing = [n for n in numbers if n not in found]
         connection = self._reads.connection()
         for chunk in _chunks(missing):
             for row in connection.execute(_ENTRIES_BY_NUMBER, {"numbers": chunk}):
+                customer_id = UUID(row.customer_id)
                 found[row.entry_no] = IndexEntry(
-                    UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile)
+                    UUID(row.entry_id), customer_id, decode_profile(row.profile)
                 )
+                if customer_id not in step:
+                    step[customer_id] = UUID(row.survivor_id) if row.survivor_id else None
         return [found[n] for n in numbers if n in found]
 
     def _numbers_under(self, hashes: dict[int, str]) -> list[int]:
@@ -144,6 +150,10 @@ class SqlCandidateSource:
         # Not ``set(...) - step.keys()``: that iterates (and hashes) every id the batch
         # has kept, on each call - quadratic in the batch.
         pending = {c for c in customer_ids if c not in step}
+        # A first step read with the entries may lead to a customer not looked up yet.
+        pending.update(
+            s for c in customer_ids if (s := step.get(c)) is not None and s not in step
+        )
         connection = self._reads.connection()
         while pending:
             found: dict[UUID, UUID] = {}
@@ -303,8 +313,9 @@ def _grouped_query(brands: int) -> TextClause:
 
 
 _ENTRIES_BY_NUMBER = text(
-    f"SELECT entry_no, entry_id, customer_id, profile FROM {entries.name} "
-    "WHERE entry_no IN :numbers"
+    f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id "
+    f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id "
+    "WHERE e.entry_no IN :numbers"
 ).bindparams(bindparam("numbers", expanding=True))
 
 

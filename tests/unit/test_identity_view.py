@@ -253,3 +253,23 @@ def test_a_grouped_customer_renamed_is_found_under_its_new_brand() -> None:
         assert len(source.grouped_under("鸿雁")) == 1, name
         assert source.grouped_under("蓝海") == set(), name
     assert _contents(apps["persisted"].identity.source) == _contents(apps["memory"].identity.source)
+
+
+def test_a_candidate_merged_twice_stands_for_the_last_survivor() -> None:
+    """The first step of a merge is read with the candidate's entry; the rest of the
+    chain must still be followed (A into B, then B into C: A stands for C)."""
+    engine = open_read_models("sqlite://")
+    app = _new_app(engine)
+    a, b, c = (
+        app.register_customer(registration(company_name=name, phone=phone))
+        for name, phone in (("北京星河数据科技有限公司", "13811112222"),
+                            ("上海蓝海物流有限公司", "13833334444"),
+                            ("深圳锐安医疗器械有限公司", "13855556666"))
+    )
+    for survivor, absorbed in ((b, a), (c, b)):
+        command = {"actor": "m", "survivor_id": str(survivor), "absorbed_id": str(absorbed),
+                   "reason": "same company"}
+        app.merge_customers(parse_command(MergeCustomers, command))
+    app.identity.catch_up()  # a new batch: nothing kept from the merges' checks
+    probe = build_profile(company_name="北京星河数据科技有限公司", contact_name=None, keys=[])
+    assert {m.customer_id for m in app.identity.matches(probe, {})} == {c}
