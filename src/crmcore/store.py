@@ -24,6 +24,7 @@ from crmcore.clock import Clock, SystemClock
 from crmcore.commands import Command
 from crmcore.config import CrmConfig
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
+from crmcore.domain.identity_index import indexes_among
 from crmcore.domain.ownership import ownership_id
 from crmcore.errors import ConcurrencyConflict, CustomerNotFound, ValidationFailed
 from crmcore.identity import IdentityKey
@@ -141,13 +142,7 @@ class CrmStore(Application[UUID]):
         self, keys: Sequence[IdentityKey]
     ) -> dict[IdentityKey, IdentityKeyIndex | None]:
         """The index of each key (None where never claimed), in as few reads as possible."""
-        found = self.load_many([key.index_id for key in keys])
-        indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
-        for key in keys:
-            index = found[key.index_id]
-            assert index is None or isinstance(index, IdentityKeyIndex)
-            indexes[key] = index
-        return indexes
+        return indexes_among(self.load_many([key.index_id for key in keys]), keys)
 
     # -- any aggregate ----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from crmcore.domain import (
     EventContext,
     IdentityKeyIndex,
 )
+from crmcore.domain.identity_index import indexes_among
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import DuplicateCustomer
@@ -104,10 +105,7 @@ class _Batch:
             else {}
         )
         found = self.app.load_many([*(key.index_id for key in keys), *rep_ids.values()])
-        for key in keys:
-            index = found[key.index_id]
-            assert index is None or isinstance(index, IdentityKeyIndex)
-            self.indexes[key] = index
+        self.indexes.update(indexes_among(found, keys))
         for actor, rep_id in rep_ids.items():
             rep = found[rep_id]
             self.reps[actor] = rep if isinstance(rep, Rep) else None

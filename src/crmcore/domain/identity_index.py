@@ -14,6 +14,7 @@ unique; customers still list it as contact data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -147,3 +148,16 @@ class IdentityKeyIndex(Aggregate):
             **context.fields(),
         )
         return True
+
+
+def indexes_among(
+    found: Mapping[UUID, Aggregate | None], keys: Iterable[IdentityKey]
+) -> dict[IdentityKey, IdentityKeyIndex | None]:
+    """Each key's index (None where never claimed), picked out of aggregates read by
+    id - a read that may have fetched other aggregates in the same round trip."""
+    indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
+    for key in keys:
+        index = found[key.index_id]
+        assert index is None or isinstance(index, IdentityKeyIndex)
+        indexes[key] = index
+    return indexes
