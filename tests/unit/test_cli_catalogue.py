@@ -16,6 +16,13 @@ def _words(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _fresh_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run in a new interpreter: which modules an import pulled in can only
+    be seen in a process that imported nothing before."""
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, check=True, timeout=60)
+
+
 @pytest.mark.parametrize("name", list(CATALOGUE))
 def test_each_entry_loads_the_command_its_summary_describes(name: str) -> None:
     command = load(name)
@@ -35,8 +42,7 @@ def test_listing_the_commands_imports_no_command_module() -> None:
         "         'eventsourcing', 'adapters.cli.customer_commands')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, timeout=60)
+    done = _fresh_python(probe)
     assert "claim" in done.stdout
     assert done.stderr.strip() == "[]"
 
@@ -58,9 +64,8 @@ _SUBCOMMANDS = (
     [(name, ext) for name, entry in CATALOGUE.items() for ext in entry.extends],
 )
 def test_each_extension_adds_the_subcommands_the_catalogue_says(name: str, extension: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _SUBCOMMANDS, name, extension],
-                          capture_output=True, text=True, check=True, timeout=60)
-    assert json.loads(done.stdout) == sorted(CATALOGUE[name].extends[extension])
+    listed = json.loads(_fresh_python(_SUBCOMMANDS, name, extension).stdout)
+    assert listed == sorted(CATALOGUE[name].extends[extension])
 
 
 def test_a_subcommand_loads_only_the_module_that_adds_it() -> None:
@@ -72,9 +77,7 @@ def test_a_subcommand_loads_only_the_module_that_adds_it() -> None:
         "print(sorted(group.commands))\n"
         "print(sorted(m for m in sys.modules if m.startswith('adapters.cli.')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, timeout=60)
-    commands, modules = done.stdout.splitlines()
+    commands, modules = _fresh_python(probe).stdout.splitlines()
     assert "list" in commands
     assert "merge" not in commands
     assert "merge_commands" not in modules
