@@ -19,6 +19,11 @@ class KeyKind(StrEnum):
     USCC = "uscc"
     WECHAT = "wechat"
     EXTERNAL_ID = "external_id"
+    # Online form leads: the browser's fingerprint and the visit's session. Exact keys
+    # for leads (a second form from the same browser is the same buyer); customers hold
+    # them only when a lead converts.
+    DEVICE = "device"
+    SESSION = "session"
 
 
 _KIND_OF = {kind.value: kind for kind in KeyKind}

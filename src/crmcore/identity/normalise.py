@@ -113,7 +113,8 @@ def normalise_wechat(raw: str) -> str:
 def normalise_external_id(raw: str) -> str:
     """Returns a source system's id as that system wrote it, width-folded and trimmed.
 
-    Case is kept: some systems tell ``a1`` from ``A1``.
+    Case is kept: some systems tell ``a1`` from ``A1``. Device fingerprints and session
+    ids are opaque tokens of the same shape and share this normaliser.
 
     >>> normalise_external_id(" ＣＲＭ-００４２ ")
     'CRM-0042'
@@ -139,6 +140,6 @@ def normalise_key(
         return IdentityKey(key_kind, normalise_email(raw))
     if key_kind is KeyKind.USCC:
         return IdentityKey(key_kind, normalise_uscc(raw))
-    if key_kind is KeyKind.EXTERNAL_ID:
+    if key_kind in (KeyKind.EXTERNAL_ID, KeyKind.DEVICE, KeyKind.SESSION):
         return IdentityKey(key_kind, normalise_external_id(raw))
     return IdentityKey(key_kind, normalise_wechat(raw))
