@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         DuplicateCustomer,
         GroupRefused,
         IdentityKeyNotHeld,
+        LeadNotFound,
         MergeRefused,
         NotFound,
         OwnershipRefused,
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     )
     from crmcore.groups.trees import GroupCollision, GroupMember, GroupView
     from crmcore.identity import IdentityKey, KeyKind, normalise_key
+    from crmcore.leads.commands import CaptureLead
+    from crmcore.leads.config import LeadChannel, LeadConfig
+    from crmcore.leads.records import CaptureResult, LeadRecord
     from crmcore.ownership.commands import (
         AddRep,
         AssignCustomer,
@@ -70,6 +74,8 @@ _HOME: dict[str, str] = {
     "AddIdentityKey": "crmcore.commands",
     "AddRep": "crmcore.ownership.commands",
     "AssignCustomer": "crmcore.ownership.commands",
+    "CaptureLead": "crmcore.leads.commands",
+    "CaptureResult": "crmcore.leads.records",
     "ClaimCustomer": "crmcore.ownership.commands",
     "Clock": "crmcore.clock",
     "ConcurrencyConflict": "crmcore.errors",
@@ -89,6 +95,10 @@ _HOME: dict[str, str] = {
     "IdentityKey": "crmcore.identity",
     "IdentityKeyNotHeld": "crmcore.errors",
     "KeyKind": "crmcore.identity",
+    "LeadChannel": "crmcore.leads.config",
+    "LeadConfig": "crmcore.leads.config",
+    "LeadNotFound": "crmcore.errors",
+    "LeadRecord": "crmcore.leads.records",
     "LinkCustomer": "crmcore.commands",
     "ManualClock": "crmcore.clock",
     "MergeCustomers": "crmcore.commands",
@@ -127,6 +137,8 @@ __all__ = [
     "AddIdentityKey",
     "AddRep",
     "AssignCustomer",
+    "CaptureLead",
+    "CaptureResult",
     "ClaimCustomer",
     "Clock",
     "ConcurrencyConflict",
@@ -146,6 +158,10 @@ __all__ = [
     "IdentityKey",
     "IdentityKeyNotHeld",
     "KeyKind",
+    "LeadChannel",
+    "LeadConfig",
+    "LeadNotFound",
+    "LeadRecord",
     "LinkCustomer",
     "ManualClock",
     "MergeCustomers",

@@ -9,6 +9,7 @@ optimistic-concurrency check, and its command is decided again - now as a duplic
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Recording
@@ -28,7 +29,8 @@ from crmcore.config import CrmConfig, DedupMode, EntryPath
 from crmcore.customers import keys, merging
 from crmcore.customers.registration import register_batch
 from crmcore.disclosure import Viewer, disclose_refusal
-from crmcore.domain import CrmEvent
+from crmcore.domain import CrmEvent, Ownership, ownership_id
+from crmcore.errors import LeadNotFound
 from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
@@ -38,6 +40,10 @@ from crmcore.ownership.api import SalesCommands
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
+
+if TYPE_CHECKING:
+    from crmcore.leads.commands import CaptureLead
+    from crmcore.leads.records import CaptureResult, LeadRecord
 
 
 class CrmApplication(SalesCommands):
@@ -123,6 +129,27 @@ class CrmApplication(SalesCommands):
             return []
         chosen = mode or self.config.identity.mode_for(entry_path)
         return self.with_retries(lambda: register_batch(self, commands, entry_path, chosen))
+
+    # -- leads -------------------------------------------------------------------------
+
+    def capture_lead(self, command: CaptureLead) -> CaptureResult:
+        """Captures a buyer's arrival: joins the customer or lead it turns out to be, or
+        creates a lead; scores and routes it (``crmcore.leads.capture``)."""
+        from crmcore.leads.capture import capture  # leads cost nothing until used
+
+        mode = self.config.identity.mode_for(EntryPath.LEAD_CAPTURE)
+        return self.with_retries(lambda: capture(self, command, mode))
+
+    def get_lead(self, lead_id: UUID) -> LeadRecord:
+        """The lead as it stands now, every touch kept; LeadNotFound if there is none."""
+        from crmcore.domain.lead import Lead
+        from crmcore.leads.records import LeadRecord
+
+        lead = self.load(lead_id)
+        if not isinstance(lead, Lead):
+            raise LeadNotFound(lead_id)
+        ownership = self.load(ownership_id(lead_id))
+        return LeadRecord.of(lead, ownership.owner if isinstance(ownership, Ownership) else None)
 
     # -- changes to a registered customer ----------------------------------------------
 

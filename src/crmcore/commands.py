@@ -295,7 +295,7 @@ class UnlinkCustomer(Command):
 TCommand = TypeVar("TCommand", bound=Command)
 
 # Field names as callers spell them (the CLI option and CSV column is "phone").
-_FIELD_ALIASES = {"phones": "phone", "emails": "email"}
+_FIELD_ALIASES = {"phones": "phone", "emails": "email", "source_tags": "source_tag"}
 
 
 def parse_command(

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from crmcore.config_section import Section, rule_digest
 from crmcore.identity.features import FEATURES, ComparisonWeights
+from crmcore.leads.config import LeadConfig
 from crmcore.ownership.config import OwnershipConfig
 
 
@@ -300,3 +301,4 @@ class CrmConfig(Section):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
+    leads: LeadConfig = Field(default_factory=LeadConfig)

@@ -212,6 +212,17 @@ class CustomerNotFound(NotFound):
         return {**super().to_dict(), "customer_id": str(self.customer_id)}
 
 
+class LeadNotFound(NotFound):
+    code = "lead_not_found"
+
+    def __init__(self, lead_id: UUID | str) -> None:
+        self.lead_id = lead_id
+        super().__init__(f"no lead with id {lead_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "lead_id": str(self.lead_id)}
+
+
 class RepNotFound(NotFound):
     code = "rep_not_found"
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from crmcore.domain import customer_merges
+from crmcore.domain import customer_merges, customer_touches
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 
@@ -225,6 +225,32 @@ class Customer(Aggregate):
             **context.fields(),
         )
         return filled
+
+    def record_lead_touch(
+        self,
+        *,
+        touch: dict[str, Any],
+        record: dict[str, Any],
+        rule: str,
+        matched_on: list[str],
+        routed_to: str | None,
+        context: EventContext,
+    ) -> None:
+        """Keeps a lead capture that the identity check found to be this customer."""
+        self.trigger_event(
+            customer_touches.LeadTouched,
+            touch=touch,
+            record=record,
+            rule=rule,
+            matched_on=sorted(matched_on),
+            routed_to=routed_to,
+            **context.fields(),
+        )
+
+    @property
+    def touches(self) -> int:
+        """Arrivals of this customer: its registration plus each lead that joined it."""
+        return 1 + int(getattr(self, "lead_touches", 0))
 
     def holds(self, key: IdentityKey) -> bool:
         return key in self.identity_keys

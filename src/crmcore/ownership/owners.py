@@ -17,6 +17,8 @@ from uuid import UUID
 
 from crmcore.clock import iso
 from crmcore.domain.base import EventContext
+from crmcore.domain.customer import Customer
+from crmcore.domain.lead import Lead
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
@@ -186,6 +188,18 @@ def assign(app: OwnershipPorts, command: AssignCustomer) -> OwnerChange:
     )
     app.save(ownership, rep)
     return change
+
+
+def facts_of(app: OwnershipPorts, party_id: UUID) -> CustomerFacts:
+    """What the assignment rules route on, for a customer or for a lead (an owned lead
+    is reassigned by the same rules when its response SLA is missed)."""
+    found = app.load(party_id)
+    if isinstance(found, Lead):
+        latest = found.touches[-1]
+        return CustomerFacts(found.region, found.industry, latest.channel, latest.intent)
+    if not isinstance(found, Customer) or found.merged_into is not None:
+        found = app.live_customer(party_id)  # a tombstone's survivor, or CustomerNotFound
+    return CustomerFacts(found.region, found.industry, found.source)
 
 
 def choose_rep(

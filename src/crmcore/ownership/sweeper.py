@@ -26,9 +26,8 @@ from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep
 from crmcore.errors import OwnershipRefused
 from crmcore.ownership.config import SlaAction
-from crmcore.ownership.owners import choose_rep, give, load_reps
+from crmcore.ownership.owners import choose_rep, facts_of, give, load_reps
 from crmcore.ownership.policies import protection as periods
-from crmcore.ownership.policies.assignment import CustomerFacts
 from crmcore.ownership.queries import SalesQueries
 
 if TYPE_CHECKING:
@@ -121,8 +120,7 @@ def _missed_sla(
     cid = ownership.customer_id
     config = app.config.ownership
     if config.sla_action is SlaAction.REASSIGN:
-        customer = app.live_customer(cid)
-        facts = CustomerFacts(customer.region, customer.industry, customer.source)
+        facts = facts_of(app, cid)
         try:
             rep, rule = choose_rep(app, facts, exclude=frozenset({owner}), cache=reps, view=view)
         except OwnershipRefused:

@@ -1,0 +1,70 @@
+"""The index aggregate that makes one exact key name at most one lead.
+
+The lead-side twin of :class:`~crmcore.domain.IdentityKeyIndex`: its id is a uuid5 of
+the key in a namespace of its own, so two processes capturing the same phone (or the
+same browser's device fingerprint) write the same aggregate in the same atomic save as
+their lead, and the store's optimistic concurrency lets one of them win; the loser's
+capture is decided again and joins the winner's lead. Kept apart from the customers'
+indexes because a lead is not a customer: a registration must not be refused because
+a lead once gave the same phone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from crmcore.domain.base import CrmEvent, EventContext
+from crmcore.identity import IdentityKey
+
+# Fixed forever: changing it would orphan every stored lead key.
+_LEAD_KEY_NAMESPACE = UUID("0c5e3b8e-8f0d-4d8b-bb0e-5a3a1d9e7c42")
+
+
+def lead_key_id(key: IdentityKey) -> UUID:
+    """The id of the aggregate that makes ``key`` name one lead."""
+    return uuid5(_LEAD_KEY_NAMESPACE, key.label)
+
+
+class LeadKey(Aggregate):
+    """Which lead one exact key names."""
+
+    if TYPE_CHECKING:
+        key: str
+        lead_id: UUID
+
+    class Event(CrmEvent):
+        pass
+
+    class Indexed(Event, Aggregate.Created):
+        """The first lead to give this key now holds it (v1)."""
+
+        key: str
+        lead_id: UUID
+
+        def apply(self, index: LeadKey) -> None:
+            index.key = self.key
+            index.lead_id = self.lead_id
+
+    class Moved(Event):
+        """The lead holding this key was merged into ``to_lead_id`` (v1)."""
+
+        from_lead_id: UUID
+        to_lead_id: UUID
+
+        def apply(self, index: LeadKey) -> None:
+            index.lead_id = self.to_lead_id
+
+    @classmethod
+    def index(cls, key: IdentityKey, lead_id: UUID, context: EventContext) -> LeadKey:
+        return cls._create(
+            cls.Indexed, id=lead_key_id(key), key=key.label, lead_id=lead_id, **context.fields()
+        )
+
+    def move(self, to_lead_id: UUID, context: EventContext) -> None:
+        """Points the key at the lead its holder was merged into."""
+        self.trigger_event(
+            self.Moved, from_lead_id=self.lead_id, to_lead_id=to_lead_id, **context.fields()
+        )
