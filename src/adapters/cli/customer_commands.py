@@ -13,9 +13,15 @@ import typer
 from rich.table import Table
 
 from adapters.bootstrap import application, log_reader, open_views
-from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
+from adapters.cli.options import (
+    ActorOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    parse_uuid,
+    settings_from,
+)
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore.errors import ValidationFailed
 from projections.customer_directory import (
     DIRECTORY_VIEW,
     DirectoryFilter,
@@ -192,10 +198,7 @@ def list_customers(
 
 
 def parse_customer_id(value: str) -> UUID:
-    try:
-        return UUID(value.strip())
-    except ValueError:
-        raise ValidationFailed("customer_id", f"{value!r} is not a customer id (UUID)") from None
+    return parse_uuid(value, "customer_id", "a customer")
 
 
 def print_outcome(

@@ -77,6 +77,9 @@ CATALOGUE: dict[str, Entry] = {
             "history_commands": ("owners",),
         },
     ),
+    "lead": Entry(
+        "lead_commands", "lead_app", "Capture leads from every channel; show a lead's touches."
+    ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry("transfer_commands", "import_app", "Bring customers in from files."),
     "export": Entry("transfer_commands", "export_app", "Write customers out to files."),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import typer
 
 from adapters.settings import Settings, load_settings
+from crmcore.errors import ValidationFailed
 
 DbOption = Annotated[
     Path | None,
@@ -28,3 +32,20 @@ ActorOption = Annotated[
 
 def settings_from(db: Path | None, config: Path | None, actor: str | None = None) -> Settings:
     return load_settings(config, db=db, actor=actor)
+
+
+def parse_instant(value: str, field: str, zone: ZoneInfo) -> datetime:
+    """An ISO-8601 instant; without an offset it is read in the business's time zone."""
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(field, f"{value!r} is not an ISO-8601 date-time") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
+
+
+def parse_uuid(value: str, field: str, what: str) -> UUID:
+    """An id typed on the command line; ValidationFailed naming ``field`` if malformed."""
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise ValidationFailed(field, f"{value!r} is not {what} id (UUID)") from None

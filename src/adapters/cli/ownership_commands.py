@@ -7,16 +7,21 @@ and the other party (the owner, the winner of a race).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
 from adapters.bootstrap import application, log_reader, open_views
 from adapters.cli.customer_commands import customer_app, parse_customer_id
-from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
+from adapters.cli.options import (
+    ActorOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    parse_instant,
+    settings_from,
+)
 from adapters.cli.output import console, print_json, reporting_errors
 from crmcore import (
     AssignCustomer,
@@ -26,7 +31,6 @@ from crmcore import (
     RecordFollowUp,
     ReleaseCustomer,
     TransferCustomer,
-    ValidationFailed,
     parse_command,
 )
 from projections.customer_directory import DIRECTORY_VIEW
@@ -36,15 +40,6 @@ pool_app = typer.Typer(help="The public pool (公海).", no_args_is_help=True)
 
 CustomerArg = Annotated[str, typer.Argument(help="The customer's id (a UUID).")]
 RepOption = Annotated[str, typer.Option("--rep", help="The rep acting.")]
-
-
-def parse_instant(value: str, field: str, zone: ZoneInfo) -> datetime:
-    """An ISO-8601 instant; without an offset it is read in the business's time zone."""
-    try:
-        instant = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(field, f"{value!r} is not an ISO-8601 date-time") from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
 
 
 def _print_change(verb: str, change: OwnerChange, json_output: bool) -> None:

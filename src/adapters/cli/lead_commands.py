@@ -1,0 +1,153 @@
+"""``crm lead capture|show``: a buyer's arrival from a channel, and the lead of record.
+
+Option names are the lead import's column names (the customer import's plus
+``channel, source_tag, campaign, intent, device_id, session_id, at``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from adapters.bootstrap import application
+from adapters.cli.options import (
+    ActorOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    parse_instant,
+    parse_uuid,
+    settings_from,
+)
+from adapters.cli.output import console, print_json, reporting_errors
+
+if TYPE_CHECKING:
+    from crmcore.leads.records import CaptureResult, LeadRecord
+
+lead_app = typer.Typer(
+    help="Capture leads from every channel; show a lead's touches.", no_args_is_help=True
+)
+
+Text = Annotated[str | None, typer.Option()]
+Texts = Annotated[list[str] | None, typer.Option(help="Repeat, or separate values with ';'.")]
+CHANNELS = "web|ad|exhibition|phone|wechat|referral|import"
+
+
+@lead_app.command("capture")
+def capture_lead(
+    channel: Annotated[str, typer.Option(help=f"Where the buyer came from: {CHANNELS}.")],
+    source_tag: Texts = None,
+    campaign: Text = None,
+    intent: Annotated[str | None, typer.Option(help="The product line asked about.")] = None,
+    device_id: Annotated[str | None, typer.Option(help="Browser fingerprint (web forms).")] = None,
+    session_id: Annotated[str | None, typer.Option(help="Visit session id (web forms).")] = None,
+    company_name: Text = None,
+    contact_name: Text = None,
+    phone: Texts = None,
+    email: Texts = None,
+    uscc: Text = None,
+    wechat: Text = None,
+    region: Text = None,
+    industry: Text = None,
+    external_id: Annotated[str | None, typer.Option(help="The source system's id.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Business time of the arrival (ISO 8601); now if omitted.")
+    ] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Capture a lead: prints the lead of record - a new one, or the lead or customer
+    it joined - with its touches, score and route."""
+    from crmcore.commands import parse_command
+    from crmcore.leads.commands import CaptureLead
+
+    with reporting_errors(json_output):
+        settings = settings_from(db, config, actor)
+        command = parse_command(
+            CaptureLead,
+            {
+                "actor": settings.actor,
+                "channel": channel,
+                "source_tag": ";".join(source_tag or []),
+                "campaign": campaign,
+                "intent": intent,
+                "device_id": device_id,
+                "session_id": session_id,
+                "company_name": company_name,
+                "contact_name": contact_name,
+                "phone": ";".join(phone or []),
+                "email": ";".join(email or []),
+                "uscc": uscc,
+                "wechat": wechat,
+                "region": region,
+                "industry": industry,
+                "external_id": external_id,
+                "occurred_at": parse_instant(at, "at", settings.ownership.zone) if at else None,
+            },
+            phone_region=settings.identity.default_phone_region,
+        )
+        with application(settings) as app:
+            result = app.capture_lead(command)
+        print_capture(result, json_output)
+
+
+@lead_app.command("show")
+def show_lead(
+    lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show a lead with every touch (channel, tags, campaign, intent, time) and its score."""
+    with reporting_errors(json_output):
+        lid = parse_uuid(lead_id, "lead_id", "a lead")
+        settings = settings_from(db, config, actor)
+        with application(settings) as app:
+            record = app.get_lead(lid)
+        if json_output:
+            print_json(record.to_dict())
+            return
+        print_lead(record)
+
+
+def print_capture(result: CaptureResult, json_output: bool) -> None:
+    if json_output:
+        print_json(result.to_dict())
+        return
+    if result.lead_id is not None:
+        subject = f"lead {result.lead_id}"
+    else:
+        subject = f"customer {result.customer_id}"
+    console.print(f"{result.outcome}: {subject} ({result.touches} touches)")
+    if result.score is not None:
+        console.print(
+            f"score {result.score}: "
+            + ", ".join(f"{t['term']} +{t['points']}" for t in result.terms)
+        )
+    where = {"assign": "assigned to", "owner": "routed to its owner", "pool": "left in the pool"}
+    console.print(f"{where[result.route]} {result.owner or ''}".rstrip())
+
+
+def print_lead(record: LeadRecord) -> None:
+    name = record.company_name or record.contact_name or "(no name)"
+    console.print(f"lead {record.lead_id}: {name}")
+    console.print(f"keys: {', '.join(record.keys) or '-'}")
+    console.print(f"score {record.score}, route {record.route}, owner {record.owner or '-'}")
+    table = Table("at", "channel", "tags", "campaign", "intent", "by")
+    for touch in record.touches:
+        table.add_row(
+            touch.at.isoformat(timespec="seconds"),
+            touch.channel,
+            ", ".join(touch.source_tags),
+            touch.campaign or "",
+            touch.intent or "",
+            touch.actor,
+        )
+    console.print(table)
+    for term in record.terms:
+        console.print(f"  {term['term']:<13} +{term['points']:<4} {term['why']}")
