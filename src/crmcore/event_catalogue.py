@@ -33,6 +33,10 @@ from crmcore.domain import (
     RuleSet,
     customer_merges,
 )
+from crmcore.domain.customer_touches import LeadTouched
+from crmcore.domain.lead import Lead
+from crmcore.domain.lead_key import LeadKey
+from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.errors import CrmError
 
 TYPE_PREFIX = "com.crmcore."
@@ -167,6 +171,16 @@ EVENT_TYPES = Catalogue(
     EventType(
         DuplicateAttempt.Blocked, "duplicate_attempt.blocked", "customer", "existing_customer_id"
     ),
+    _about_customer(LeadTouched, "customer.lead_touched"),
+    _about("lead", Lead.Captured, "lead.captured"),
+    _about("lead", Lead.Touched, "lead.touched"),
+    _about("lead", Lead.Scored, "lead.scored"),
+    _about("lead", Lead.PossibleCustomerFlagged, "lead.possible_customer_flagged"),
+    _about("lead", LeadAbsorbed, "lead.absorbed"),
+    _about("lead", LeadMergedInto, "lead.merged_into"),
+    # Keyed by its lead, so a lead's key indexes travel in order with the lead.
+    EventType(LeadKey.Indexed, "lead_key.indexed", "lead", "lead_id"),
+    EventType(LeadKey.Moved, "lead_key.moved", "lead", "to_lead_id"),
     _about("rule_set", RuleSet.Started, "rule_set.started"),
     _about("rule_set", RuleSet.Adopted, "rule_set.adopted"),
 )

@@ -48,6 +48,8 @@ KEY_FIELDS = {
     "wechat": "wechat",
     "uscc": "uscc",
     "external_id": "external_id",
+    "device": "device_id",
+    "session": "session_id",
 }
 """The field whose rule governs an identity key of each kind."""
 
