@@ -247,6 +247,10 @@ class Customer(Aggregate):
             **context.fields(),
         )
 
+    def has_arrival(self, mark: customer_touches.ArrivalMark) -> bool:
+        """True if a capture with this mark already touched the customer."""
+        return mark in getattr(self, "lead_arrivals", frozenset())
+
     @property
     def touches(self) -> int:
         """Arrivals of this customer: its registration plus each lead that joined it."""

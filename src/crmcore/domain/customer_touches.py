@@ -9,15 +9,34 @@ collision read model sees a lead another rep captured for somebody else's custom
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from crmcore.domain.base import CrmEvent
+
+ArrivalMark = tuple[Any, ...]
+
+
+def arrival_mark(touch: dict[str, Any], actor: str, at: datetime) -> ArrivalMark:
+    """What makes two captures the same arrival recorded twice (an import run again):
+    the same channel, tags, campaign, intent, browser, actor and business time."""
+    return (
+        touch["channel"],
+        tuple(touch.get("source_tags") or ()),
+        touch.get("campaign"),
+        touch.get("intent"),
+        touch.get("device_id"),
+        touch.get("session_id"),
+        actor,
+        at,
+    )
 
 
 class Touchable(Protocol):
     """What the event changes on a customer (``Customer`` applies it)."""
 
     lead_touches: int
+    lead_arrivals: frozenset[ArrivalMark]
 
 
 class LeadTouched(CrmEvent):
@@ -32,4 +51,7 @@ class LeadTouched(CrmEvent):
     routed_to: str | None
 
     def apply(self, customer: Touchable) -> None:
+        # Absent on customers whose history has no touch yet (their events predate it).
         customer.lead_touches = getattr(customer, "lead_touches", 0) + 1
+        arrivals: frozenset[ArrivalMark] = getattr(customer, "lead_arrivals", frozenset())
+        customer.lead_arrivals = arrivals | {arrival_mark(self.touch, self.actor, self.occurred_at)}

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.domain import lead_merges
 from crmcore.domain.base import CrmEvent, EventContext
+from crmcore.domain.customer_touches import ArrivalMark, arrival_mark
 from crmcore.identity import IdentityKey
 
 # Details a later touch may fill when the lead lacks them (never overwrites).
@@ -40,6 +41,11 @@ class Touch:
     session_id: str | None
     actor: str
     at: datetime
+
+    @property
+    def mark(self) -> ArrivalMark:
+        """What makes another capture the same arrival (``arrival_mark``)."""
+        return arrival_mark(self.to_dict(), self.actor, self.at)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -212,6 +218,16 @@ class Lead(Aggregate):
             rules=rules,
             **context.fields(),
         )
+
+    def would_change(self, record: dict[str, Any], keys: tuple[IdentityKey, ...]) -> bool:
+        """True if a capture of ``record`` with ``keys`` would add a key or a detail."""
+        held = set(self.identity_keys)
+        return any(key not in held for key in keys) or any(
+            getattr(self, name) is None and record.get(name) for name in LEAD_DETAILS
+        )
+
+    def has_arrival(self, mark: ArrivalMark) -> bool:
+        return any(touch.mark == mark for touch in self.touches)
 
     def absorb(self, other: Lead, context: EventContext) -> None:
         """Takes over ``other``'s touches and keys (their indexes already moved)."""

@@ -12,6 +12,10 @@ Whatever is created or joined is scored, and the score routes it: to a rep by th
 assignment rules (an ownership like a customer's, so protection and the response SLA
 apply), or to the lead pool.
 
+The same arrival captured again - same channel, tags, campaign, intent, browser, actor
+and business time, adding no key or detail (an import run twice) - records nothing and
+answers ``unchanged``.
+
 Every aggregate a capture touches - lead, lead-key indexes, ownership, rep, collision
 - is saved at once. Two processes capturing the same phone write the same lead-key
 index; the loser's save fails, and its retry finds and joins the winner's lead.
@@ -28,6 +32,7 @@ from eventsourcing.domain import Aggregate
 from crmcore.config import DedupMode
 from crmcore.customers.keys import holders
 from crmcore.domain import Collision, EventContext, Ownership, Rep, rep_aggregate_id
+from crmcore.domain.customer_touches import arrival_mark
 from crmcore.domain.identity_index import indexes_among
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey, lead_key_id
@@ -71,8 +76,12 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         index = found[lead_key_id(key)]
         if isinstance(index, LeadKey):
             held.setdefault(index.lead_id, []).append(key)
+    mark = arrival_mark(command.touch(), command.actor, context.occurred_at)
     if held:
         lead, merged = merge_leads(app, list(held), context)
+        record = command.record()
+        if not merged and lead.has_arrival(mark) and not lead.would_change(record, lead_keys):
+            return _unchanged(app, lead, decision)
         matched = [key for keys in held.values() for key in keys]
         free = tuple(k for k in lead_keys if found[lead_key_id(k)] is None)
         lead.join(
@@ -111,6 +120,11 @@ def _join_customer(
     customer = app.live_customer(decision.target)
     ownership = load_ownership(app, customer.id)
     owner = ownership.owner if ownership is not None else None
+    route = "owner" if owner else "pool"
+    if customer.has_arrival(arrival_mark(command.touch(), command.actor, context.occurred_at)):
+        return CaptureResult(
+            "unchanged", None, customer.id, customer.touches, None, route, owner, decision
+        )
     customer.record_lead_touch(
         touch=command.touch(),
         record=command.record(),
@@ -144,9 +158,26 @@ def _join_customer(
         customer_id=customer.id,
         touches=customer.touches,
         score=None,
-        route="owner" if owner else "pool",
+        route=route,
         owner=owner,
         decision=decision,
+    )
+
+
+def _unchanged(app: CustomerPorts, lead: Lead, decision: IdentityDecision) -> CaptureResult:
+    """The same arrival captured again (an import run twice): nothing is recorded."""
+    ownership = load_ownership(app, lead.id)
+    owner = ownership.owner if ownership is not None else None
+    return CaptureResult(
+        outcome="unchanged",
+        lead_id=lead.id,
+        customer_id=None,
+        touches=len(lead.touches),
+        score=lead.score,
+        route="owner" if owner else (lead.route or "pool"),
+        owner=owner,
+        decision=decision,
+        terms=lead.score_terms,
     )
 
 

@@ -15,8 +15,9 @@ class CaptureResult:
     """How one capture ended.
 
     ``outcome``: ``created`` (a new lead), ``joined_lead`` (a touch on the lead of record,
-    ``lead_id``) or ``joined_customer`` (a touch on an existing customer,
-    ``customer_id``). ``route``: ``assign`` (given to ``owner`` by the assignment rules
+    ``lead_id``), ``joined_customer`` (a touch on an existing customer, ``customer_id``)
+    or ``unchanged`` (the same arrival was captured before; nothing recorded).
+    ``route``: ``assign`` (given to ``owner`` by the assignment rules
     now), ``owner`` (it already had one, ``owner``) or ``pool``. ``score`` and ``terms``
     are the lead's score and its explanation (None for a customer's touch).
     """
