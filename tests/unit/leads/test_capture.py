@@ -212,3 +212,29 @@ def test_captures_by_channel_count_each_touch_once(app: CrmApplication) -> None:
     touched = [e for e in all_events(app) if isinstance(e, Lead.Touched)]
     counts = Counter(e.touch["channel"] for e in touched)
     assert counts == {"ad": 1, "exhibition": 1, "referral": 1}
+
+
+def test_the_same_arrival_captured_twice_is_recorded_once(
+    app: CrmApplication, clock: ManualClock
+) -> None:
+    customer_id = register(app, company_name="上海云帆贸易有限公司", phone="13900139000")
+    at = clock.now()
+    arrivals = [
+        {"channel": "web", "phone": "13800138000", "device_id": "fp-1", "occurred_at": at},
+        {"channel": "phone", "phone": "13900139000", "occurred_at": at},
+    ]
+    first = [capture(app, **fields) for fields in arrivals]
+    count = len(all_events(app))
+    clock.advance(hours=1)
+    again = [capture(app, **fields) for fields in arrivals]
+    assert [r.outcome for r in again] == ["unchanged", "unchanged"]
+    assert [(r.lead_id, r.customer_id) for r in again] == [
+        (first[0].lead_id, None), (None, customer_id)
+    ]
+    assert len(all_events(app)) == count
+    # Anything new - a key, another business time - is a touch again.
+    more = capture(app, **arrivals[0], email="new@x.cn")
+    later = capture(app, channel="phone", phone="13900139000")
+    assert (more.outcome, more.touches, later.outcome, later.touches) == (
+        "joined_lead", 2, "joined_customer", 3
+    )
