@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from crmcore.errors import ValidationFailed
 
 
 @runtime_checkable
@@ -67,3 +70,12 @@ def as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"naive datetime {instant.isoformat()} has no timezone")
     return instant.astimezone(UTC)
+
+
+def parse_instant(value: str, field: str, zone: ZoneInfo) -> datetime:
+    """An ISO-8601 instant; without an offset it is read in the business's time zone."""
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(field, f"{value!r} is not an ISO-8601 date-time") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=zone)

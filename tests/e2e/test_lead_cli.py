@@ -75,3 +75,36 @@ def test_bad_input_exits_2_naming_the_field_and_changes_nothing(tmp_path: Path) 
     malformed = crm("lead", "show", "not-an-id", cwd=tmp_path)
     assert malformed.returncode == 2
     assert "lead_id" in malformed.stderr
+
+
+def test_import_leads_reports_every_row_and_a_rerun_creates_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        "external_id,company_name,contact_name,phone,email,channel,source_tag,at\n"
+        "L1,北京星河数据科技有限公司,张伟,13800138000,,web,官网,2026-11-20T10:00:00\n"
+        "L2,,张伟,+86 138 0013 8000,zw@xinghe.cn,exhibition,展会;CIIE,\n"
+        "L3,,李娜,12,,phone,,\n",
+        encoding="utf-8-sig",
+    )
+    first = crm("import", "leads", str(source), "--results", "r1.csv", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert as_json(first)["outcomes"] == {
+        "created": 1, "joined_lead": 1, "joined_customer": 0, "unchanged": 0, "invalid": 1,
+        "error": 0,
+    }
+    results = (tmp_path / "r1.csv").read_text(encoding="utf-8").splitlines()
+    assert results[0] == ("row,external_id,outcome,lead_id,customer_id,touches,score,route,"
+                          "owner,reason")
+    assert results[3].startswith("3,L3,invalid,")
+    assert "phone:" in results[3]
+    before = stored_events(tmp_path / "crm.db")
+    again = crm("import", "leads", str(source), "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert as_json(again)["outcomes"]["unchanged"] == 2
+    assert stored_events(tmp_path / "crm.db") == before
+
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text("region,industry\n北京,软件\n", encoding="utf-8")
+    refused = crm("import", "leads", str(nameless), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "header needs" in refused.stderr

@@ -17,11 +17,11 @@ from adapters.cli.options import (
     ConfigOption,
     DbOption,
     JsonOption,
-    parse_instant,
     parse_uuid,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors
+from crmcore.clock import parse_instant
 
 if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord

@@ -81,7 +81,12 @@ CATALOGUE: dict[str, Entry] = {
         "lead_commands", "lead_app", "Capture leads from every channel; show a lead's touches."
     ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
-    "import": Entry("transfer_commands", "import_app", "Bring customers in from files."),
+    "import": Entry(
+        "transfer_commands",
+        "import_app",
+        "Bring customers and leads in from files.",
+        extends={"lead_import_commands": ("leads",)},
+    ),
     "export": Entry("transfer_commands", "export_app", "Write customers out to files."),
     "duplicates": Entry(
         "duplicate_commands", "duplicates_app", "Find and list suspected duplicate customers."

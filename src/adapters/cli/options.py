@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -32,15 +30,6 @@ ActorOption = Annotated[
 
 def settings_from(db: Path | None, config: Path | None, actor: str | None = None) -> Settings:
     return load_settings(config, db=db, actor=actor)
-
-
-def parse_instant(value: str, field: str, zone: ZoneInfo) -> datetime:
-    """An ISO-8601 instant; without an offset it is read in the business's time zone."""
-    try:
-        instant = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(field, f"{value!r} is not an ISO-8601 date-time") from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
 
 
 def parse_uuid(value: str, field: str, what: str) -> UUID:

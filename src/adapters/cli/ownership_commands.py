@@ -19,7 +19,6 @@ from adapters.cli.options import (
     ConfigOption,
     DbOption,
     JsonOption,
-    parse_instant,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors
@@ -33,6 +32,7 @@ from crmcore import (
     TransferCustomer,
     parse_command,
 )
+from crmcore.clock import parse_instant
 from projections.customer_directory import DIRECTORY_VIEW
 from projections.ownership import OWNERSHIP_VIEW, pool_page, pool_size
 

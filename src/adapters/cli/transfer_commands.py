@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.table import Table
@@ -34,11 +34,11 @@ from adapters.files.customers_csv import (
     row_writer,
     write_rows,
 )
-from adapters.importing import ImportedRow, import_rows
+from adapters.importing import import_rows
 from crmcore.config import DedupMode
 from projections.customer_directory import DIRECTORY_VIEW, every_customer
 
-import_app = typer.Typer(help="Bring customers in from files.", no_args_is_help=True)
+import_app = typer.Typer(help="Bring customers and leads in from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Write customers out to files.", no_args_is_help=True)
 
 
@@ -71,10 +71,10 @@ def import_customers(
             err_console.print(f"[yellow]ignored columns:[/] {', '.join(source.ignored_columns)}")
         started = time.perf_counter()
         stop = stop_requested()
-        tally = _Tally()
+        tally = Tally()
         with (
             application(settings) as app,
-            _results_file(results) as write_result,
+            results_file(results) as write_result,
             progress_bar(quiet=json_output or not err_console.is_terminal) as progress,
         ):
             task = progress.add_task("importing", total=source.row_count)
@@ -109,7 +109,7 @@ def import_customers(
         if json_output:
             print_json(summary)
         else:
-            _show(summary)
+            show_summary(summary)
         if interrupted:
             raise typer.Exit(EXIT_INTERRUPTED)
         if tally.outcomes.get("error"):
@@ -120,8 +120,24 @@ _OUTCOMES = ("created", "blocked", "warned", "merged", "invalid", "error")
 _ERRORS_SHOWN = 20
 
 
+class ResultRow(Protocol):
+    """One decided input row, as an import's tally and results file read it."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def rule(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+    def as_csv_row(self) -> dict[str, str]: ...
+
+
 @dataclass
-class _Tally:
+class Tally:
     """What the summary counts, kept as rows stream by (a million rows are not held)."""
 
     rows: int = 0
@@ -130,7 +146,7 @@ class _Tally:
     invalid_by_field: Counter[str] = field(default_factory=Counter)
     errors: list[dict[str, object]] = field(default_factory=list)
 
-    def add(self, row: ImportedRow) -> None:
+    def add(self, row: ResultRow) -> None:
         self.rows += 1
         self.outcomes[row.outcome] += 1
         if row.rule:
@@ -142,27 +158,29 @@ class _Tally:
 
 
 @contextmanager
-def _results_file(path: Path | None) -> Iterator[Callable[[ImportedRow], None]]:
+def results_file(
+    path: Path | None, columns: tuple[str, ...] = RESULT_COLUMNS
+) -> Iterator[Callable[[ResultRow], None]]:
     """A writer of result rows, flushed row by row, so an import that is stopped or
     killed leaves a line for every row it decided; a no-op without ``--results``."""
     if path is None:
         yield lambda row: None
         return
     with path.open("w", encoding="utf-8", newline="") as handle:
-        write_row = row_writer(handle, RESULT_COLUMNS)
+        write_row = row_writer(handle, columns)
 
-        def write(row: ImportedRow) -> None:
+        def write(row: ResultRow) -> None:
             write_row(row.as_csv_row())
             handle.flush()
 
         yield write
 
 
-def _show(summary: dict[str, object]) -> None:
+def show_summary(summary: dict[str, object], outcome_names: tuple[str, ...] = _OUTCOMES) -> None:
     table = Table("outcome", "rows", title=f"Imported {summary['file']}")
     outcomes = summary["outcomes"]
     assert isinstance(outcomes, dict)
-    for outcome in _OUTCOMES:
+    for outcome in outcome_names:
         table.add_row(outcome, f"{outcomes[outcome]:,}")
     console.print(table)
     by_rule = summary["by_rule"]

@@ -57,6 +57,19 @@ def _open(path: Path) -> IO[str]:
 
 def open_customer_file(path: Path) -> CustomerFile:
     """Checks the header and encoding before anything is imported."""
+    return open_csv(
+        path,
+        CUSTOMER_COLUMNS,
+        ("company_name", "contact_name"),
+        "the header needs company_name or contact_name (a customer needs a name)",
+    )
+
+
+def open_csv(
+    path: Path, columns: tuple[str, ...], needs_one_of: tuple[str, ...], missing: str
+) -> CustomerFile:
+    """Checks a CSV's encoding and header (``columns`` known, one of ``needs_one_of``
+    present, else ``missing`` is the error) before any row is read."""
     if not path.is_file():
         raise ValidationFailed("FILE", f"{path} is not a file")
     try:
@@ -76,12 +89,10 @@ def open_customer_file(path: Path) -> CustomerFile:
     duplicated = sorted({name for name in names if names.count(name) > 1 and name})
     if duplicated:
         raise ValidationFailed("FILE", f"columns appear twice: {', '.join(duplicated)}")
-    known = tuple(name for name in names if name in CUSTOMER_COLUMNS)
-    if "company_name" not in known and "contact_name" not in known:
-        raise ValidationFailed(
-            "FILE", "the header needs company_name or contact_name (a customer needs a name)"
-        )
-    ignored = tuple(name for name in names if name not in CUSTOMER_COLUMNS)
+    known = tuple(name for name in names if name in columns)
+    if not any(name in known for name in needs_one_of):
+        raise ValidationFailed("FILE", missing)
+    ignored = tuple(name for name in names if name not in columns)
     return CustomerFile(path, known, ignored, row_count)
 
 
