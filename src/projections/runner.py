@@ -249,6 +249,7 @@ class ProjectionRunner:
         self._open()
         for projection in chosen or self._projections.values():
             self._reset(projection)
+        self._known = None  # the positions just written, not those this runner last saw
         return self.catch_up(on_batch=on_batch)
 
     def position(self, name: str) -> int | None:

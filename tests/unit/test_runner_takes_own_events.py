@@ -89,3 +89,16 @@ def test_a_runner_that_never_caught_up_takes_nothing(app: CrmApplication) -> Non
     assert not runner.take([])
     runner.catch_up()
     assert view_rows(runner.engine, _VIEWS) == _rebuilt(app)
+
+
+def test_a_rebuild_by_a_runner_that_caught_up_before_refills_its_views(
+    app: CrmApplication,
+) -> None:
+    runner = ProjectionRunner(app, open_read_models("sqlite://"), _VIEWS)
+    _register(app, 0)
+    _register(app, 1)
+    runner.catch_up()
+    before = view_rows(runner.engine, _VIEWS)
+    assert any(before.values())
+    assert runner.rebuild() > 0, "the positions it remembered must not stop the refill"
+    assert view_rows(runner.engine, _VIEWS) == before
