@@ -132,6 +132,12 @@ def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
     )
 
 
+def _handed_over(writer: ViewWriter, event: Ownership.HandedOver) -> None:
+    # A lead became a customer: its ownership ends, in neither table.
+    writer.execute(_UNOWN, {"cid": str(event.customer_id)})
+    writer.execute(_UNPOOL, {"cid": str(event.customer_id)})
+
+
 def _followed_up(writer: ViewWriter, event: Ownership.FollowedUp) -> None:
     # The response deadline is met; protection runs from this follow-up.
     writer.execute(
@@ -178,6 +184,7 @@ OWNERSHIP_VIEW = Projection(
         Ownership.Transferred: _owner_changed,
         Ownership.Released: _owner_removed,
         Ownership.Recycled: _owner_removed,
+        Ownership.HandedOver: _handed_over,
         Ownership.FollowedUp: _followed_up,
         Ownership.Escalated: _escalated,
         Ownership.OpportunityNoted: _opportunity_noted,

@@ -97,6 +97,10 @@ def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
     _end_open_period(writer, event, how, event.pool_reason)
 
 
+def _handed_over(writer: ViewWriter, event: Ownership.HandedOver) -> None:
+    _end_open_period(writer, event, "converted", f"to customer {event.to_customer_id}")
+
+
 TIMELINE_VIEW = Projection(
     name="ownership_timeline",
     layout=1,
@@ -107,6 +111,7 @@ TIMELINE_VIEW = Projection(
         Ownership.Transferred: _owner_changed,
         Ownership.Released: _owner_removed,
         Ownership.Recycled: _owner_removed,
+        Ownership.HandedOver: _handed_over,
     },
 )
 

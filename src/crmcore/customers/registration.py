@@ -9,7 +9,7 @@ together before the first record is decided (``IdentityChecker.begin_batch``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -48,11 +48,19 @@ def register_batch(
     commands: Sequence[RegisterCustomer],
     entry_path: EntryPath,
     mode: DedupMode,
+    *,
+    registrant_owns: bool = True,
+    then: Callable[[list[RegistrationResult]], Iterable[Aggregate]] | None = None,
 ) -> list[RegistrationResult]:
-    """One attempt at a batch; the caller retries it when another writer won a key."""
+    """One attempt at a batch; the caller retries it when another writer won a key.
+
+    ``registrant_owns`` False leaves ownership to the caller (a conversion hands over the
+    lead's); ``then`` returns more aggregates to save in the same atomic save, given the
+    results (a converted lead, the ownerships it hands over).
+    """
     app.identity.catch_up()
     keys_of = [command.identity_keys() for command in commands]
-    batch = _Batch(app, entry_path, mode)
+    batch = _Batch(app, entry_path, mode, registrant_owns)
     batch.read_ahead([key for keys in keys_of for key in keys], {c.actor for c in commands})
     records = [command.record() for command in commands]
     profiles = [record_profile(record) for record in records]
@@ -64,6 +72,8 @@ def register_batch(
                 zip(commands, keys_of, records, profiles, strict=True)
             )
         ]
+        if then is not None:
+            batch.add(*then(results))
         if batch.aggregates:
             app.save(*batch.aggregates.values())
     finally:
@@ -87,8 +97,11 @@ class _Entry:
 class _Batch:
     """The aggregates one batch will save together."""
 
-    def __init__(self, app: CustomerPorts, entry_path: EntryPath, mode: DedupMode) -> None:
+    def __init__(
+        self, app: CustomerPorts, entry_path: EntryPath, mode: DedupMode, registrant_owns: bool
+    ) -> None:
         self.app = app
+        self.registrant_owns = registrant_owns and app.config.ownership.registrant_becomes_owner
         self.indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
         self.entry_path = entry_path
         self.mode = mode
@@ -101,7 +114,7 @@ class _Batch:
         round trip for its registrant)."""
         rep_ids = (
             {actor: rep_aggregate_id(actor) for actor in sorted(actors)}
-            if self.app.config.ownership.registrant_becomes_owner
+            if self.registrant_owns
             else {}
         )
         found = self.app.load_many([*(key.index_id for key in keys), *rep_ids.values()])
@@ -157,7 +170,7 @@ class _Batch:
     ) -> tuple[Aggregate, ...]:
         """The ownership giving the customer to the rep who entered it (and that rep),
         if they are an active rep with room; nothing for other actors (an import job)."""
-        if not self.app.config.ownership.registrant_becomes_owner:
+        if not self.registrant_owns:
             return ()
         if actor not in self.reps:
             found = self.app.load(rep_aggregate_id(actor))

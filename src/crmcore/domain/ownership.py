@@ -152,6 +152,23 @@ class Ownership(Aggregate):
         def pool_reason(self) -> str:
             return self.cause
 
+    class HandedOver(Event):
+        """The lead this ownership was of became customer ``to_customer_id``, whose own
+        ownership takes over (the same save); this one ends without entering the pool (v1)."""
+
+        previous_owner: str | None
+        to_customer_id: UUID
+
+        def apply(self, ownership: Ownership) -> None:
+            super().apply(ownership)
+            ownership.previous_owner = self.previous_owner
+            ownership.owner = ownership.owner_since = None
+            ownership.protection = ownership.protected_until = None
+            ownership.respond_by = ownership.respond_cause = None
+            ownership.collaborators = {}
+            ownership.in_pool = False
+            ownership.pool_since = ownership.pool_reason = None
+
     class Escalated(Event):
         """Nobody contacted the customer in time; ``supervisor`` is asked to act (v1)."""
 

@@ -30,6 +30,7 @@ OWNERSHIP_EVENTS = (
     Ownership.Transferred,
     Ownership.Released,
     Ownership.Recycled,
+    Ownership.HandedOver,
     Ownership.Escalated,
     Ownership.FollowedUp,
     Ownership.OpportunityNoted,
@@ -134,6 +135,9 @@ class SalesView:
                 event.previous_owner,
                 event.cooldown_until,
             )
+        elif isinstance(event, Ownership.HandedOver):
+            self.owned.pop(cid, None)  # the lead became a customer, owned in its own right
+            self.pool.pop(cid, None)
         elif isinstance(event, Ownership.OpportunityNoted):
             opportunities = self.open_opportunities.setdefault(cid, set())
             if event.status == "open":

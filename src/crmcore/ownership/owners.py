@@ -130,13 +130,17 @@ def give(
     *,
     respond_hours: float,
     how: str,
+    keeps: periods.Protection | None = None,
     **fields: Any,
 ) -> tuple[Ownership, OwnerChange]:
-    """Makes ``rep`` the owner (events on the ownership and the rep, not yet saved)."""
+    """Makes ``rep`` the owner (events on the ownership and the rep, not yet saved).
+
+    A transfer keeps the protection the customer had; ``keeps`` is protection carried
+    over from elsewhere (a converted lead's), kept if it outlasts a new owner's."""
     config = app.config.ownership
     ownership = ownership or Ownership.start(customer_id, context)
     now = context.occurred_at
-    kept = periods.held(ownership) if event_class is Ownership.Transferred else None
+    kept = periods.held(ownership) if event_class is Ownership.Transferred else keeps
     protection = periods.renewed(kept, periods.for_new_owner(now, config))
     respond_by = periods.respond_by(now, respond_hours)
     previous = ownership.owner
