@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         GroupRefused,
         IdentityKeyNotHeld,
         LeadNotFound,
+        LeadRefused,
         MergeRefused,
         NotFound,
         OwnershipRefused,
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
     )
     from crmcore.groups.trees import GroupCollision, GroupMember, GroupView
     from crmcore.identity import IdentityKey, KeyKind, normalise_key
-    from crmcore.leads.commands import CaptureLead
+    from crmcore.leads.commands import CaptureLead, ConvertLead
     from crmcore.leads.config import LeadChannel, LeadConfig
+    from crmcore.leads.conversion import ConversionResult
     from crmcore.leads.records import CaptureResult, LeadRecord
     from crmcore.ownership.commands import (
         AddRep,
@@ -76,6 +78,8 @@ _HOME: dict[str, str] = {
     "AssignCustomer": "crmcore.ownership.commands",
     "CaptureLead": "crmcore.leads.commands",
     "CaptureResult": "crmcore.leads.records",
+    "ConversionResult": "crmcore.leads.conversion",
+    "ConvertLead": "crmcore.leads.commands",
     "ClaimCustomer": "crmcore.ownership.commands",
     "Clock": "crmcore.clock",
     "ConcurrencyConflict": "crmcore.errors",
@@ -98,6 +102,7 @@ _HOME: dict[str, str] = {
     "LeadChannel": "crmcore.leads.config",
     "LeadConfig": "crmcore.leads.config",
     "LeadNotFound": "crmcore.errors",
+    "LeadRefused": "crmcore.errors",
     "LeadRecord": "crmcore.leads.records",
     "LinkCustomer": "crmcore.commands",
     "ManualClock": "crmcore.clock",
@@ -142,6 +147,8 @@ __all__ = [
     "ClaimCustomer",
     "Clock",
     "ConcurrencyConflict",
+    "ConversionResult",
+    "ConvertLead",
     "CorrectContactDetails",
     "CrmApplication",
     "CrmConfig",
@@ -162,6 +169,7 @@ __all__ = [
     "LeadConfig",
     "LeadNotFound",
     "LeadRecord",
+    "LeadRefused",
     "LinkCustomer",
     "ManualClock",
     "MergeCustomers",

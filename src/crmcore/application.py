@@ -30,7 +30,6 @@ from crmcore.customers import keys, merging
 from crmcore.customers.registration import register_batch
 from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent, Ownership, ownership_id
-from crmcore.errors import LeadNotFound
 from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
@@ -42,7 +41,8 @@ from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
 
 if TYPE_CHECKING:
-    from crmcore.leads.commands import CaptureLead
+    from crmcore.leads.commands import CaptureLead, ConvertLead
+    from crmcore.leads.conversion import ConversionResult
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 
@@ -140,15 +140,23 @@ class CrmApplication(SalesCommands):
         mode = self.config.identity.mode_for(EntryPath.LEAD_CAPTURE)
         return self.with_retries(lambda: capture(self, command, mode))
 
+    def convert_lead(self, command: ConvertLead) -> ConversionResult:
+        """Turns a lead into a customer: the identity check again (entry path
+        conversion), the lead's owner and protection handed over in the same save
+        (``crmcore.leads.conversion``). DuplicateCustomer when the check blocks it."""
+        from crmcore.leads.conversion import convert
+
+        mode = self.config.identity.mode_for(EntryPath.CONVERSION)
+        return self.with_retries(lambda: convert(self, command, mode))
+
     def get_lead(self, lead_id: UUID) -> LeadRecord:
-        """The lead as it stands now, every touch kept; LeadNotFound if there is none."""
-        from crmcore.domain.lead import Lead
+        """The lead as it stands now, every touch kept; LeadNotFound if there is none.
+        A merged lead's id answers with the lead it was merged into."""
+        from crmcore.leads.merging import live_lead
         from crmcore.leads.records import LeadRecord
 
-        lead = self.load(lead_id)
-        if not isinstance(lead, Lead):
-            raise LeadNotFound(lead_id)
-        ownership = self.load(ownership_id(lead_id))
+        lead = live_lead(self, lead_id)
+        ownership = self.load(ownership_id(lead.id))
         return LeadRecord.of(lead, ownership.owner if isinstance(ownership, Ownership) else None)
 
     # -- changes to a registered customer ----------------------------------------------

@@ -212,6 +212,23 @@ class CustomerNotFound(NotFound):
         return {**super().to_dict(), "customer_id": str(self.customer_id)}
 
 
+class LeadRefused(RefusedByRule):
+    """A lead command a rule refuses. Rules: ``already_converted`` (the lead became
+    ``customer_id`` before), ``no_name`` (a customer needs a company or contact name,
+    and the lead has neither)."""
+
+    code = "lead_refused"
+
+    def __init__(self, rule: str, message: str, customer_id: UUID | None = None) -> None:
+        self.rule = rule
+        self.customer_id = customer_id
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        found = {"customer_id": str(self.customer_id)} if self.customer_id else {}
+        return {**super().to_dict(), **found}
+
+
 class LeadNotFound(NotFound):
     code = "lead_not_found"
 

@@ -74,6 +74,7 @@ class Lead(Aggregate):
         score_terms: tuple[dict[str, Any], ...]
         route: str | None
         merged_into: UUID | None
+        converted_to: UUID | None
 
     class Event(CrmEvent):
         pass
@@ -100,6 +101,7 @@ class Lead(Aggregate):
             lead.score_terms = ()
             lead.route = None
             lead.merged_into = None
+            lead.converted_to = None
 
     class Touched(Event):
         """A capture found to be this buyer joined the lead as one more touch (v1).
@@ -149,6 +151,18 @@ class Lead(Aggregate):
 
         def apply(self, lead: Lead) -> None:
             pass  # a fact for people and read models; the lead itself is unchanged
+
+    class Converted(Event):
+        """The lead became customer ``customer_id``: a new one (``outcome`` created or
+        warned) or one the identity check found it to be (merged) (v1). ``rule`` is the
+        identity rule that decided, None for a plain creation."""
+
+        customer_id: UUID
+        outcome: str
+        rule: str | None
+
+        def apply(self, lead: Lead) -> None:
+            lead.converted_to = self.customer_id
 
     @classmethod
     def capture(
@@ -216,6 +230,20 @@ class Lead(Aggregate):
             threshold=threshold,
             route=route,
             rules=rules,
+            **context.fields(),
+        )
+
+    def convert(
+        self, customer_id: UUID, outcome: str, rule: str | None, context: EventContext
+    ) -> None:
+        """Records that this lead is now ``customer_id``."""
+        if self.converted_to is not None:
+            raise ValueError(f"lead {self.id} already became customer {self.converted_to}")
+        self.trigger_event(
+            self.Converted,
+            customer_id=customer_id,
+            outcome=outcome,
+            rule=rule,
             **context.fields(),
         )
 

@@ -70,7 +70,12 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
     finally:
         app.identity.end_batch()
     if decision.outcome in ("blocked", "merged"):
-        return _join_customer(app, command, decision, context)
+        assert decision.target is not None
+        assert decision.rule is not None
+        shared = list(decision.matches[0].shared_keys)
+        return _join_customer(
+            app, command, decision.target, decision.rule, shared, decision, context
+        )
     held: dict[UUID, list[IdentityKey]] = {}
     for key in lead_keys:
         index = found[lead_key_id(key)]
@@ -78,7 +83,15 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
             held.setdefault(index.lead_id, []).append(key)
     mark = arrival_mark(command.touch(), command.actor, context.occurred_at)
     if held:
-        lead, merged = merge_leads(app, list(held), context)
+        leads = _leads(app, held)
+        for lead_id, keys in held.items():
+            converted_to = leads[lead_id].converted_to
+            if converted_to is not None:  # the buyer became a customer: a touch on it
+                labels = [key.label for key in keys]
+                return _join_customer(
+                    app, command, converted_to, "converted_lead", labels, decision, context
+                )
+        lead, merged = merge_leads(app, leads, context)
         record = command.record()
         if not merged and lead.has_arrival(mark) and not lead.would_change(record, lead_keys):
             return _unchanged(app, lead, decision)
@@ -110,14 +123,29 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
     return _route(app, lead, lead_keys, "created", context, decision)
 
 
+def _leads(app: CustomerPorts, held: dict[UUID, list[IdentityKey]]) -> dict[UUID, Lead]:
+    """The leads the capture's keys name, in the order of its keys."""
+    found = app.load_many(list(held))
+    leads = {}
+    for lead_id in held:
+        lead = found[lead_id]
+        assert isinstance(lead, Lead), f"a lead key names {lead_id}, which is not a lead"
+        leads[lead_id] = lead
+    return leads
+
+
 def _join_customer(
-    app: CustomerPorts, command: CaptureLead, decision: IdentityDecision, context: EventContext
+    app: CustomerPorts,
+    command: CaptureLead,
+    target: UUID,
+    rule: str,
+    matched_on: list[str],
+    decision: IdentityDecision,
+    context: EventContext,
 ) -> CaptureResult:
     """The buyer is a customer: a touch on it, routed to its owner; a collision when the
     capturing rep is not that owner."""
-    assert decision.target is not None
-    assert decision.rule is not None
-    customer = app.live_customer(decision.target)
+    customer = app.live_customer(target)
     ownership = load_ownership(app, customer.id)
     owner = ownership.owner if ownership is not None else None
     route = "owner" if owner else "pool"
@@ -128,8 +156,8 @@ def _join_customer(
     customer.record_lead_touch(
         touch=command.touch(),
         record=command.record(),
-        rule=decision.rule,
-        matched_on=list(decision.matches[0].shared_keys),
+        rule=rule,
+        matched_on=matched_on,
         routed_to=owner,
         context=context,
     )
@@ -147,7 +175,7 @@ def _join_customer(
                 other_party=owner,
                 lost_race=False,
                 refused=False,
-                detail={"channel": command.channel.value, "rule": decision.rule},
+                detail={"channel": command.channel.value, "rule": rule},
                 context=context,
             )
         )

@@ -8,10 +8,11 @@ customer screen become one key) plus where and how the buyer arrived.
 from __future__ import annotations
 
 from typing import Annotated, Any, Self
+from uuid import UUID
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from crmcore.commands import RegisterCustomer, ShortText, Tag, _split_list
+from crmcore.commands import Command, RegisterCustomer, ShortText, Tag, _split_list
 from crmcore.identity import IdentityKey, KeyKind, normalise_external_id
 from crmcore.leads.config import LeadChannel
 
@@ -76,3 +77,10 @@ class CaptureLead(RegisterCustomer):
             "device_id": self.device_id,
             "session_id": self.session_id,
         }
+
+
+class ConvertLead(Command):
+    """Turn a lead into a customer: the identity check runs again (entry path
+    ``conversion``), and the lead's owner and protection pass to the customer."""
+
+    lead_id: UUID

@@ -14,7 +14,7 @@ were working one buyer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate
 from crmcore.domain import Collision, EventContext, Ownership, ownership_id
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey, lead_key_id
+from crmcore.errors import LeadNotFound
 
 if TYPE_CHECKING:
     from crmcore.customers.ports import CustomerPorts
@@ -31,12 +32,30 @@ if TYPE_CHECKING:
 LEAD_OWNED_TWICE = "lead_owned_twice"
 
 
+def live_lead(app: CustomerPorts, lead_id: UUID) -> Lead:
+    """The lead ``lead_id`` names, a merged lead's survivor followed; LeadNotFound."""
+    seen: set[UUID] = set()
+    current = lead_id
+    while current not in seen:
+        seen.add(current)
+        lead = app.load(current)
+        if not isinstance(lead, Lead):
+            raise LeadNotFound(lead_id)
+        if lead.merged_into is None:
+            return lead
+        current = lead.merged_into
+    raise LeadNotFound(lead_id)  # a cycle is impossible by construction; never loop
+
+
 def merge_leads(
-    app: CustomerPorts, lead_ids: Sequence[UUID], context: EventContext
+    app: CustomerPorts, held: Mapping[UUID, Lead], context: EventContext
 ) -> tuple[Lead, list[Aggregate]]:
-    """The surviving lead and every other aggregate the merge changed (to be saved)."""
-    found = app.load_many([*lead_ids, *(ownership_id(lid) for lid in lead_ids)])
-    leads = [lead for lid in lead_ids if isinstance(lead := found[lid], Lead)]
+    """The surviving lead among ``held`` and every other aggregate the merge changed (to
+    be saved); for a single lead, that lead and nothing."""
+    leads = list(held.values())
+    if len(leads) == 1:
+        return leads[0], []
+    found = app.load_many([ownership_id(lead.id) for lead in leads])
     owner = {
         lead.id: ownership.owner
         for lead in leads

@@ -53,7 +53,8 @@ class CaptureResult:
 
 @dataclass(frozen=True)
 class LeadRecord:
-    """A lead as it stands now: details, keys, every touch, score and owner."""
+    """A lead as it stands now: details, keys, every touch, score, owner, and the
+    customer it became (``converted_to``)."""
 
     lead_id: UUID
     version: int
@@ -67,6 +68,7 @@ class LeadRecord:
     terms: tuple[dict[str, Any], ...]
     route: str | None
     owner: str | None
+    converted_to: UUID | None = None
 
     @classmethod
     def of(cls, lead: Lead, owner: str | None) -> LeadRecord:
@@ -83,6 +85,7 @@ class LeadRecord:
             terms=lead.score_terms,
             route=lead.route,
             owner=owner,
+            converted_to=lead.converted_to,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,4 +103,5 @@ class LeadRecord:
             "terms": list(self.terms),
             "route": self.route,
             "owner": self.owner,
+            "converted_to": str(self.converted_to) if self.converted_to else None,
         }
