@@ -140,6 +140,7 @@ EVENT_TYPES = Catalogue(
     _about_customer(Ownership.Transferred, "ownership.transferred"),
     _about_customer(Ownership.Released, "ownership.released"),
     _about_customer(Ownership.Recycled, "ownership.recycled"),
+    _about_customer(Ownership.HandedOver, "ownership.handed_over"),
     _about_customer(Ownership.Escalated, "ownership.escalated"),
     _about_customer(Ownership.FollowedUp, "ownership.followed_up"),
     _about_customer(Ownership.CollaboratorsChanged, "ownership.collaborators_changed"),
@@ -176,6 +177,7 @@ EVENT_TYPES = Catalogue(
     _about("lead", Lead.Touched, "lead.touched"),
     _about("lead", Lead.Scored, "lead.scored"),
     _about("lead", Lead.PossibleCustomerFlagged, "lead.possible_customer_flagged"),
+    _about("lead", Lead.Converted, "lead.converted"),
     _about("lead", LeadAbsorbed, "lead.absorbed"),
     _about("lead", LeadMergedInto, "lead.merged_into"),
     # Keyed by its lead, so a lead's key indexes travel in order with the lead.

@@ -108,3 +108,25 @@ def test_import_leads_reports_every_row_and_a_rerun_creates_nothing(tmp_path: Pa
     refused = crm("import", "leads", str(nameless), cwd=tmp_path)
     assert refused.returncode == 2
     assert "header needs" in refused.stderr
+
+
+def test_lead_convert_hands_the_lead_to_its_owner_as_a_customer(tmp_path: Path) -> None:
+    for rep in ("li", "wang"):
+        assert crm("rep", "add", rep, cwd=tmp_path).returncode == 0
+    captured = as_json(crm("lead", "capture", "--channel", "referral", "--company-name",
+                           "北京星河数据科技有限公司", "--phone", "13800138000", "--intent", "CRM",
+                           "--json", cwd=tmp_path))
+    lead_id, owner = captured["lead_id"], captured["owner"]
+    other = "wang" if owner == "li" else "li"
+    refused = crm("lead", "convert", lead_id, "--actor", other, "--json", cwd=tmp_path)
+    assert refused.returncode == 3
+    assert as_json(refused)["rule"] == "not_permitted"
+    done = crm("lead", "convert", lead_id, "--actor", owner, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    converted = as_json(done)
+    assert (converted["outcome"], converted["owner"]) == ("created", owner)
+    shown = as_json(crm("customer", "owner", converted["customer_id"], "--json", cwd=tmp_path))
+    assert shown["owner"] == owner
+    again = crm("lead", "convert", lead_id, "--actor", owner, "--json", cwd=tmp_path)
+    assert again.returncode == 3
+    assert as_json(again)["customer_id"] == converted["customer_id"]

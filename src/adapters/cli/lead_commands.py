@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 lead_app = typer.Typer(
-    help="Capture leads from every channel; show a lead's touches.", no_args_is_help=True
+    help="Capture leads from every channel; show a lead's touches; convert a lead.",
+    no_args_is_help=True,
 )
 
 Text = Annotated[str | None, typer.Option()]
@@ -95,6 +96,35 @@ def capture_lead(
         print_capture(result, json_output)
 
 
+@lead_app.command("convert")
+def convert_lead(
+    lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
+    reason: Annotated[str | None, typer.Option(help="Why, recorded on the events.")] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Turn a lead into a customer: the identity check runs again (exit 3 naming the
+    customer if it blocks); the lead's owner and protection pass to the customer."""
+    from crmcore.leads.commands import ConvertLead
+
+    with reporting_errors(json_output):
+        settings = settings_from(db, config, actor)
+        command = ConvertLead(
+            actor=settings.actor, lead_id=parse_uuid(lead_id, "lead_id", "a lead"), reason=reason
+        )
+        with application(settings) as app:
+            result = app.convert_lead(command)
+        if json_output:
+            print_json(result.to_dict())
+            return
+        console.print(
+            f"[green]{result.outcome}[/]: lead {result.lead_id} is customer {result.customer_id}"
+            f", owned by {result.owner or 'nobody'}"
+        )
+
+
 @lead_app.command("show")
 def show_lead(
     lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
@@ -138,6 +168,8 @@ def print_lead(record: LeadRecord) -> None:
     console.print(f"lead {record.lead_id}: {name}")
     console.print(f"keys: {', '.join(record.keys) or '-'}")
     console.print(f"score {record.score}, route {record.route}, owner {record.owner or '-'}")
+    if record.converted_to is not None:
+        console.print(f"converted: customer {record.converted_to}")
     table = Table("at", "channel", "tags", "campaign", "intent", "by")
     for touch in record.touches:
         table.add_row(

@@ -78,7 +78,9 @@ CATALOGUE: dict[str, Entry] = {
         },
     ),
     "lead": Entry(
-        "lead_commands", "lead_app", "Capture leads from every channel; show a lead's touches."
+        "lead_commands",
+        "lead_app",
+        "Capture leads from every channel; show a lead's touches; convert a lead.",
     ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry(
