@@ -13,8 +13,6 @@ Command methods check and compute; event ``apply`` methods only assign.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -22,42 +20,12 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.domain import lead_merges
 from crmcore.domain.base import CrmEvent, EventContext
-from crmcore.domain.customer_touches import ArrivalMark, arrival_mark
+from crmcore.domain.customer_touches import ArrivalMark
+from crmcore.domain.lead_touch import Touch, touch_of
 from crmcore.identity import IdentityKey
 
 # Details a later touch may fill when the lead lacks them (never overwrites).
 LEAD_DETAILS = ("company_name", "contact_name", "region", "industry")
-
-
-@dataclass(frozen=True)
-class Touch:
-    """One arrival of the buyer: channel, tags, campaign, intent, browser, business time."""
-
-    channel: str
-    source_tags: tuple[str, ...]
-    campaign: str | None
-    intent: str | None
-    device_id: str | None
-    session_id: str | None
-    actor: str
-    at: datetime
-
-    @property
-    def mark(self) -> ArrivalMark:
-        """What makes another capture the same arrival (``arrival_mark``)."""
-        return arrival_mark(self.to_dict(), self.actor, self.at)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "source_tags": list(self.source_tags),
-            "campaign": self.campaign,
-            "intent": self.intent,
-            "device_id": self.device_id,
-            "session_id": self.session_id,
-            "actor": self.actor,
-            "at": self.at.isoformat(),
-        }
 
 
 class Lead(Aggregate):
@@ -96,7 +64,7 @@ class Lead(Aggregate):
             lead.region = self.region
             lead.industry = self.industry
             lead.identity_keys = tuple(IdentityKey.from_label(k) for k in self.keys)
-            lead.touches = (_touch(self.touch, self.actor, self.occurred_at),)
+            lead.touches = (touch_of(self.touch, self.actor, self.occurred_at),)
             lead.score = None
             lead.score_terms = ()
             lead.route = None
@@ -118,7 +86,7 @@ class Lead(Aggregate):
         keys: list[str]
 
         def apply(self, lead: Lead) -> None:
-            arrived = _touch(self.touch, self.actor, self.occurred_at)
+            arrived = touch_of(self.touch, self.actor, self.occurred_at)
             lead.touches = tuple(sorted((*lead.touches, arrived), key=lambda t: t.at))
             for name, value in self.filled.items():
                 setattr(lead, name, value)
@@ -285,7 +253,7 @@ class Lead(Aggregate):
     def take_touches(self, touches: list[dict[str, Any]]) -> None:
         """Adds touches carried over by a merge, keeping every touch in business-time
         order (called by ``LeadAbsorbed.apply``)."""
-        carried = [_touch(data, data["actor"], lead_merges.touch_at(data)) for data in touches]
+        carried = [touch_of(data, data["actor"], lead_merges.touch_at(data)) for data in touches]
         self.touches = tuple(sorted((*self.touches, *carried), key=lambda t: t.at))
 
     def flag_possible_customer(
@@ -302,16 +270,3 @@ class Lead(Aggregate):
             candidates=candidates,
             **context.fields(),
         )
-
-
-def _touch(data: dict[str, Any], actor: str, at: datetime) -> Touch:
-    return Touch(
-        channel=data["channel"],
-        source_tags=tuple(data.get("source_tags") or ()),
-        campaign=data.get("campaign"),
-        intent=data.get("intent"),
-        device_id=data.get("device_id"),
-        session_id=data.get("session_id"),
-        actor=actor,
-        at=at,
-    )

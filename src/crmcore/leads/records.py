@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from crmcore.domain.lead import Lead, Touch
+from crmcore.domain.lead import Lead
+from crmcore.domain.lead_touch import Touch
 from crmcore.identity.decide import IdentityDecision
 
 
