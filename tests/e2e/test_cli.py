@@ -146,6 +146,20 @@ def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -
     assert outcomes == {"won": 1, "refused": 7}
     assert all(e["names"] == race["winner"] for e in race["entries"] if e["rule"] == "protected")
     assert act["owner_now"]["owner"] == race["winner"]
+    leads = report["leads"]
+    assert [c["outcome"] for c in leads["captures"]] == [
+        "created", "joined_lead", "joined_lead", "joined_lead"
+    ]
+    assert len(leads["lead"]["touches"]) == 4
+    assert leads["lead"]["owner"] is not None
+    assert (leads["converted"]["outcome"], leads["converted"]["owner"]) == (
+        "created", leads["lead"]["owner"]
+    )
+    enquiry = leads["enquiry"]
+    assert enquiry["outcome"] == "joined_customer"
+    assert enquiry["route"] == "owner"
+    assert enquiry["owner"] is not None
+    assert enquiry["rep"] != enquiry["owner"]
 
 
 def test_a_rep_is_refused_a_colleagues_customer_without_seeing_its_data(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_fr
 from adapters.cli.output import console, print_json, progress_bar, reporting_errors
 from adapters.dedup_scoring import RowOutcome, score
 from adapters.demo_data import DemoDataset, generate
+from adapters.demo_leads import run_leads_act, show_leads_act
 from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
 from adapters.importing import import_rows
@@ -74,6 +75,7 @@ def demo(
                 if d["outcome"] in ("created", "warned")
             ]
             report["ownership"] = run_act(app, clock, settings.eventsourcing_env(), unowned)
+            report["leads"] = run_leads_act(app, clock, race_round, unowned)
         report["db"] = str(settings.db)
         if json_output:
             print_json(report)
@@ -199,6 +201,7 @@ def _show(report: dict[str, Any]) -> None:
     console.print(race_table)
     console.print(f"[bold]{r['created']} customer[/], {r['blocked']} refusals naming it.")
     show_act(report["ownership"])
+    show_leads_act(report["leads"])
 
 
 def _show_examples(details: list[dict[str, Any]]) -> None:
