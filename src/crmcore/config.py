@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from crmcore.config_section import Section, rule_digest
 from crmcore.identity.features import FEATURES, ComparisonWeights
 from crmcore.leads.config import LeadConfig
+from crmcore.opportunities.config import OpportunityConfig
 from crmcore.ownership.config import OwnershipConfig
 
 
@@ -302,3 +303,4 @@ class CrmConfig(Section):
     registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
     leads: LeadConfig = Field(default_factory=LeadConfig)
+    opportunities: OpportunityConfig = Field(default_factory=OpportunityConfig)

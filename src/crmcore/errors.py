@@ -229,6 +229,47 @@ class LeadRefused(RefusedByRule):
         return {**super().to_dict(), **found}
 
 
+class OpportunityRefused(RefusedByRule):
+    """An opportunity command a rule refuses. Rules: ``gate`` (``missing`` names the
+    fields the stages ask for), ``closed`` (won or lost already), ``same_stage``,
+    ``duplicate_opportunity`` (a suspected same project: ``original`` is the one to
+    continue in)."""
+
+    code = "opportunity_refused"
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        *,
+        missing: list[str] | None = None,
+        original: UUID | None = None,
+    ) -> None:
+        self.rule = rule
+        self.missing = missing or []
+        self.original = original
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.missing:
+            extra["missing"] = list(self.missing)
+        if self.original is not None:
+            extra["original"] = str(self.original)
+        return {**super().to_dict(), **extra}
+
+
+class OpportunityNotFound(NotFound):
+    code = "opportunity_not_found"
+
+    def __init__(self, opportunity_id: UUID | str) -> None:
+        self.opportunity_id = opportunity_id
+        super().__init__(f"no opportunity with id {opportunity_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "opportunity_id": str(self.opportunity_id)}
+
+
 class LeadNotFound(NotFound):
     code = "lead_not_found"
 

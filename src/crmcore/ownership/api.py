@@ -24,7 +24,7 @@ from crmcore.domain.base import EventContext
 from crmcore.domain.collision import Collision
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
-from crmcore.domain.rule_set import RULE_SET_ID, RuleSet
+from crmcore.domain.rule_set import PIPELINE_RULE_SET_ID, RULE_SET_ID, RuleSet
 from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
 from crmcore.ownership import owners, reps, sweeper, work
 from crmcore.ownership.commands import (
@@ -66,7 +66,7 @@ class SalesCommands(CrmStore):
         self.assignment: AssignmentPolicy = assignment or RuleBasedAssignment(
             self.config.ownership.assignment
         )
-        self._adopted_rule_set: str | None = None
+        self._adopted_rule_sets: dict[UUID, str] = {}
 
     # -- the sales organisation ------------------------------------------------------
 
@@ -206,19 +206,28 @@ class SalesCommands(CrmStore):
 
     def ownership_rule_set(self) -> str:
         """The digest of the ownership rules, adopted (as an event) if not yet in force."""
-        version = self.config.ownership.rule_set_version
-        if self._adopted_rule_set == version:
+        config = self.config.ownership
+        return self._adopted(RULE_SET_ID, config.rule_set_version, config.model_dump(mode="json"))
+
+    def pipeline_rule_set(self) -> str:
+        """The digest of the opportunity pipeline, adopted (as an event) if not yet."""
+        config = self.config.opportunities
+        rules = config.model_dump(mode="json", by_alias=True)
+        return self._adopted(PIPELINE_RULE_SET_ID, config.rule_set_version, rules)
+
+    def _adopted(self, rule_set_id: UUID, version: str, rules: dict[str, Any]) -> str:
+        """Records ``rules`` as the rule set ``rule_set_id`` unless already in force."""
+        if self._adopted_rule_sets.get(rule_set_id) == version:
             return version
-        rules = self.config.ownership.model_dump(mode="json")
         for _ in range(self.config.registration.max_save_attempts):
-            stored = self.load(RULE_SET_ID)
+            stored = self.load(rule_set_id)
             assert stored is None or isinstance(stored, RuleSet)
             if stored is not None and stored.digest == version:
                 break
             now = self.clock.now()
             context = EventContext("system:config", recorded_at=now, occurred_at=now)
             if stored is None:
-                stored = RuleSet.first(version, rules, context)
+                stored = RuleSet.first(version, rules, context, rule_set_id)
             else:
                 stored.adopt(version, rules, context)
             try:
@@ -226,7 +235,7 @@ class SalesCommands(CrmStore):
                 break
             except IntegrityError:
                 continue
-        self._adopted_rule_set = version
+        self._adopted_rule_sets[rule_set_id] = version
         return version
 
     def record_collision(
