@@ -41,6 +41,7 @@ class Ownership(Aggregate):
         previous_owner: str | None
         cooldowns: dict[str, datetime]
         opportunities: dict[str, str]
+        deals_won: int
         last_at: datetime
         last_contact_at: datetime | None
 
@@ -63,6 +64,7 @@ class Ownership(Aggregate):
             ownership.pool_since = ownership.pool_reason = None
             ownership.cooldowns = {}
             ownership.opportunities = {}
+            ownership.deals_won = 0
             ownership.last_at = self.occurred_at
             ownership.last_contact_at = None
 
@@ -224,6 +226,8 @@ class Ownership(Aggregate):
                 opportunities[self.opportunity_id] = self.rep
             else:
                 opportunities.pop(self.opportunity_id, None)
+            if self.status == "won":
+                ownership.deals_won += 1
             ownership.opportunities = opportunities
             if self.protection is not None:
                 ownership.protection = self.protection

@@ -189,6 +189,17 @@ def reopen_membership(
 # -- reading trees ----------------------------------------------------------------------
 
 
+def members_of(app: CustomerPorts, customer_id: UUID) -> tuple[UUID | None, frozenset[UUID]]:
+    """The customer's group and every member of it (just the customer when in none),
+    without reading the members themselves."""
+    customer = app.live_customer(customer_id)
+    membership = _stored_membership(app, customer.id)
+    group = _group(app, membership.group_id if membership else None)
+    if group is None:
+        return None, frozenset({customer.id})
+    return group.id, frozenset(group.members)
+
+
 def group_of(app: CustomerPorts, customer_id: UUID) -> GroupView | None:
     """The tree the customer is in, top first, children by name; None if in no group."""
     customer = app.live_customer(customer_id)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from crmcore.clock import iso
+from crmcore.domain.base import EventContext
 from crmcore.domain.ownership import Ownership
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.errors import OwnershipRefused, ValidationFailed
@@ -128,22 +129,37 @@ def set_collaborators(app: OwnershipPorts, command: SetCollaborators) -> dict[st
 def note_opportunity(app: OwnershipPorts, command: NoteOpportunity) -> None:
     customer = app.live_customer(command.customer_id)
     context = app.context_of(command)
-    ownership, now = opened(app, customer.id, context)
+    ownership, _ = opened(app, customer.id, context)
     ownership = may_change(app, ownership, command.rep)
-    offer = periods.for_opportunity(command.status.value, now, app.config.ownership)
+    record_opportunity(
+        app, ownership, command.opportunity_id, command.rep, command.status.value, context
+    )
+    app.save(ownership)
+
+
+def record_opportunity(
+    app: OwnershipPorts,
+    ownership: Ownership,
+    opportunity_id: str,
+    rep: str,
+    status: str,
+    context: EventContext,
+) -> None:
+    """Notes an opportunity opened, won or lost on the customer's ownership (not saved):
+    by the owner it renews protection (longer while open, long-term once won)."""
+    offer = periods.for_opportunity(status, context.occurred_at, app.config.ownership)
     protection = None
-    if offer is not None and command.rep == ownership.owner:
+    if offer is not None and rep == ownership.owner:
         protection = periods.renewed(periods.held(ownership), offer)
     ownership.record(
         Ownership.OpportunityNoted,
         context,
-        opportunity_id=command.opportunity_id,
-        rep=command.rep,
-        status=command.status.value,
+        opportunity_id=opportunity_id,
+        rep=rep,
+        status=status,
         protection=protection.kind if protection else None,
         protected_until=protection.until if protection else None,
     )
-    app.save(ownership)
 
 
 def may_change(app: OwnershipPorts, ownership: Ownership | None, actor: str) -> Ownership:
