@@ -37,6 +37,7 @@ from crmcore.domain.customer_touches import LeadTouched
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
+from crmcore.domain.opportunity import Opportunity
 from crmcore.errors import CrmError
 
 TYPE_PREFIX = "com.crmcore."
@@ -183,6 +184,12 @@ EVENT_TYPES = Catalogue(
     # Keyed by its lead, so a lead's key indexes travel in order with the lead.
     EventType(LeadKey.Indexed, "lead_key.indexed", "lead", "lead_id"),
     EventType(LeadKey.Moved, "lead_key.moved", "lead", "to_lead_id"),
+    _about("opportunity", Opportunity.Opened, "opportunity.opened"),
+    _about("opportunity", Opportunity.Updated, "opportunity.updated"),
+    _about("opportunity", Opportunity.Advanced, "opportunity.advanced"),
+    _about("opportunity", Opportunity.AdvanceRefused, "opportunity.advance_refused"),
+    _about("opportunity", Opportunity.DuplicateSuspected, "opportunity.duplicate_suspected"),
+    _about("opportunity", Opportunity.StaleAlerted, "opportunity.stale_alerted"),
     _about("rule_set", RuleSet.Started, "rule_set.started"),
     _about("rule_set", RuleSet.Adopted, "rule_set.adopted"),
 )

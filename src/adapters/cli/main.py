@@ -82,6 +82,11 @@ CATALOGUE: dict[str, Entry] = {
         "lead_app",
         "Capture leads from every channel; show a lead's touches; convert a lead.",
     ),
+    "opportunity": Entry(
+        "opportunity_commands",
+        "opportunity_app",
+        "Open opportunities, move them through the gated pipeline, show them.",
+    ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry(
         "transfer_commands",
