@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from crmcore.commands import Command, LongText, Note, _blank_to_none, _clean_text
+from crmcore.commands import Command, LongText, Note, _clean_text
+from crmcore.money import Amount
 
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _CORE = frozenset({"title", "need", "amount"})
 
 
-def _amount(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount (e.g. 120000 or 98000.50)") from None
-    if not number.is_finite() or number < 0 or number > Decimal("1e13"):
-        raise ValueError(f"{value!r} is not an amount between 0 and 10^13")
-    if number != number.quantize(Decimal("0.01")):
-        raise ValueError(f"{value!r} has more than two decimal places")
-    return str(number.quantize(Decimal("0.01")))
-
-
-Amount = Annotated[
-    Annotated[str, Field(max_length=30), AfterValidator(_amount)] | None,
-    BeforeValidator(_blank_to_none),
-]
 Title = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
 Category = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_clean_text)]
 StageName = Annotated[str, Field(min_length=1, max_length=40)]
