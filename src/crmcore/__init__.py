@@ -41,6 +41,10 @@ if TYPE_CHECKING:
         LeadRefused,
         MergeRefused,
         NotFound,
+        OpportunityNotFound,
+        OpportunityRefused,
+        OrderNotFound,
+        OrderRefused,
         OwnershipRefused,
         RefusedByRule,
         RepNotFound,
@@ -52,6 +56,21 @@ if TYPE_CHECKING:
     from crmcore.leads.config import LeadChannel, LeadConfig
     from crmcore.leads.conversion import ConversionResult
     from crmcore.leads.records import CaptureResult, LeadRecord
+    from crmcore.opportunities.commands import (
+        AdvanceOpportunity,
+        OpenOpportunity,
+        UpdateOpportunity,
+    )
+    from crmcore.opportunities.config import OpportunityConfig
+    from crmcore.opportunities.records import OpportunityRecord
+    from crmcore.orders.commands import (
+        RecordAcceptance,
+        RecordDelivery,
+        RecordInvoice,
+        RecordPayment,
+        SignOrder,
+    )
+    from crmcore.orders.records import OrderRecord
     from crmcore.ownership.commands import (
         AddRep,
         AssignCustomer,
@@ -73,6 +92,21 @@ if TYPE_CHECKING:
 
 # Where each public name lives (the imports above, for type checkers, say the same).
 _HOME: dict[str, str] = {
+    "AdvanceOpportunity": "crmcore.opportunities.commands",
+    "OpenOpportunity": "crmcore.opportunities.commands",
+    "UpdateOpportunity": "crmcore.opportunities.commands",
+    "OpportunityRecord": "crmcore.opportunities.records",
+    "OpportunityConfig": "crmcore.opportunities.config",
+    "OpportunityRefused": "crmcore.errors",
+    "OpportunityNotFound": "crmcore.errors",
+    "SignOrder": "crmcore.orders.commands",
+    "RecordDelivery": "crmcore.orders.commands",
+    "RecordAcceptance": "crmcore.orders.commands",
+    "RecordInvoice": "crmcore.orders.commands",
+    "RecordPayment": "crmcore.orders.commands",
+    "OrderRecord": "crmcore.orders.records",
+    "OrderRefused": "crmcore.errors",
+    "OrderNotFound": "crmcore.errors",
     "AddIdentityKey": "crmcore.commands",
     "AddRep": "crmcore.ownership.commands",
     "AssignCustomer": "crmcore.ownership.commands",
@@ -141,6 +175,7 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _HOME)
 __all__ = [
     "AddIdentityKey",
     "AddRep",
+    "AdvanceOpportunity",
     "AssignCustomer",
     "CaptureLead",
     "CaptureResult",
@@ -176,13 +211,25 @@ __all__ = [
     "MergeRefused",
     "NotFound",
     "NoteOpportunity",
+    "OpenOpportunity",
+    "OpportunityConfig",
+    "OpportunityNotFound",
+    "OpportunityRecord",
+    "OpportunityRefused",
     "OpportunityStatus",
+    "OrderNotFound",
+    "OrderRecord",
+    "OrderRefused",
     "OwnerChange",
     "OwnershipConfig",
     "OwnershipRecord",
     "OwnershipRefused",
     "PoolEntry",
+    "RecordAcceptance",
+    "RecordDelivery",
     "RecordFollowUp",
+    "RecordInvoice",
+    "RecordPayment",
     "RefusedByRule",
     "RegisterCustomer",
     "RegistrationResult",
@@ -191,11 +238,13 @@ __all__ = [
     "RepLeaves",
     "RepNotFound",
     "SetCollaborators",
+    "SignOrder",
     "SplitCustomer",
     "SweepReport",
     "SystemClock",
     "TransferCustomer",
     "UnlinkCustomer",
+    "UpdateOpportunity",
     "ValidationFailed",
     "normalise_key",
     "parse_command",

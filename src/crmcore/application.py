@@ -35,7 +35,7 @@ from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.opportunities.api import OpportunityCommands
+from crmcore.orders.api import OrderCommands
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 
-class CrmApplication(OpportunityCommands):
+class CrmApplication(OrderCommands):
     """crmcore's write side. Persistence comes from ``env`` (eventsourcing's settings).
 
     >>> from crmcore import CrmApplication, RegisterCustomer

@@ -270,6 +270,28 @@ class OpportunityNotFound(NotFound):
         return {**super().to_dict(), "opportunity_id": str(self.opportunity_id)}
 
 
+class OrderRefused(RefusedByRule):
+    """An order milestone a rule refuses: ``already_delivered``, ``already_accepted``,
+    ``not_delivered`` (acceptance before delivery), ``over_invoiced``, ``overpaid``."""
+
+    code = "order_refused"
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+    def __init__(self, order_id: UUID | str) -> None:
+        self.order_id = order_id
+        super().__init__(f"no order with id {order_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "order_id": str(self.order_id)}
+
+
 class LeadNotFound(NotFound):
     code = "lead_not_found"
 

@@ -124,11 +124,18 @@ class CrmStore(Application[UUID]):
         while pending:
             customer = pending.pop()
             for aggregate_id in (customer.id, ownership_id(customer.id)):
-                for event in self.repository.event_store.get(aggregate_id):
-                    assert isinstance(event, CrmEvent)
-                    events.append(event)
+                events.extend(self.history(aggregate_id))
             pending.extend(self.stored_customer(cid) for cid in customer.absorptions)
         events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
+        return events
+
+    def history(self, aggregate_id: UUID) -> list[CrmEvent]:
+        """Every event of one aggregate, oldest first (one customer's ownership: tens of
+        events, never the book's)."""
+        events = []
+        for event in self.repository.event_store.get(aggregate_id):
+            assert isinstance(event, CrmEvent)
+            events.append(event)
         return events
 
     # -- identity key indexes ---------------------------------------------------------
