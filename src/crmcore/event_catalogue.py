@@ -38,6 +38,7 @@ from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.domain.opportunity import Opportunity
+from crmcore.domain.order import Order
 from crmcore.errors import CrmError
 
 TYPE_PREFIX = "com.crmcore."
@@ -190,6 +191,11 @@ EVENT_TYPES = Catalogue(
     _about("opportunity", Opportunity.AdvanceRefused, "opportunity.advance_refused"),
     _about("opportunity", Opportunity.DuplicateSuspected, "opportunity.duplicate_suspected"),
     _about("opportunity", Opportunity.StaleAlerted, "opportunity.stale_alerted"),
+    _about("order", Order.Signed, "order.signed"),
+    _about("order", Order.Delivered, "order.delivered"),
+    _about("order", Order.Accepted, "order.accepted"),
+    _about("order", Order.Invoiced, "order.invoiced"),
+    _about("order", Order.Paid, "order.paid"),
     _about("rule_set", RuleSet.Started, "rule_set.started"),
     _about("rule_set", RuleSet.Adopted, "rule_set.adopted"),
 )

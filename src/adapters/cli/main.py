@@ -87,6 +87,12 @@ CATALOGUE: dict[str, Entry] = {
         "opportunity_app",
         "Open opportunities, move them through the gated pipeline, show them.",
     ),
+    "order": Entry(
+        "order_commands",
+        "order_app",
+        "Orders: sign, deliver, accept, invoice; each credited at its business time.",
+    ),
+    "payment": Entry("order_commands", "payment_app", "Payments (回款) against orders."),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry(
         "transfer_commands",
