@@ -17,6 +17,7 @@ from crmcore.config_section import Section, rule_digest
 from crmcore.identity.features import FEATURES, ComparisonWeights
 from crmcore.leads.config import LeadConfig
 from crmcore.opportunities.config import OpportunityConfig
+from crmcore.orders.config import OrderConfig
 from crmcore.ownership.config import OwnershipConfig
 
 
@@ -304,3 +305,4 @@ class CrmConfig(Section):
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
     leads: LeadConfig = Field(default_factory=LeadConfig)
     opportunities: OpportunityConfig = Field(default_factory=OpportunityConfig)
+    orders: OrderConfig = Field(default_factory=OrderConfig)

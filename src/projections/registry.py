@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from projections import (
+    attribution,
     collisions,
     customer_directory,
     duplicate_candidates,
+    funnel,
     identity_index,
+    leads,
     ownership,
     ownership_timeline,
     sales_org,
@@ -21,4 +24,7 @@ ALL_VIEWS: tuple[Projection, ...] = (
     collisions.COLLISIONS_VIEW,
     identity_index.IDENTITY_VIEW,
     duplicate_candidates.DUPLICATES_VIEW,
+    leads.LEADS_VIEW,
+    funnel.FUNNEL_VIEW,
+    attribution.ATTRIBUTION_VIEW,
 )
