@@ -81,6 +81,7 @@ CATALOGUE: dict[str, Entry] = {
         "lead_commands",
         "lead_app",
         "Capture leads from every channel; show a lead's touches; convert a lead.",
+        extends={"report_commands": ("pool",)},
     ),
     "opportunity": Entry(
         "opportunity_commands",
@@ -93,6 +94,9 @@ CATALOGUE: dict[str, Entry] = {
         "Orders: sign, deliver, accept, invoice; each credited at its business time.",
     ),
     "payment": Entry("order_commands", "payment_app", "Payments (回款) against orders."),
+    "report": Entry(
+        "report_commands", "report_app", "Sales reports: the funnel and attribution."
+    ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry(
         "transfer_commands",
