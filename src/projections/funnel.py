@@ -18,24 +18,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, bindparam, select, update
+from sqlalchemy import Column, Index, Integer, String, Table, bindparam, or_, select, update
 from sqlalchemy.engine import Engine
 
 from crmcore.domain.opportunity import Opportunity
 from projections.customer_directory import directory
 from projections.projection import Projection, ViewWriter, new_value
 from projections.sales_org import reps
-from projections.tables import UtcDateTime, views
+from projections.tables import UtcDateTime, byte_ordered, views
 
 opportunities = Table(
     "funnel_opportunities",
     views,
-    Column("opportunity_id", String(36), primary_key=True),
+    # Ties on a time go by id in byte order, as the in-memory fold sorts.
+    Column("opportunity_id", byte_ordered(36), primary_key=True),
     Column("customer_id", String(36), nullable=False, index=True),
     Column("owner", String, nullable=False, index=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("stage", String(40), nullable=False),
     Column("status", String(8), nullable=False),
+    # The sweeper's question - open, not updated since T, not alerted for it - is a
+    # range on (status, last_update_at).
+    Column("last_update_at", UtcDateTime, nullable=False),
+    Column("alerted_for", UtcDateTime, nullable=True),
+    Index("ix_funnel_stale", "status", "last_update_at", "opportunity_id"),
 )
 stages = Table(
     "funnel_stages",
@@ -58,6 +64,20 @@ _MOVED = (
     update(opportunities)
     .where(opportunities.c.opportunity_id == bindparam("oid"))
     .values(stage=new_value(opportunities, "stage"), status=new_value(opportunities, "status"))
+)
+_FRESHER = bindparam("new_last_update_at", type_=opportunities.c.last_update_at.type)
+_UPDATED = (
+    update(opportunities)
+    .where(
+        opportunities.c.opportunity_id == bindparam("oid"),
+        opportunities.c.last_update_at < _FRESHER,
+    )
+    .values(last_update_at=_FRESHER)
+)
+_ALERTED = (
+    update(opportunities)
+    .where(opportunities.c.opportunity_id == bindparam("oid"))
+    .values(alerted_for=new_value(opportunities, "alerted_for"))
 )
 
 
@@ -86,6 +106,8 @@ def _opened(writer: ViewWriter, event: Opportunity.Opened) -> None:
             "opened_at": event.occurred_at,
             "stage": event.stage,
             "status": "open",
+            "last_update_at": event.occurred_at,
+            "alerted_for": None,
         },
     )
     _enter(writer, oid, event.stage, event.owner, event, left=False)
@@ -103,13 +125,29 @@ def _advanced(writer: ViewWriter, event: Opportunity.Advanced) -> None:
     writer.execute(
         _MOVED, {"oid": oid, "new_stage": event.to_stage, "new_status": event.status}
     )
+    _updated(writer, event)
+
+
+def _updated(writer: ViewWriter, event: Opportunity.Updated | Opportunity.Advanced) -> None:
+    oid = str(event.originator_id)
+    writer.execute(_UPDATED, {"oid": oid, "new_last_update_at": event.occurred_at})
+
+
+def _alerted(writer: ViewWriter, event: Opportunity.StaleAlerted) -> None:
+    oid = str(event.originator_id)
+    writer.execute(_ALERTED, {"oid": oid, "new_alerted_for": event.last_update_at})
 
 
 FUNNEL_VIEW = Projection(
     name="funnel",
     layout=1,
     tables=(opportunities, stages),
-    handlers={Opportunity.Opened: _opened, Opportunity.Advanced: _advanced},
+    handlers={
+        Opportunity.Opened: _opened,
+        Opportunity.Advanced: _advanced,
+        Opportunity.Updated: _updated,
+        Opportunity.StaleAlerted: _alerted,
+    },
 )
 
 
@@ -204,3 +242,20 @@ def _group(by: str, row: Any) -> str:
     if by == "month":  # a cohort: the month the opportunity was opened
         return str(row.opened_at.strftime("%Y-%m"))
     return "all"
+
+
+STALE = (
+    select(opportunities.c.opportunity_id)
+    .where(
+        opportunities.c.status == "open",
+        opportunities.c.last_update_at
+        <= bindparam("before", type_=opportunities.c.last_update_at.type),
+        or_(
+            opportunities.c.alerted_for.is_(None),
+            opportunities.c.alerted_for != opportunities.c.last_update_at,
+        ),
+    )
+    .order_by(opportunities.c.last_update_at, opportunities.c.opportunity_id)
+)
+"""Open opportunities not updated since ``before`` and not alerted for that (the
+sweeper's question; ``projections.sales_queries`` asks it)."""

@@ -2,7 +2,8 @@
 
 :class:`SqlSalesQueries` is the :class:`~crmcore.ownership.queries.SalesQueries` of an
 application on SQLite or PostgreSQL: ``catch_up`` runs the projection runner for the
-two views it reads, and each answer is one indexed query. "Due before T" is a range on
+views it reads (ownership, sales organisation, and the funnel for stale opportunities),
+and each answer is one indexed query. "Due before T" is a range on
 ``ownerships.due_at``; a rep's customers a range on ``ownerships.owner``; the reps are
 the sales organisation (hundreds of rows, not the book). Every order matches the
 in-memory fold's exactly (ids compare in byte order), so a decision does not depend on
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from crmcore.ownership.folded_view import PoolEntry
 from crmcore.ownership.policies.assignment import RepSnapshot
+from projections.funnel import FUNNEL_VIEW, STALE
 from projections.ownership import OWNERSHIP_VIEW, opportunities, ownerships, pool
 from projections.runner import ProjectionRunner
 from projections.sales_org import LAST_ROUND_ROBIN, SALES_ORG_VIEW, profile_of, reps, rota
@@ -70,7 +72,7 @@ class SqlSalesQueries:
     """Reps, the rota, ownerships due and the pool, from the persisted views."""
 
     def __init__(self, app: Application[UUID], engine: Engine, *, dispose: bool) -> None:
-        self._runner = ProjectionRunner(app, engine, (OWNERSHIP_VIEW, SALES_ORG_VIEW))
+        self._runner = ProjectionRunner(app, engine, (OWNERSHIP_VIEW, SALES_ORG_VIEW, FUNNEL_VIEW))
         # The one connection every question reads through (autocommit: no snapshot).
         self._reads = HeldReader(engine, dispose=dispose)
         # Assignment reads every rep per decision, and a decision changes one or two:
@@ -110,6 +112,10 @@ class SqlSalesQueries:
     def due_by(self, now: datetime) -> list[UUID]:
         rows = self._reads.connection().execute(_DUE, {"now": now}).scalars()
         return [UUID(cid) for cid in rows]
+
+    def stale_by(self, before: datetime) -> list[UUID]:
+        rows = self._reads.connection().execute(STALE, {"before": before})
+        return [UUID(oid) for oid in rows.scalars()]
 
     def customers_of(self, rep_id: str) -> list[UUID]:
         rows = self._reads.connection().execute(_BOOK, {"rep": rep_id}).scalars()

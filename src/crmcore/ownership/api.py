@@ -26,6 +26,7 @@ from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
 from crmcore.domain.rule_set import PIPELINE_RULE_SET_ID, RULE_SET_ID, RuleSet
 from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
+from crmcore.opportunities.stale import alert_batch
 from crmcore.ownership import owners, reps, sweeper, work
 from crmcore.ownership.commands import (
     AddRep,
@@ -165,7 +166,8 @@ class SalesCommands(CrmStore):
 
     def sweep(self, now: datetime | None = None) -> sweeper.SweepReport:
         """Recycles, reassigns or escalates every customer due at ``now`` (default: the
-        clock's now; a later instant is refused - the pool must not be filled early)."""
+        clock's now; a later instant is refused - the pool must not be filled early),
+        and alerts owner and supervisor of each opportunity gone stale (once each)."""
         clock_now = self.clock.now()
         at = clock_now if now is None else as_utc(now)
         if at > clock_now + _MAX_SWEEP_SKEW:
@@ -178,7 +180,12 @@ class SalesCommands(CrmStore):
             batch = due[start : start + size]
             sweep = partial(sweeper.sweep_batch, self, batch, context)
             actions.extend(self.with_retries(sweep))
-        return sweeper.SweepReport(at, len(due), actions)
+        view = self.sales_view()
+        stale = view.stale_by(at - timedelta(days=self.config.opportunities.stale_days))
+        for start in range(0, len(stale), size):
+            alert = partial(alert_batch, self, view, stale[start : start + size], context)
+            actions.extend(self.with_retries(alert))
+        return sweeper.SweepReport(at, len(due) + len(stale), actions)
 
     # -- queries ------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 
+from crmcore.domain.opportunity import Opportunity
 from crmcore.domain.ownership import Ownership, next_deadline
 from crmcore.domain.rep import Rep, RepProfile
 from crmcore.event_log import follow, topics_of
@@ -43,7 +44,14 @@ REP_EVENTS = (
     Rep.CustomerTaken,
     Rep.CustomersDropped,
 )
-_TOPICS = topics_of(*OWNERSHIP_EVENTS, *REP_EVENTS)
+# What makes an open opportunity fresh or stale (mirrors Opportunity.last_update_at).
+OPPORTUNITY_EVENTS = (
+    Opportunity.Opened,
+    Opportunity.Updated,
+    Opportunity.Advanced,
+    Opportunity.StaleAlerted,
+)
+_TOPICS = topics_of(*OWNERSHIP_EVENTS, *REP_EVENTS, *OPPORTUNITY_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,8 @@ class SalesView:
     owned: dict[UUID, OwnedCustomer] = field(default_factory=dict)
     pool: dict[UUID, PoolEntry] = field(default_factory=dict)
     open_opportunities: dict[UUID, set[str]] = field(default_factory=dict)
+    # Open opportunity -> (last update, the last update its staleness was alerted for).
+    open_deals: dict[UUID, tuple[datetime, datetime | None]] = field(default_factory=dict)
     last_round_robin: str | None = None
     position: int | None = None
 
@@ -95,6 +105,19 @@ class SalesView:
             self._apply_rep(event)
         elif isinstance(event, Ownership.Event):
             self._apply_ownership(event)
+        elif isinstance(event, Opportunity.Opened | Opportunity.Updated | Opportunity.Advanced):
+            self._deal_updated(event)
+        elif isinstance(event, Opportunity.StaleAlerted) and event.originator_id in self.open_deals:
+            last, _ = self.open_deals[event.originator_id]
+            self.open_deals[event.originator_id] = (last, event.last_update_at)
+
+    def _deal_updated(self, event: Opportunity.Event) -> None:
+        oid = event.originator_id
+        if isinstance(event, Opportunity.Advanced) and event.status != "open":
+            self.open_deals.pop(oid, None)
+            return
+        last, alerted = self.open_deals.get(oid, (event.occurred_at, None))
+        self.open_deals[oid] = (max(last, event.occurred_at), alerted)
 
     def _apply_rep(self, event: Rep.Event) -> None:
         if isinstance(event, Rep.Joined):
@@ -180,6 +203,16 @@ class SalesView:
             if (due_at := owned.due_at) is not None and due_at <= now
         ]
         return [cid for _, _, cid in sorted(due)]
+
+    def stale_by(self, before: datetime) -> list[UUID]:
+        """Open opportunities last updated at or before ``before`` whose staleness was
+        not alerted yet, stalest first."""
+        stale = [
+            (last, str(oid), oid)
+            for oid, (last, alerted) in self.open_deals.items()
+            if last <= before and alerted != last
+        ]
+        return [oid for _, _, oid in sorted(stale)]
 
     def customers_of(self, rep_id: str) -> list[UUID]:
         """The rep's customers, most important first: open opportunities, then the most

@@ -56,6 +56,11 @@ class SalesQueries(Protocol):
         """Owned customers with a deadline at or before ``now``, earliest first."""
         ...
 
+    def stale_by(self, before: datetime) -> list[UUID]:
+        """Open opportunities not updated since ``before`` and not yet alerted for it,
+        stalest first (then by id)."""
+        ...
+
     def customers_of(self, rep_id: str) -> list[UUID]:
         """The rep's customers: most open opportunities first, then the most recent
         activity, then by id (the order a handover works through them)."""
@@ -100,6 +105,9 @@ class FoldedSales:
 
     def due_by(self, now: datetime) -> list[UUID]:
         return self.view.due_by(now)
+
+    def stale_by(self, before: datetime) -> list[UUID]:
+        return self.view.stale_by(before)
 
     def customers_of(self, rep_id: str) -> list[UUID]:
         return self.view.customers_of(rep_id)
