@@ -160,6 +160,27 @@ def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -
     assert enquiry["route"] == "owner"
     assert enquiry["owner"] is not None
     assert enquiry["rep"] != enquiry["owner"]
+    deals = report["deals"]
+    assert (deals["refused"]["rule"], deals["refused"]["missing"]) == ("gate", ["decision_maker"])
+    assert "decision_maker" in deals["refused"]["message"]
+    assert deals["stage"] == "won"
+    assert deals["duplicate"]["suspected_duplicate_of"] == deals["opportunity_id"]
+    credited = [(c["rep"], c["share"]) for c in deals["payment"]["credits"]]
+    assert credited == [(deals["owner"], 0.7), (deals["collaborator"], 0.3)]
+    assert deals["transferred_to"] not in (deals["owner"], deals["collaborator"])
+    funnel = crm("report", "funnel", "--json", cwd=tmp_path)
+    assert funnel.returncode == 0, funnel.stderr
+    reached = {r["stage"]: r["reached"] for r in as_json(funnel)["rows"]}
+    assert reached["won"] == 1
+    assert reached["initial_contact"] == 2
+    attribution = as_json(crm("report", "attribution", "--json", cwd=tmp_path))
+    paid = [(c["rep"], c["credited"]) for c in attribution["credits"] if c["milestone"] == "paid"]
+    assert sorted(paid) == sorted(
+        [(deals["owner"], "280000.00"), (deals["collaborator"], "120000.00")]
+    )
+    table = crm("report", "attribution", cwd=tmp_path)
+    assert table.returncode == 0
+    assert "Revenue" in table.stdout
 
 
 def test_a_rep_is_refused_a_colleagues_customer_without_seeing_its_data(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_fr
 from adapters.cli.output import console, print_json, progress_bar, reporting_errors
 from adapters.dedup_scoring import RowOutcome, score
 from adapters.demo_data import DemoDataset, generate
+from adapters.demo_deals import ACT_DAYS, run_deals_act, show_deals_act
 from adapters.demo_leads import run_leads_act, show_leads_act
 from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
@@ -49,8 +50,9 @@ def demo(
         if fresh:
             _delete_store(settings.db)
         dataset = generate(customers, seed)
-        # Simulated business time, ending before the real now: act two spans five weeks.
-        clock = ManualClock(SystemClock().now() - timedelta(days=DAYS + 1))
+        # Simulated business time, ending before the real now: act two spans five weeks,
+        # acts three and four a month.
+        clock = ManualClock(SystemClock().now() - timedelta(days=DAYS + ACT_DAYS + 1))
         with application(settings, clock) as app:
             earlier = len(app.recorder.select_notifications(start=None, limit=1))
             if earlier and not json_output:
@@ -76,6 +78,10 @@ def demo(
             ]
             report["ownership"] = run_act(app, clock, settings.eventsourcing_env(), unowned)
             report["leads"] = run_leads_act(app, clock, race_round, unowned)
+            converted = report["leads"]["converted"]
+            if converted:
+                customer = UUID(converted["customer_id"])
+                report["deals"] = run_deals_act(app, clock, customer)
         report["db"] = str(settings.db)
         if json_output:
             print_json(report)
@@ -202,6 +208,8 @@ def _show(report: dict[str, Any]) -> None:
     console.print(f"[bold]{r['created']} customer[/], {r['blocked']} refusals naming it.")
     show_act(report["ownership"])
     show_leads_act(report["leads"])
+    if report.get("deals"):
+        show_deals_act(report["deals"])
 
 
 def _show_examples(details: list[dict[str, Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from crmcore.config_section import Section, rule_digest
 
@@ -39,7 +39,10 @@ class Stage(Section):
 
 class Skip(Section):
     """Enter ``to`` from ``from_stage`` directly when ``when`` holds: the stages between
-    are skipped, their gates waived (``to``'s own gate still applies)."""
+    are skipped, their gates waived (``to``'s own gate still applies). Written ``from``
+    in crm.toml; either name is read, so a dumped configuration loads again."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     name: str = Field(pattern=_NAME)
     from_stage: str = Field(alias="from")

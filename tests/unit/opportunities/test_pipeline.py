@@ -130,3 +130,14 @@ def test_gates_and_skips_are_configuration() -> None:
 def test_a_broken_pipeline_is_refused_at_load(pipeline: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         OpportunityConfig.model_validate(pipeline)
+
+
+def test_the_whole_configuration_survives_a_dump_and_a_load() -> None:
+    """Processes get the rules as a dump (the claim race's workers do): a skip's
+    ``from`` must load back whichever name the dump used."""
+    from crmcore import CrmConfig
+
+    config = CrmConfig()
+    for by_alias in (False, True):
+        dumped = config.model_dump(mode="json", by_alias=by_alias)
+        assert CrmConfig.model_validate(dumped) == config
