@@ -12,15 +12,12 @@ import typer
 from adapters.bootstrap import application
 from adapters.cli.options import ActorOption, ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
     err_console,
-    print_json,
     progress_bar,
     reporting_errors,
 )
 from adapters.cli.signals import stop_requested
-from adapters.cli.transfer_commands import Tally, import_app, results_file, show_summary
+from adapters.cli.transfer_commands import Tally, finish_import, import_app, results_file
 from adapters.files.leads_csv import LEAD_RESULT_COLUMNS, open_lead_file
 from adapters.lead_importing import import_lead_rows
 
@@ -74,27 +71,13 @@ def import_leads(
                 write_result(row)
                 tally.add(row)
                 progress.advance(task, 1)
-        seconds = time.perf_counter() - started
-        interrupted = stop.is_set() and tally.rows < source.row_count
-        summary = {
-            "file": str(file),
-            "rows": tally.rows,
-            "rows_in_file": source.row_count,
-            "interrupted": interrupted,
-            "outcomes": {k: tally.outcomes.get(k, 0) for k in OUTCOMES},
-            "by_rule": dict(tally.by_rule),
-            "invalid_by_field": dict(tally.invalid_by_field),
-            "errors": tally.errors,
-            "ignored_columns": list(source.ignored_columns),
-            "seconds": round(seconds, 3),
-            "rows_per_second": round(tally.rows / seconds, 1) if seconds else None,
-            "results": str(results) if results else None,
-        }
-        if json_output:
-            print_json(summary)
-        else:
-            show_summary(summary, OUTCOMES)
-        if interrupted:
-            raise typer.Exit(EXIT_INTERRUPTED)
-        if tally.outcomes.get("error"):
-            raise typer.Exit(EXIT_FAILED)
+        finish_import(
+            tally,
+            source,
+            file,
+            results,
+            time.perf_counter() - started,
+            stop.is_set(),
+            OUTCOMES,
+            json_output,
+        )

@@ -29,6 +29,7 @@ from adapters.cli.signals import stop_requested
 from adapters.files.customers_csv import (
     EXPORT_COLUMNS,
     RESULT_COLUMNS,
+    CustomerFile,
     export_row,
     open_customer_file,
     row_writer,
@@ -90,30 +91,53 @@ def import_customers(
             ):
                 write_result(row)
                 tally.add(row)
-        seconds = time.perf_counter() - started
-        interrupted = stop.is_set() and tally.rows < source.row_count
-        summary = {
-            "file": str(file),
-            "rows": tally.rows,
-            "rows_in_file": source.row_count,
-            "interrupted": interrupted,
-            "outcomes": {k: tally.outcomes.get(k, 0) for k in _OUTCOMES},
-            "by_rule": dict(tally.by_rule),
-            "invalid_by_field": dict(tally.invalid_by_field),
-            "errors": tally.errors,
-            "ignored_columns": list(source.ignored_columns),
-            "seconds": round(seconds, 3),
-            "rows_per_second": round(tally.rows / seconds, 1) if seconds else None,
-            "results": str(results) if results else None,
-        }
-        if json_output:
-            print_json(summary)
-        else:
-            show_summary(summary)
-        if interrupted:
-            raise typer.Exit(EXIT_INTERRUPTED)
-        if tally.outcomes.get("error"):
-            raise typer.Exit(EXIT_FAILED)
+        finish_import(
+            tally,
+            source,
+            file,
+            results,
+            time.perf_counter() - started,
+            stop.is_set(),
+            _OUTCOMES,
+            json_output,
+        )
+
+
+def finish_import(
+    tally: Tally,
+    source: CustomerFile,
+    file: Path,
+    results: Path | None,
+    seconds: float,
+    stopped: bool,
+    outcomes: tuple[str, ...],
+    json_output: bool,
+) -> None:
+    """Prints an import's summary (table or JSON) and exits as the contract says: 130
+    when stopped before the last row, 1 when a row failed, else 0."""
+    interrupted = stopped and tally.rows < source.row_count
+    summary = {
+        "file": str(file),
+        "rows": tally.rows,
+        "rows_in_file": source.row_count,
+        "interrupted": interrupted,
+        "outcomes": {k: tally.outcomes.get(k, 0) for k in outcomes},
+        "by_rule": dict(tally.by_rule),
+        "invalid_by_field": dict(tally.invalid_by_field),
+        "errors": tally.errors,
+        "ignored_columns": list(source.ignored_columns),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(tally.rows / seconds, 1) if seconds else None,
+        "results": str(results) if results else None,
+    }
+    if json_output:
+        print_json(summary)
+    else:
+        show_summary(summary, outcomes)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if tally.outcomes.get("error"):
+        raise typer.Exit(EXIT_FAILED)
 
 
 _OUTCOMES = ("created", "blocked", "warned", "merged", "invalid", "error")
