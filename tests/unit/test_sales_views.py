@@ -16,6 +16,7 @@ from crmcore import (
     CaptureLead,
     ConvertLead,
     CrmApplication,
+    CrmError,
     ManualClock,
     OpenOpportunity,
     RecordPayment,
@@ -153,10 +154,8 @@ def test_rebuilt_sales_views_equal_the_incremental_ones(plan: list[tuple[str, in
                 to = "wang" if app.owner_of(cid) == "li" else "li"
                 app.transfer_customer(parse_command(TransferCustomer, {
                     "actor": "zboss", "customer_id": cid, "to": to, "by": "zboss"}))
-        except Exception as refused:  # a rule said no: nothing changed
-            from crmcore import CrmError
-
-            assert isinstance(refused, CrmError), refused
+        except CrmError:  # a rule said no (or the plan asked too much): nothing changed
+            pass
         if n % 3 == 0:
             incremental.catch_up()
     incremental.catch_up()

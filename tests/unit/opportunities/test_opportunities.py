@@ -158,8 +158,8 @@ def test_the_same_need_again_is_flagged_naming_the_original(
     app: CrmApplication, book: UUID, clock: ManualClock
 ) -> None:
     hire(app, "zhao")
-    app.set_collaborators(parse_command(
-        SetCollaborators, {"actor": "li", "customer_id": book, "by": "li", "shares": {"zhao": 0.3}}))
+    shares = {"actor": "li", "customer_id": book, "by": "li", "shares": {"zhao": 0.3}}
+    app.set_collaborators(parse_command(SetCollaborators, shares))
     original = open_(app, book)
     clock.advance(days=2)
     again = open_(app, book, actor="zhao", title="数据平台建设",
