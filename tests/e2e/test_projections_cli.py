@@ -84,6 +84,9 @@ def test_status_shows_position_lag_and_rows_and_a_command_catches_up_itself(
         "collisions",
         "identity",
         "duplicate_candidates",
+        "leads",
+        "funnel",
+        "attribution",
     ]
     view = _view(status, "customer_directory")
     assert view["lag"] == 12
