@@ -35,6 +35,7 @@ class Customer(Aggregate):
         merged_into: UUID | None
         handed_over: tuple[IdentityKey, ...]
         absorptions: dict[UUID, customer_merges.Absorption]
+        lead_arrivals: frozenset[customer_touches.ArrivalMark]
 
     class Event(CrmEvent):
         pass
@@ -68,6 +69,7 @@ class Customer(Aggregate):
             customer.merged_into = None
             customer.handed_over = ()
             customer.absorptions = {}
+            customer.lead_arrivals = frozenset()
 
     class ContactDetailsCorrected(Event):
         """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""
@@ -249,12 +251,13 @@ class Customer(Aggregate):
 
     def has_arrival(self, mark: customer_touches.ArrivalMark) -> bool:
         """True if a capture with this mark already touched the customer."""
-        return mark in getattr(self, "lead_arrivals", frozenset())
+        return mark in self.lead_arrivals
 
     @property
     def touches(self) -> int:
-        """Arrivals of this customer: its registration plus each lead that joined it."""
-        return 1 + int(getattr(self, "lead_touches", 0))
+        """Arrivals of this customer: its registration plus each lead that joined it
+        (each a different arrival: the same one captured again records nothing)."""
+        return 1 + len(self.lead_arrivals)
 
     def holds(self, key: IdentityKey) -> bool:
         return key in self.identity_keys

@@ -35,7 +35,6 @@ def arrival_mark(touch: dict[str, Any], actor: str, at: datetime) -> ArrivalMark
 class Touchable(Protocol):
     """What the event changes on a customer (``Customer`` applies it)."""
 
-    lead_touches: int
     lead_arrivals: frozenset[ArrivalMark]
 
 
@@ -51,7 +50,5 @@ class LeadTouched(CrmEvent):
     routed_to: str | None
 
     def apply(self, customer: Touchable) -> None:
-        # Absent on customers whose history has no touch yet (their events predate it).
-        customer.lead_touches = getattr(customer, "lead_touches", 0) + 1
-        arrivals: frozenset[ArrivalMark] = getattr(customer, "lead_arrivals", frozenset())
-        customer.lead_arrivals = arrivals | {arrival_mark(self.touch, self.actor, self.occurred_at)}
+        mark = arrival_mark(self.touch, self.actor, self.occurred_at)
+        customer.lead_arrivals = customer.lead_arrivals | {mark}
