@@ -29,13 +29,14 @@ from crmcore.config import CrmConfig, DedupMode, EntryPath
 from crmcore.customers import keys, merging
 from crmcore.customers.registration import register_batch
 from crmcore.disclosure import Viewer, disclose_refusal
-from crmcore.domain import CrmEvent, Ownership, ownership_id
+from crmcore.domain import CrmEvent
 from crmcore.groups import trees
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.orders.api import OrderCommands
+from crmcore.ownership.owners import current_owner
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
 from crmcore.records import CustomerRecord, RegistrationResult
@@ -156,8 +157,7 @@ class CrmApplication(OrderCommands):
         from crmcore.leads.records import LeadRecord
 
         lead = live_lead(self, lead_id)
-        ownership = self.load(ownership_id(lead.id))
-        return LeadRecord.of(lead, ownership.owner if isinstance(ownership, Ownership) else None)
+        return LeadRecord.of(lead, current_owner(self, lead.id))
 
     # -- changes to a registered customer ----------------------------------------------
 

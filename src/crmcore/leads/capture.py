@@ -44,7 +44,7 @@ from crmcore.leads.commands import CaptureLead
 from crmcore.leads.merging import merge_leads
 from crmcore.leads.records import CaptureResult
 from crmcore.leads.scoring import score_lead
-from crmcore.ownership.owners import choose_rep, give, load_ownership
+from crmcore.ownership.owners import choose_rep, current_owner, give, load_ownership
 from crmcore.ownership.policies.assignment import CustomerFacts
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         [*(k.index_id for k in customer_keys), *(lead_key_id(k) for k in lead_keys)]
     )
     indexes = indexes_among(found, customer_keys)
-    profile = record_profile(command.record())
+    record, touch = command.record(), command.touch()
+    profile = record_profile(record)
     app.identity.begin_batch([profile])
     try:
         decision = app.identity.check(profile, holders(customer_keys, indexes), mode)
@@ -81,7 +82,7 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         index = found[lead_key_id(key)]
         if isinstance(index, LeadKey):
             held.setdefault(index.lead_id, []).append(key)
-    mark = arrival_mark(command.touch(), command.actor, context.occurred_at)
+    mark = arrival_mark(touch, command.actor, context.occurred_at)
     if held:
         leads = _leads(app, held)
         for lead_id, keys in held.items():
@@ -92,14 +93,13 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
                     app, command, converted_to, "converted_lead", labels, decision, context
                 )
         lead, merged = merge_leads(app, leads, context)
-        record = command.record()
         if not merged and lead.has_arrival(mark) and not lead.would_change(record, lead_keys):
             return _unchanged(app, lead, decision)
         matched = [key for keys in held.values() for key in keys]
         free = tuple(k for k in lead_keys if found[lead_key_id(k)] is None)
         lead.join(
-            record=command.record(),
-            touch=command.touch(),
+            record=record,
+            touch=touch,
             matched_on=[k.label for k in matched],
             new_keys=free,
             context=context,
@@ -107,9 +107,9 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         return _route(app, lead, free, "joined_lead", context, decision, merged)
     lead = Lead.capture(
         app.new_id(),
-        record=command.record(),
+        record=record,
         keys=lead_keys,
-        touch=command.touch(),
+        touch=touch,
         context=context,
     )
     if decision.outcome == "warned":
@@ -146,15 +146,15 @@ def _join_customer(
     """The buyer is a customer: a touch on it, routed to its owner; a collision when the
     capturing rep is not that owner."""
     customer = app.live_customer(target)
-    ownership = load_ownership(app, customer.id)
-    owner = ownership.owner if ownership is not None else None
+    owner = current_owner(app, customer.id)
     route = "owner" if owner else "pool"
-    if customer.has_arrival(arrival_mark(command.touch(), command.actor, context.occurred_at)):
+    touch = command.touch()
+    if customer.has_arrival(arrival_mark(touch, command.actor, context.occurred_at)):
         return CaptureResult(
             "unchanged", None, customer.id, customer.touches, None, route, owner, decision
         )
     customer.record_lead_touch(
-        touch=command.touch(),
+        touch=touch,
         record=command.record(),
         rule=rule,
         matched_on=matched_on,
@@ -194,8 +194,7 @@ def _join_customer(
 
 def _unchanged(app: CustomerPorts, lead: Lead, decision: IdentityDecision) -> CaptureResult:
     """The same arrival captured again (an import run twice): nothing is recorded."""
-    ownership = load_ownership(app, lead.id)
-    owner = ownership.owner if ownership is not None else None
+    owner = current_owner(app, lead.id)
     return CaptureResult(
         outcome="unchanged",
         lead_id=lead.id,

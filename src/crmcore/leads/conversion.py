@@ -36,7 +36,7 @@ from crmcore.identity import KeyKind
 from crmcore.leads.capture import LEAD_OF_OWNED_CUSTOMER
 from crmcore.leads.commands import ConvertLead
 from crmcore.leads.merging import live_lead
-from crmcore.ownership.owners import give, load_ownership, load_rep, opened
+from crmcore.ownership.owners import current_owner, give, load_ownership, load_rep, opened
 from crmcore.ownership.policies import protection as periods
 from crmcore.records import RegistrationResult
 
@@ -145,7 +145,8 @@ class _Handover:
         saved: list[Aggregate] = [self.lead]
         lead_owner, ownership = self.owner, self.ownership
         if lead_owner is None or ownership is None:
-            self.owner = self._owner_of(customer_id) if result.outcome == "merged" else None
+            merged = result.outcome == "merged"
+            self.owner = current_owner(self.app, customer_id) if merged else None
             return saved
         kept = periods.held(ownership)
         ownership.record(
@@ -175,10 +176,6 @@ class _Handover:
             if current != lead_owner:
                 saved.append(self._collision(customer_id, lead_owner, current))
         return saved
-
-    def _owner_of(self, customer_id: UUID) -> str | None:
-        found = load_ownership(self.app, customer_id)
-        return found.owner if found is not None else None
 
     def _collision(self, customer_id: UUID, lead_owner: str, owner: str) -> Collision:
         return Collision.record(

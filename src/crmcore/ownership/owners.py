@@ -87,6 +87,12 @@ def load_ownership(app: OwnershipPorts, customer_id: UUID) -> Ownership | None:
     return ownership
 
 
+def current_owner(app: OwnershipPorts, party_id: UUID) -> str | None:
+    """Who owns the customer or lead ``party_id`` now (None: nobody)."""
+    ownership = load_ownership(app, party_id)
+    return ownership.owner if ownership is not None else None
+
+
 def opened(
     app: OwnershipPorts, customer_id: UUID, context: EventContext
 ) -> tuple[Ownership | None, datetime]:
