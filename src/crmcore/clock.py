@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 
 from crmcore.errors import ValidationFailed
 
+# Business time may lag recording time (a call logged tomorrow) but not lead it by more
+# than two machines' clocks disagree; an event recorded later than this after it
+# occurred is back-dated, and audit answers say so.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
 
 @runtime_checkable
 class Clock(Protocol):

@@ -13,6 +13,7 @@ from typing import Literal
 import phonenumbers
 from pydantic import Field, field_validator
 
+from crmcore.audit.config import AuditConfig
 from crmcore.config_section import Section, rule_digest
 from crmcore.identity.features import FEATURES, ComparisonWeights
 from crmcore.leads.config import LeadConfig
@@ -306,3 +307,4 @@ class CrmConfig(Section):
     leads: LeadConfig = Field(default_factory=LeadConfig)
     opportunities: OpportunityConfig = Field(default_factory=OpportunityConfig)
     orders: OrderConfig = Field(default_factory=OrderConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)

@@ -20,7 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from crmcore.clock import Clock, SystemClock
+from crmcore.clock import MAX_CLOCK_SKEW, Clock, SystemClock
 from crmcore.commands import Command
 from crmcore.config import CrmConfig
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
@@ -30,10 +30,6 @@ from crmcore.errors import ConcurrencyConflict, CustomerNotFound, ValidationFail
 from crmcore.identity import IdentityKey
 
 T = TypeVar("T")
-
-# Business time may lag recording time (a call logged tomorrow) but not lead it.
-_MAX_CLOCK_SKEW = timedelta(minutes=5)
-
 
 @runtime_checkable
 class ReadsManyAggregates(Protocol):
@@ -70,11 +66,19 @@ class CrmStore(Application[UUID]):
 
     def context_of(self, command: Command) -> EventContext:
         """Who, when and why for the events of ``command``; ValidationFailed if it is in
-        the future beyond the allowed clock skew."""
+        the future beyond the allowed clock skew, or further back than the back-dating
+        window (``[audit] backdate_window_days``)."""
         now = self.clock.now()
         occurred_at = command.occurred_at or now
-        if occurred_at > now + _MAX_CLOCK_SKEW:
+        if occurred_at > now + MAX_CLOCK_SKEW:
             raise ValidationFailed("occurred_at", f"{occurred_at.isoformat()} is in the future")
+        window = self.config.audit.backdate_window_days
+        if occurred_at < now - timedelta(days=window):
+            raise ValidationFailed(
+                "occurred_at",
+                f"{occurred_at.isoformat()} is more than {window:g} days before now; entries "
+                "may be back-dated only within [audit] backdate_window_days",
+            )
         return EventContext(
             actor=command.actor, recorded_at=now, occurred_at=occurred_at, reason=command.reason
         )

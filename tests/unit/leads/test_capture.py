@@ -3,6 +3,8 @@ touch on the customer; scores are explained and route the lead."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from collections import Counter
 from typing import Any
 
@@ -160,7 +162,7 @@ def test_every_score_is_the_sum_of_its_explained_terms(app: CrmApplication) -> N
 
 def test_an_old_touch_scores_less_for_recency(app: CrmApplication, clock: ManualClock) -> None:
     fresh = capture(app, channel="web", phone="13800138000")
-    old_at = clock.now().replace(year=2025)
+    old_at = clock.now() - timedelta(days=30)  # as old as back-dating allows
     old = capture(app, channel="web", phone="13900139000", occurred_at=old_at)
     recency = [{t["term"]: t["points"] for t in r.terms}.get("recency", 0) for r in (fresh, old)]
     assert recency == [15, 0]

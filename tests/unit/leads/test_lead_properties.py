@@ -32,7 +32,7 @@ def arrivals(draw: st.DrawFn) -> dict[str, Any]:
     fields["contact_name"] = draw(st.none() | st.sampled_from(["张伟", "李娜"]))
     if not any((fields["phone"], fields["email"], fields["device_id"])):
         fields["phone"] = PHONES[0]
-    fields["hours_ago"] = draw(st.integers(0, 24 * 40))
+    fields["hours_ago"] = draw(st.integers(0, 24 * 30))  # the back-dating window
     return fields
 
 
@@ -47,7 +47,8 @@ def run(captures: list[dict[str, Any]]) -> CrmApplication:
     app.add_rep(parse_command(AddRep, {"actor": "admin", "rep_id": "li"}))
     app.add_rep(parse_command(AddRep, {"actor": "admin", "rep_id": "wang"}))
     for fields in captures:
-        clock.advance(hours=1)
+        # Further apart than any back-dating, so no two captures are the same arrival.
+        clock.advance(hours=24 * 30 + 1)
         data = {k: v for k, v in fields.items() if k != "hours_ago"}
         data["occurred_at"] = clock.now() - timedelta(hours=fields["hours_ago"])
         app.capture_lead(parse_command(CaptureLead, {"actor": "web-form", **data}))
