@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Recording
 
+from crmcore.audit.api import AuditQueries
 from crmcore.clock import Clock
 from crmcore.commands import (
     AddIdentityKey,
@@ -35,7 +36,6 @@ from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateSource
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
-from crmcore.orders.api import OrderCommands
 from crmcore.ownership.owners import current_owner
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 
-class CrmApplication(OrderCommands):
+class CrmApplication(AuditQueries):
     """crmcore's write side. Persistence comes from ``env`` (eventsourcing's settings).
 
     >>> from crmcore import CrmApplication, RegisterCustomer

@@ -292,7 +292,7 @@ class UnlinkCustomer(Command):
     customer_id: UUID
 
 
-TCommand = TypeVar("TCommand", bound=Command)
+TCommand = TypeVar("TCommand", bound=BaseModel)
 
 # Field names as callers spell them (the CLI option and CSV column is "phone").
 _FIELD_ALIASES = {"phones": "phone", "emails": "email", "source_tags": "source_tag"}
