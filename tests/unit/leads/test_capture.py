@@ -3,9 +3,8 @@ touch on the customer; scores are explained and route the lead."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
