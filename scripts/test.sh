@@ -12,6 +12,18 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
+# The HTML reports are tested in a real headless Chromium (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing chromium (Debian) for the browser tests"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq chromium >/dev/null
+    else
+        echo "chromium is missing: install Debian's chromium package (the browser tests need it)" >&2
+    fi
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests scripts
 echo "== mypy --strict"

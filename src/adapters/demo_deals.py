@@ -130,3 +130,9 @@ def show_deals_act(report: dict[str, Any]) -> None:
     console.print(table)
     console.print("credited at its business time: `crm report attribution` and `crm report "
                   "funnel` show the views")
+    cid, order = report["customer_id"], report["order_id"]
+    claimants = f"--claimant {report['owner']} --claimant {report['transferred_to']}"
+    console.print("\n[bold]Audit it[/] (answers replayed from the events):")
+    console.print(f"  crm audit timeline {cid} --html timeline.html", soft_wrap=True)
+    console.print(f"  crm audit dispute {cid} {claimants}", soft_wrap=True)
+    console.print(f"  crm audit dispute --order {order} {claimants}", soft_wrap=True)

@@ -97,6 +97,11 @@ CATALOGUE: dict[str, Entry] = {
     "report": Entry(
         "report_commands", "report_app", "Sales reports: the funnel and attribution."
     ),
+    "audit": Entry(
+        "audit_commands",
+        "audit_app",
+        "Audit: who owned a customer when, as known when; timelines; dispute verdicts.",
+    ),
     "config": Entry("config_commands", "config_app", "Inspect settings and rules."),
     "import": Entry(
         "transfer_commands",

@@ -101,7 +101,7 @@ def _decide(owned: OwnerAt, in_force: RulesInForce, reps: tuple[str, ...]) -> _D
         firsts = dict(reversed(touches))
         why = (
             f"nobody owned it ({owned.status}); {first}'s valid touch at "
-            f"{event.occurred_at.isoformat()} came first"
+            f"{_when(event.occurred_at)} came first"
         )
         losers = {
             rep: _touched_later(firsts.get(rep), first, event) for rep in reps if rep != first
@@ -117,16 +117,16 @@ def _decide(owned: OwnerAt, in_force: RulesInForce, reps: tuple[str, ...]) -> _D
 
 
 def _by_ownership(owned: OwnerAt) -> tuple[str, str]:
-    since = owned.owner_since.isoformat() if owned.owner_since else "?"
+    since = _when(owned.owner_since) if owned.owner_since else "?"
     if owned.protected:
-        until = owned.protected_until.isoformat() if owned.protected_until else "indefinitely"
+        until = f"until {_when(owned.protected_until)}" if owned.protected_until else "for good"
         return (
             rules.PROTECTION,
             f"{owned.owner} owned it since {since} and it was protected ({owned.protection}) "
-            f"until {until}",
+            f"{until}",
         )
     rule = _RULE_OF_BEGINNING.get(owned.began_how or "", rules.ASSIGNMENT)
-    lapsed = owned.protected_until.isoformat() if owned.protected_until else "?"
+    lapsed = _when(owned.protected_until) if owned.protected_until else "?"
     return (
         rule,
         f"{owned.owner} owned it since {since} ({owned.began_how}); its protection had run "
@@ -146,9 +146,14 @@ def _touched_later(mine: CrmEvent | None, first: str, theirs: CrmEvent) -> str:
     if mine is None:
         return "no valid touch of theirs since the customer was last free"
     return (
-        f"their first valid touch at {mine.occurred_at.isoformat()} came after {first}'s at "
-        f"{theirs.occurred_at.isoformat()}"
+        f"their first valid touch at {_when(mine.occurred_at)} came after {first}'s at "
+        f"{_when(theirs.occurred_at)}"
     )
+
+
+def _when(instant: datetime) -> str:
+    """An instant as people read it in a verdict's sentences (to the second)."""
+    return instant.isoformat(timespec="seconds")
 
 
 def _window(in_force: RulesInForce) -> timedelta:

@@ -63,7 +63,7 @@ def settle_order(
     paid = isinstance(milestone, Order.Paid)
     rule = rules.CREDIT_AT_PAYMENT if paid else rules.CREDIT_AT_MILESTONE
     what = type(milestone).__name__.lower()
-    when = milestone.occurred_at.isoformat()
+    when = milestone.occurred_at.isoformat(timespec="seconds")
     why = (
         f"{winner} owned the customer when the order was {what} ({when})"
         if winner
