@@ -81,9 +81,7 @@ def log_reader(settings: Settings) -> Iterator[Application[UUID]]:
         log.close()
 
 
-def open_views(
-    settings: Settings, app: Application[UUID], *views: Projection
-) -> ProjectionRunner:
+def open_views(settings: Settings, app: Application[UUID], *views: Projection) -> ProjectionRunner:
     """The runner of ``views`` (default: every view) over ``app``'s log, in the read-model
     database the settings name. Commands catch up only the views they read."""
     if not views:

@@ -45,19 +45,37 @@ def run_deals_act(app: CrmApplication, clock: ManualClock, customer_id: UUID) ->
     mates = [rep for rep, rep_team, _, supervisor in TEAM if rep_team == team]
     boss = next(rep for rep, rep_team, _, sup in TEAM if rep_team == team and sup)
     helper, successor = [rep for rep in mates if rep not in (owner, boss)][:2]
-    app.set_collaborators(parse_command(SetCollaborators, {
-        "actor": owner, "customer_id": customer_id, "by": owner, "shares": {helper: 0.3}}))
+    app.set_collaborators(
+        parse_command(
+            SetCollaborators,
+            {"actor": owner, "customer_id": customer_id, "by": owner, "shares": {helper: 0.3}},
+        )
+    )
     clock.advance(hours=2)
-    deal = app.open_opportunity(parse_command(OpenOpportunity, {
-        "actor": owner, "customer_id": customer_id, "title": "数据中台一期",
-        "product_category": "数据中台", "need": NEED, "amount": "1,000,000",
-        "expected_close": (clock.now() + timedelta(days=60)).date()}))
+    deal = app.open_opportunity(
+        parse_command(
+            OpenOpportunity,
+            {
+                "actor": owner,
+                "customer_id": customer_id,
+                "title": "数据中台一期",
+                "product_category": "数据中台",
+                "need": NEED,
+                "amount": "1,000,000",
+                "expected_close": (clock.now() + timedelta(days=60)).date(),
+            },
+        )
+    )
     oid = deal.opportunity_id
 
     def move(to: str, **details: str) -> None:
         clock.advance(days=3)
-        app.advance_opportunity(parse_command(AdvanceOpportunity, {
-            "actor": owner, "opportunity_id": oid, "to": to, "details": details}))
+        app.advance_opportunity(
+            parse_command(
+                AdvanceOpportunity,
+                {"actor": owner, "opportunity_id": oid, "to": to, "details": details},
+            )
+        )
 
     move("needs_confirmed")
     try:
@@ -67,24 +85,60 @@ def run_deals_act(app: CrmApplication, clock: ManualClock, customer_id: UUID) ->
         refused = {"rule": refusal.rule, "missing": refusal.missing, "message": str(refusal)}
     move("proposal", budget_range="80-120万", decision_maker="CIO 王总")
     clock.advance(days=1)
-    again = app.open_opportunity(parse_command(OpenOpportunity, {
-        "actor": helper, "customer_id": customer_id, "title": "数据平台建设",
-        "product_category": "数据中台", "need": "企业数据中台建设：整合销售与财务数据"}))
+    again = app.open_opportunity(
+        parse_command(
+            OpenOpportunity,
+            {
+                "actor": helper,
+                "customer_id": customer_id,
+                "title": "数据平台建设",
+                "product_category": "数据中台",
+                "need": "企业数据中台建设：整合销售与财务数据",
+            },
+        )
+    )
     move("negotiation", proposal_amount="1,050,000")
     move("won", contract_amount="1,000,000")
-    order = app.sign_order(parse_command(SignOrder, {
-        "actor": owner, "customer_id": customer_id, "opportunity_id": oid,
-        "amount": "1,000,000", "order_no": "HT-2026-0418"}))
+    order = app.sign_order(
+        parse_command(
+            SignOrder,
+            {
+                "actor": owner,
+                "customer_id": customer_id,
+                "opportunity_id": oid,
+                "amount": "1,000,000",
+                "order_no": "HT-2026-0418",
+            },
+        )
+    )
     clock.advance(days=5)
     received = clock.now()  # the first instalment arrives while the owner still owns it
     clock.advance(days=2)
-    app.transfer_customer(parse_command(TransferCustomer, {
-        "actor": boss, "customer_id": customer_id, "to": successor, "by": boss,
-        "reason": "区域调整"}))
+    app.transfer_customer(
+        parse_command(
+            TransferCustomer,
+            {
+                "actor": boss,
+                "customer_id": customer_id,
+                "to": successor,
+                "by": boss,
+                "reason": "区域调整",
+            },
+        )
+    )
     clock.advance(days=3)
-    paid = app.record_milestone(parse_command(RecordPayment, {
-        "actor": successor, "order_id": order.order_id, "amount": "400,000",
-        "payment_no": "HK-0001", "occurred_at": received}))
+    paid = app.record_milestone(
+        parse_command(
+            RecordPayment,
+            {
+                "actor": successor,
+                "order_id": order.order_id,
+                "amount": "400,000",
+                "payment_no": "HK-0001",
+                "occurred_at": received,
+            },
+        )
+    )
     return {
         "customer_id": str(customer_id),
         "owner": owner,
@@ -95,7 +149,8 @@ def run_deals_act(app: CrmApplication, clock: ManualClock, customer_id: UUID) ->
             "opportunity_id": str(again.opportunity_id),
             "by": helper,
             "suspected_duplicate_of": str(again.suspected_duplicate_of)
-            if again.suspected_duplicate_of else None,
+            if again.suspected_duplicate_of
+            else None,
         },
         "stage": app.get_opportunity(oid).stage,
         "order_id": str(order.order_id),
@@ -108,8 +163,9 @@ def show_deals_act(report: dict[str, Any]) -> None:
     console.print("\n[bold]Act four: one deal, gated; one project, not two; money credited[/]")
     refused = report["refused"]
     if refused:
-        console.print(f"{report['owner']} moves the deal to proposal: [red]refused[/] - "
-                      f"{refused['message']}")
+        console.print(
+            f"{report['owner']} moves the deal to proposal: [red]refused[/] - {refused['message']}"
+        )
     console.print(f"with the decision maker named it moves on, and is {report['stage']}")
     duplicate = report["duplicate"]
     console.print(
@@ -118,9 +174,13 @@ def show_deals_act(report: dict[str, Any]) -> None:
         "collision)"
     )
     payment = report["payment"]
-    table = Table("business time", "recorded", "amount", "credited",
-                  title=f"A payment recorded after the customer went to "
-                        f"{report['transferred_to']}")
+    table = Table(
+        "business time",
+        "recorded",
+        "amount",
+        "credited",
+        title=f"A payment recorded after the customer went to {report['transferred_to']}",
+    )
     table.add_row(
         payment["occurred_at"][:16],
         payment["recorded_at"][:16],
@@ -128,8 +188,10 @@ def show_deals_act(report: dict[str, Any]) -> None:
         ", ".join(f"{c['rep']} {c['share']:.0%}" for c in payment["credits"]),
     )
     console.print(table)
-    console.print("credited at its business time: `crm report attribution` and `crm report "
-                  "funnel` show the views")
+    console.print(
+        "credited at its business time: `crm report attribution` and `crm report "
+        "funnel` show the views"
+    )
     cid, order = report["customer_id"], report["order_id"]
     claimants = f"--claimant {report['owner']} --claimant {report['transferred_to']}"
     console.print("\n[bold]Audit it[/] (answers replayed from the events):")

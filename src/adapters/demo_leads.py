@@ -32,16 +32,39 @@ def run_leads_act(
     device = f"fp-demo-{run_no}"
     email = f"zhang.wei.{run_no}@xinghe-data.cn"
     arrivals = [
-        ("web-form", {"channel": "web", "company_name": "北京星河数据科技有限公司",
-                      "contact_name": "张伟", "phone": phone, "device_id": device,
-                      "intent": "数据中台", "region": "北京", "source_tag": "官网"}),
-        ("ad-platform", {"channel": "ad", "contact_name": "张伟", "device_id": device,
-                         "email": email, "campaign": "2026双11"}),
-        ("expo-scanner", {"channel": "exhibition", "company_name": "星河数据",
-                          "phone": typed_phone(run_no, 1, prefix="166"),
-                          "source_tag": "世界人工智能大会"}),
-        ("partner-portal", {"channel": "referral", "contact_name": "张伟",
-                            "email": email.upper()}),
+        (
+            "web-form",
+            {
+                "channel": "web",
+                "company_name": "北京星河数据科技有限公司",
+                "contact_name": "张伟",
+                "phone": phone,
+                "device_id": device,
+                "intent": "数据中台",
+                "region": "北京",
+                "source_tag": "官网",
+            },
+        ),
+        (
+            "ad-platform",
+            {
+                "channel": "ad",
+                "contact_name": "张伟",
+                "device_id": device,
+                "email": email,
+                "campaign": "2026双11",
+            },
+        ),
+        (
+            "expo-scanner",
+            {
+                "channel": "exhibition",
+                "company_name": "星河数据",
+                "phone": typed_phone(run_no, 1, prefix="166"),
+                "source_tag": "世界人工智能大会",
+            },
+        ),
+        ("partner-portal", {"channel": "referral", "contact_name": "张伟", "email": email.upper()}),
     ]
     captures = []
     for actor, fields in arrivals:
@@ -84,8 +107,13 @@ def show_leads_act(report: dict[str, Any]) -> None:
     table = Table("channel", "by", "outcome", "lead", "touches", "score", "route")
     for c in report["captures"]:
         table.add_row(
-            c["channel"], c["actor"], c["outcome"], c["lead_id"][:8], str(c["touches"]),
-            str(c["score"]), f"{c['route']} {c['owner'] or ''}".rstrip(),
+            c["channel"],
+            c["actor"],
+            c["outcome"],
+            c["lead_id"][:8],
+            str(c["touches"]),
+            str(c["score"]),
+            f"{c['route']} {c['owner'] or ''}".rstrip(),
         )
     console.print(table)
     lead = report["lead"]

@@ -8,15 +8,21 @@ settlements of one dispute gave the same verdict.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from adapters.bootstrap import application
-from adapters.cli.options import ConfigOption, DbOption, JsonOption, parse_uuid, settings_from
-from adapters.cli.output import console, err_console, print_json, reporting_errors
+from adapters.cli.options import (
+    ConfigOption,
+    DbOption,
+    HtmlOption,
+    JsonOption,
+    parse_uuid,
+    settings_from,
+)
+from adapters.cli.output import console, print_json, reporting_errors, write_page
 from crmcore.clock import parse_instant
 
 if TYPE_CHECKING:
@@ -38,9 +44,6 @@ KnownOption = Annotated[
         "--as-known-at",
         help="Answer from what had been recorded by then (ISO 8601); default: everything.",
     ),
-]
-HtmlOption = Annotated[
-    Path | None, typer.Option("--html", help="Also write a self-contained HTML page here.")
 ]
 
 
@@ -106,7 +109,7 @@ def timeline(
         if html is not None:
             from adapters.reports.audit_pages import timeline_page
 
-            _write(html, timeline_page(answer, now))
+            write_page(html, timeline_page(answer, now))
         if json_output:
             print_json(answer.as_dict())
             return
@@ -156,7 +159,7 @@ def dispute(
         if html is not None:
             from adapters.reports.audit_pages import verdict_page
 
-            _write(html, verdict_page(verdict))
+            write_page(html, verdict_page(verdict))
         if json_output:
             print_json(verdict.as_dict())
             return
@@ -201,8 +204,3 @@ def _evidence_table(evidence: tuple[Evidence, ...]) -> Table:
             facts,
         )
     return table
-
-
-def _write(path: Path, page: str) -> None:
-    path.write_text(page, encoding="utf-8")
-    err_console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", style="dim")

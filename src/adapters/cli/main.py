@@ -95,7 +95,10 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "payment": Entry("order_commands", "payment_app", "Payments (回款) against orders."),
     "report": Entry(
-        "report_commands", "report_app", "Sales reports: the funnel and attribution."
+        "report_commands",
+        "report_app",
+        "Reports: collisions, the funnel, attribution, the pool (tables, JSON, CSV, HTML).",
+        extends={"monthly_report_commands": ("collisions", "pool")},
     ),
     "audit": Entry(
         "audit_commands",

@@ -22,6 +22,11 @@ ConfigOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of tables.")
 ]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print the rows as CSV instead of tables.")]
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write a self-contained HTML page (charts, offline) here."),
+]
 ActorOption = Annotated[
     str | None,
     typer.Option("--actor", help="Who is acting, recorded on each event [env CRM_ACTOR]."),

@@ -189,6 +189,5 @@ def _print(record: OrderRecord, json_output: bool, verb: str | None) -> None:
     table = Table("milestone", "business time", "recorded", "amount", "credited")
     for m in record.milestones:
         credited = ", ".join(f"{c['rep']} {c['share']:.0%}" for c in m.credits) or "nobody"
-        table.add_row(m.milestone, m.occurred_at[:19], m.recorded_at[:19], m.amount or "",
-                      credited)
+        table.add_row(m.milestone, m.occurred_at[:19], m.recorded_at[:19], m.amount or "", credited)
     console.print(table)

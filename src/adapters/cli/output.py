@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -51,6 +52,12 @@ def progress_bar(*, quiet: bool, on: Console = err_console) -> Progress:
         console=on,
         disable=quiet,
     )
+
+
+def write_page(path: Path, html: str) -> None:
+    """Writes an HTML report; says so on stderr (stdout may be carrying --json)."""
+    path.write_text(html, encoding="utf-8")
+    err_console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", style="dim")
 
 
 def print_json(document: Any) -> None:

@@ -13,8 +13,16 @@ from rich.table import Table
 
 from adapters.bootstrap import log_reader, open_views
 from adapters.cli.lead_commands import lead_app
-from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.options import (
+    ConfigOption,
+    CsvOption,
+    DbOption,
+    HtmlOption,
+    JsonOption,
+    settings_from,
+)
+from adapters.cli.output import console, print_json, reporting_errors, write_page
+from adapters.reports.csv_out import print_csv
 from crmcore.errors import ValidationFailed
 from crmcore.opportunities.config import StageOutcome
 from projections.attribution import ATTRIBUTION_VIEW, credit_rows, forecast, revenue
@@ -23,12 +31,17 @@ from projections.funnel import FUNNEL_VIEW, GROUPS, funnel_report
 from projections.leads import LEADS_VIEW, lead_pool_page, leads_by_status
 from projections.sales_org import SALES_ORG_VIEW
 
-report_app = typer.Typer(help="Sales reports: the funnel and attribution.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Reports: collisions, the funnel, attribution, the pool (tables, JSON, CSV, HTML).",
+    no_args_is_help=True,
+)
 
 
 @report_app.command("funnel")
 def funnel(
     by: Annotated[str, typer.Option(help=f"Group by: {', '.join(GROUPS)}.")] = "all",
+    csv_output: CsvOption = False,
+    html: HtmlOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -46,8 +59,16 @@ def funnel(
             views.catch_up()
             rows = funnel_report(views.engine, pipeline, by)
             views.engine.dispose()
+        if html is not None:
+            from adapters.reports.report_pages import funnel_page
+
+            write_page(html, funnel_page(rows, pipeline, by))
         if json_output:
             print_json({"by": by, "stages": pipeline, "rows": [r.to_dict() for r in rows]})
+            return
+        if csv_output:
+            header = ["group", "stage", "reached", "went_on", "conversion", "mean_days_in_stage"]
+            print_csv(header, ([r.to_dict()[k] for k in header] for r in rows))
             return
         table = Table(by, "stage", "reached", "went on", "conversion", "mean days", title="Funnel")
         for r in rows:
@@ -65,6 +86,8 @@ def funnel(
 @report_app.command("attribution")
 def attribution(
     limit: Annotated[int, typer.Option(min=1, help="Credit rows to list at most.")] = 50,
+    csv_output: CsvOption = False,
+    html: HtmlOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -81,6 +104,16 @@ def attribution(
             earned = revenue(views.engine)
             weighted = forecast(views.engine, weights)
             views.engine.dispose()
+        if html is not None:
+            from adapters.reports.report_pages import attribution_page
+
+            write_page(html, attribution_page(earned, weighted, weights))
+        if csv_output:  # the revenue per rep per month: what a spreadsheet sums
+            print_csv(
+                ["rep", "month", "revenue"],
+                ([rep, month, value] for (rep, month), value in earned.items()),
+            )
+            return
         if json_output:
             print_json(
                 {
@@ -94,11 +127,26 @@ def attribution(
                 }
             )
             return
-        table = Table("order", "milestone", "business time", "rep", "share", "amount",
-                      "credited", title="Credits")
+        table = Table(
+            "order",
+            "milestone",
+            "business time",
+            "rep",
+            "share",
+            "amount",
+            "credited",
+            title="Credits",
+        )
         for c in credits:
-            table.add_row(str(c.order_id)[:8], c.milestone, c.occurred_at[:19], c.rep,
-                          f"{c.share:.0%}", c.amount, c.credited)
+            table.add_row(
+                str(c.order_id)[:8],
+                c.milestone,
+                c.occurred_at[:19],
+                c.rep,
+                f"{c.share:.0%}",
+                c.amount,
+                c.credited,
+            )
         console.print(table)
         money = Table("rep", "month", "revenue", title="Revenue (payments received)")
         for (rep, month), value in earned.items():
@@ -143,7 +191,13 @@ def lead_pool(
             return
         table = Table("lead", "name", "channel", "touches", "score", "since", title="Lead pool")
         for row in rows:
-            table.add_row(row["lead_id"][:8], row["name"] or "", row["channel"],
-                          str(row["touches"]), str(row["score"]), row["since"][:19])
+            table.add_row(
+                row["lead_id"][:8],
+                row["name"] or "",
+                row["channel"],
+                str(row["touches"]),
+                str(row["score"]),
+                row["since"][:19],
+            )
         console.print(table)
         console.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no leads")

@@ -9,7 +9,7 @@ and an ``aria-label`` that says what it shows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -37,7 +37,7 @@ def colour(index: int) -> str:
 def bar_chart(
     title: str,
     labels: Sequence[str],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     *,
     percent: bool = False,
 ) -> str:
@@ -64,7 +64,8 @@ def bar_chart(
             f'text-anchor="end" transform="rotate(-30 {x0 + group_w * 0.4:.1f} '
             f'{TOP + plot_h + 14})">{escape(label)}</text>'
         )
-    return _frame(title, marks + _y_axis(peak, plot_h, percent) + _legend(names))
+    legend, legend_h = _legend(names, TOP + plot_h + 52)
+    return _frame(title, marks + _y_axis(peak, plot_h, percent) + legend, HEIGHT + legend_h)
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,19 @@ def _y_axis(peak: float, plot_h: float, percent: bool) -> list[str]:
     return marks
 
 
-def _legend(names: Sequence[str]) -> list[str]:
-    marks = []
+def _legend(names: Sequence[str], top: float) -> tuple[list[str], int]:
+    """Legend entries five to a row from ``top``; returns the marks and the height added
+    beyond the first row."""
+    marks, per_row = [], 5
     for i, name in enumerate(names):
-        x = LEFT + i * 130
+        x = LEFT + (i % per_row) * 136
+        y = top + (i // per_row) * 18
         marks.append(
-            f'<rect x="{x}" y="{HEIGHT - 18}" width="12" height="12" '
-            f'fill="{colour(i)}"/><text x="{x + 16}" y="{HEIGHT - 8}" '
-            f'font-size="12">{escape(name)}</text>'
+            f'<rect x="{x}" y="{y:.1f}" width="12" height="12" fill="{colour(i)}"/>'
+            f'<text x="{x + 16}" y="{y + 10:.1f}" font-size="12">{escape(name[:18])}</text>'
         )
-    return marks
+    rows = max((len(names) + per_row - 1) // per_row, 1)
+    return marks, (rows - 1) * 18
 
 
 def _frame(title: str, marks: list[str], height: int = HEIGHT) -> str:
