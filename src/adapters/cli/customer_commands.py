@@ -15,9 +15,11 @@ from rich.table import Table
 from adapters.bootstrap import application, log_reader, open_views
 from adapters.cli.options import (
     ActorOption,
+    AtOption,
     ConfigOption,
     DbOption,
     JsonOption,
+    business_time,
     parse_uuid,
     settings_from,
 )
@@ -54,6 +56,7 @@ def add_customer(
     source: Annotated[str | None, typer.Option(help="Source channel, e.g. 展会, 官网.")] = None,
     external_id: Annotated[str | None, typer.Option(help="The source system's id.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why, recorded on the event.")] = None,
+    at: AtOption = None,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -80,6 +83,7 @@ def add_customer(
                 "source": source,
                 "external_id": external_id,
                 "reason": reason,
+                "occurred_at": business_time(at, settings),
             },
             phone_region=settings.identity.default_phone_region,
         )

@@ -14,14 +14,15 @@ from rich.table import Table
 from adapters.bootstrap import application
 from adapters.cli.options import (
     ActorOption,
+    AtOption,
     ConfigOption,
     DbOption,
     JsonOption,
+    business_time,
     parse_uuid,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore.clock import parse_instant
 
 if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord
@@ -53,9 +54,7 @@ def capture_lead(
     region: Text = None,
     industry: Text = None,
     external_id: Annotated[str | None, typer.Option(help="The source system's id.")] = None,
-    at: Annotated[
-        str | None, typer.Option(help="Business time of the arrival (ISO 8601); now if omitted.")
-    ] = None,
+    at: AtOption = None,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -87,7 +86,7 @@ def capture_lead(
                 "region": region,
                 "industry": industry,
                 "external_id": external_id,
-                "occurred_at": parse_instant(at, "at", settings.ownership.zone) if at else None,
+                "occurred_at": business_time(at, settings),
             },
             phone_region=settings.identity.default_phone_region,
         )

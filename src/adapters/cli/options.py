@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import typer
 
 from adapters.settings import Settings, load_settings
+from crmcore.clock import parse_instant
 from crmcore.errors import ValidationFailed
 
 DbOption = Annotated[
@@ -21,6 +23,15 @@ ConfigOption = Annotated[
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="When it happened (ISO 8601; the business time zone if no offset); now if "
+        "omitted. Entries may be back-dated within [audit] backdate_window_days, and are "
+        "marked as such in audit answers.",
+    ),
 ]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print the rows as CSV instead of tables.")]
 HtmlOption = Annotated[
@@ -43,3 +54,8 @@ def parse_uuid(value: str, field: str, what: str) -> UUID:
         return UUID(value.strip())
     except ValueError:
         raise ValidationFailed(field, f"{value!r} is not {what} id (UUID)") from None
+
+
+def business_time(at: str | None, settings: Settings) -> datetime | None:
+    """The ``--at`` of a command as an instant (None: now), ValidationFailed naming it."""
+    return parse_instant(at, "at", settings.ownership.zone) if at else None

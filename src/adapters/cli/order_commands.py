@@ -15,14 +15,15 @@ from rich.table import Table
 from adapters.bootstrap import application
 from adapters.cli.options import (
     ActorOption,
+    AtOption,
     ConfigOption,
     DbOption,
     JsonOption,
+    business_time,
     parse_uuid,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors
-from crmcore.clock import parse_instant
 
 if TYPE_CHECKING:
     from adapters.settings import Settings
@@ -35,9 +36,6 @@ order_app = typer.Typer(
 payment_app = typer.Typer(help="Payments (回款) against orders.", no_args_is_help=True)
 
 OrderArg = Annotated[str, typer.Argument(help="The order's id (a UUID).")]
-AtOption = Annotated[
-    str | None, typer.Option("--at", help="Business time (ISO 8601); now if omitted.")
-]
 AmountOption = Annotated[str, typer.Option(help="Amount, e.g. 300000 or 1,200,000.00.")]
 
 
@@ -172,7 +170,7 @@ def show_order(
 def _parse(kind: type[Any], settings: Settings, data: dict[str, Any], at: str | None) -> Any:
     from crmcore.commands import parse_command
 
-    occurred = parse_instant(at, "at", settings.ownership.zone) if at else None
+    occurred = business_time(at, settings)
     return parse_command(kind, {"actor": settings.actor, "occurred_at": occurred, **data})
 
 

@@ -16,9 +16,11 @@ from adapters.bootstrap import application, log_reader, open_views
 from adapters.cli.customer_commands import customer_app, parse_customer_id
 from adapters.cli.options import (
     ActorOption,
+    AtOption,
     ConfigOption,
     DbOption,
     JsonOption,
+    business_time,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors
@@ -136,6 +138,7 @@ def transfer(
     customer_id: CustomerArg,
     to: Annotated[str, typer.Option("--to", help="The rep who takes the customer.")],
     by: Annotated[str, typer.Option("--by", help="The supervisor of the owner's team.")],
+    at: AtOption = None,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -151,6 +154,7 @@ def transfer(
                 "customer_id": parse_customer_id(customer_id),
                 "to": to,
                 "by": by,
+                "occurred_at": business_time(at, settings),
             },
         )
         with application(settings) as app:
@@ -165,6 +169,7 @@ def follow_up(
     content: Annotated[str, typer.Option(help="What was discussed ('done' is not enough).")],
     outcome: Annotated[str, typer.Option(help="What came of it.")],
     next_contact: Annotated[str, typer.Option("--next", help="When to contact next (ISO-8601).")],
+    at: AtOption = None,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -185,6 +190,7 @@ def follow_up(
                 "content": content,
                 "outcome": outcome,
                 "next_contact_at": parse_instant(next_contact, "next", zone),
+                "occurred_at": business_time(at, settings),
             },
         )
         with application(settings) as app:
