@@ -16,6 +16,8 @@ from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from adapters.relay.relay import Relay, Sink
     from crmcore import Clock, CrmApplication
 
@@ -90,6 +92,20 @@ def open_views(settings: Settings, app: Application[UUID], *views: Projection) -
         views = ALL_VIEWS
     engine = open_read_models(settings.read_models_url())
     return ProjectionRunner(app, engine, views)
+
+
+@contextmanager
+def caught_up_views(settings: Settings, *views: Projection) -> Iterator[Engine]:
+    """The read-model database with ``views`` caught up with the log, for a command that
+    only reads them (a list, a report): the log alone is opened, not the application,
+    so its cost is the views' lag and its query."""
+    with log_reader(settings) as log:
+        runner = open_views(settings, log, *views)
+        try:
+            runner.catch_up()
+            yield runner.engine
+        finally:
+            runner.engine.dispose()
 
 
 def open_relay(settings: Settings, app: CrmApplication) -> Relay:

@@ -12,7 +12,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, log_reader, open_views
+from adapters.bootstrap import application, caught_up_views
 from adapters.cli.options import (
     ActorOption,
     AtOption,
@@ -153,12 +153,9 @@ def list_customers(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         where = DirectoryFilter(region, industry, source, registered_by)
-        with log_reader(settings) as log:
-            views = open_views(settings, log, DIRECTORY_VIEW)
-            views.catch_up()
-            rows = customer_page(views.engine, limit=limit, offset=offset, where=where)
-            total = count_customers(views.engine, where)
-            views.engine.dispose()
+        with caught_up_views(settings, DIRECTORY_VIEW) as engine:
+            rows = customer_page(engine, limit=limit, offset=offset, where=where)
+            total = count_customers(engine, where)
         if json_output:
             print_json(
                 {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from adapters.bootstrap import log_reader, open_views
+from adapters.bootstrap import caught_up_views
 from adapters.cli.options import (
     ConfigOption,
     CsvOption,
@@ -40,11 +40,8 @@ def collisions(
     and where they came from - by channel, by rep, by how they were resolved."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with log_reader(settings) as log:
-            views = open_views(settings, log, COLLISIONS_VIEW, DIRECTORY_VIEW)
-            views.catch_up()
-            months = collision_months(views.engine)
-            views.engine.dispose()
+        with caught_up_views(settings, COLLISIONS_VIEW, DIRECTORY_VIEW) as engine:
+            months = collision_months(engine)
         if html is not None:
             from adapters.reports.report_pages import collisions_page
 
@@ -113,12 +110,9 @@ def pool(
     why), customers claimed out of it, and how many are in it now."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with log_reader(settings) as log:
-            views = open_views(settings, log, TIMELINE_VIEW, OWNERSHIP_VIEW)
-            views.catch_up()
-            months = pool_months(views.engine)
-            size = pool_size(views.engine)
-            views.engine.dispose()
+        with caught_up_views(settings, TIMELINE_VIEW, OWNERSHIP_VIEW) as engine:
+            months = pool_months(engine)
+            size = pool_size(engine)
         if html is not None:
             from adapters.reports.report_pages import pool_page
 

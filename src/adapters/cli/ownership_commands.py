@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, log_reader, open_views
+from adapters.bootstrap import application, caught_up_views
 from adapters.cli.customer_commands import customer_app, parse_customer_id
 from adapters.cli.options import (
     ActorOption,
@@ -247,12 +247,9 @@ def list_pool(
     (from the ownership and customer_directory views, caught up first)."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with log_reader(settings) as log:
-            views = open_views(settings, log, OWNERSHIP_VIEW, DIRECTORY_VIEW)
-            views.catch_up()
-            entries = pool_page(views.engine, limit=limit, offset=offset)
-            total = pool_size(views.engine)
-            views.engine.dispose()
+        with caught_up_views(settings, OWNERSHIP_VIEW, DIRECTORY_VIEW) as engine:
+            entries = pool_page(engine, limit=limit, offset=offset)
+            total = pool_size(engine)
         rows: list[dict[str, Any]] = [
             {
                 "customer_id": str(e.customer_id),

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import log_reader, open_views
+from adapters.bootstrap import caught_up_views
 from adapters.cli.lead_commands import lead_app
 from adapters.cli.options import (
     ConfigOption,
@@ -54,11 +54,8 @@ def funnel(
         pipeline = [
             s.name for s in settings.opportunities.stages if s.outcome is not StageOutcome.LOST
         ]
-        with log_reader(settings) as log:
-            views = open_views(settings, log, FUNNEL_VIEW, SALES_ORG_VIEW, DIRECTORY_VIEW)
-            views.catch_up()
-            rows = funnel_report(views.engine, pipeline, by)
-            views.engine.dispose()
+        with caught_up_views(settings, FUNNEL_VIEW, SALES_ORG_VIEW, DIRECTORY_VIEW) as engine:
+            rows = funnel_report(engine, pipeline, by)
         if html is not None:
             from adapters.reports.report_pages import funnel_page
 
@@ -97,13 +94,10 @@ def attribution(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         weights = settings.orders.forecast_weights
-        with log_reader(settings) as log:
-            views = open_views(settings, log, ATTRIBUTION_VIEW)
-            views.catch_up()
-            credits = credit_rows(views.engine, limit=limit)
-            earned = revenue(views.engine)
-            weighted = forecast(views.engine, weights)
-            views.engine.dispose()
+        with caught_up_views(settings, ATTRIBUTION_VIEW) as engine:
+            credits = credit_rows(engine, limit=limit)
+            earned = revenue(engine)
+            weighted = forecast(engine, weights)
         if html is not None:
             from adapters.reports.report_pages import attribution_page
 
@@ -169,12 +163,9 @@ def lead_pool(
     """The lead pool (线索池): leads nobody works, longest waiting first."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with log_reader(settings) as log:
-            views = open_views(settings, log, LEADS_VIEW)
-            views.catch_up()
-            page = lead_pool_page(views.engine, limit=limit, offset=offset)
-            counts = leads_by_status(views.engine)
-            views.engine.dispose()
+        with caught_up_views(settings, LEADS_VIEW) as engine:
+            page = lead_pool_page(engine, limit=limit, offset=offset)
+            counts = leads_by_status(engine)
         rows: list[dict[str, Any]] = [
             {
                 "lead_id": str(r.lead_id),

@@ -16,6 +16,7 @@ from crmcore.audit.owner_at import OwnerAt, owner_at
 from crmcore.audit.queries import OwnerAtQuery, SettleDispute
 from crmcore.audit.timeline import Timeline, ownership_timeline
 from crmcore.audit.verdict import Verdict
+from crmcore.clock import MAX_CLOCK_SKEW
 from crmcore.errors import ValidationFailed
 from crmcore.orders.api import OrderCommands
 
@@ -48,9 +49,11 @@ class AuditQueries(OrderCommands):
         )
 
     def _known_not_after(self, query: OwnerAtQuery | SettleDispute) -> None:
-        """Knowledge from the future is not an audit question: refuse it by name."""
+        """An audit answers for what has happened, as it was known: a moment or a state
+        of knowledge in the future is refused, naming the field."""
         now = self.clock.now()
-        if query.as_known_at is not None and query.as_known_at > now:
-            raise ValidationFailed(
-                "as_known_at", f"{query.as_known_at.isoformat()} is after now ({now.isoformat()})"
-            )
+        for field, value in (("at", query.at), ("as_known_at", query.as_known_at)):
+            if value is not None and value > now + MAX_CLOCK_SKEW:
+                raise ValidationFailed(
+                    field, f"{value.isoformat()} is in the future (now {now.isoformat()})"
+                )

@@ -102,7 +102,6 @@ class Subject:
     """The record an audit answers for once merges and conversions are followed, and
     the replays that got it there (their hand-on events are evidence)."""
 
-    asked: UUID
     record_id: UUID
     record: Replay
     ownership: Replay
@@ -128,16 +127,16 @@ def follow(
         if isinstance(merged_into, UUID) and merged_into not in seen:
             hops.append((f"merged into {merged_into}", _last_merge(record)))
             current = merged_into
-        elif isinstance(ownership.last, Ownership.HandedOver):
-            target = ownership.last.to_customer_id
-            if target in seen:
-                break
-            hops.append((f"converted into {target}", ownership.last))
-            current = target
+        elif (
+            isinstance(ownership.last, Ownership.HandedOver)
+            and ownership.last.to_customer_id not in seen
+        ):
+            hops.append((f"converted into {ownership.last.to_customer_id}", ownership.last))
+            current = ownership.last.to_customer_id
         else:
-            return Subject(customer_id, current, record, ownership, tuple(hops), tuple(trail))
+            return Subject(current, record, ownership, tuple(hops), tuple(trail))
         seen.append(current)
-    raise CustomerNotFound(customer_id)  # a merge cycle: impossible by construction
+    raise CustomerNotFound(customer_id)  # a chain this long is a corrupt store, not a book
 
 
 def owner_at(

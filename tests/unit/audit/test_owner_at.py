@@ -15,7 +15,7 @@ from crmcore import CrmApplication, ManualClock, MergeCustomers, ValidationFaile
 from crmcore.audit.queries import OwnerAtQuery
 from crmcore.domain.ownership import ownership_id
 from crmcore.errors import CustomerNotFound
-from tests.conftest import START, all_events
+from tests.conftest import START, all_events, hire
 from tests.unit.audit.helpers import (
     ONE_SECOND,
     REPS,
@@ -26,6 +26,7 @@ from tests.unit.audit.helpers import (
     staff,
     transfer,
 )
+from tests.unit.leads.test_conversion import HOT, capture, convert
 from tests.unit.test_claim_rules import claim, follow_up
 
 STEPS = st.tuples(
@@ -190,6 +191,9 @@ def test_unknown_customers_and_knowledge_from_the_future_are_refused_by_name(
     with pytest.raises(ValidationFailed) as refused:
         owner_at(app, cid, clock.now(), clock.now() + timedelta(days=1))
     assert refused.value.field == "as_known_at"
+    with pytest.raises(ValidationFailed) as ahead:
+        owner_at(app, cid, clock.now() + timedelta(days=7))
+    assert ahead.value.field == "at"
     with pytest.raises(ValidationFailed) as bad:
         parse_command(OwnerAtQuery, {"customer_id": str(cid), "at": "yesterday"})
     assert bad.value.field == "at"
@@ -209,3 +213,19 @@ def test_back_dating_beyond_the_window_is_refused_and_changes_nothing(
     assert refused.value.field == "occurred_at"
     assert "backdate_window_days" in str(refused.value)
     assert len(all_events(app)) == before
+
+
+def test_a_converted_lead_answers_for_its_customer_and_before_that_for_itself(
+    app: CrmApplication, clock: ManualClock
+) -> None:
+    hire(app, "li")
+    lead = capture(app, **HOT)
+    captured_at = clock.now()
+    clock.advance(hours=2)
+    done = convert(app, lead.lead_id, "li")
+    now = owner_at(app, lead.lead_id, clock.now())
+    assert (now.answered_for, now.owner) == (done.customer_id, "li")
+    assert now.redirects == (f"converted into {done.customer_id}",)
+    assert "ownership.handed_over" in [e.event for e in now.evidence]
+    then = owner_at(app, lead.lead_id, captured_at)
+    assert (then.answered_for, then.owner, then.redirects) == (lead.lead_id, "li", ())
