@@ -4,19 +4,24 @@ same bytes for the same history, whatever the rules say today."""
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore import CrmApplication, ManualClock, ValidationFailed, parse_command
 from crmcore.audit.queries import SettleDispute
 from crmcore.leads.commands import CaptureLead
 from crmcore.orders.commands import RecordPayment, SignOrder
 from tests.conftest import START, register, sqlite_env
-from tests.unit.audit.helpers import new_customer, office, settle, share, staff, transfer
+from tests.e2e.test_cli import crm
+from tests.unit.audit.helpers import act, new_customer, office, settle, share, staff, transfer
+from tests.unit.audit.test_owner_at import STEPS
 from tests.unit.test_claim_rules import claim, follow_up
 
 PHONE = "13800138000"
@@ -160,3 +165,31 @@ def test_a_malformed_dispute_is_refused_naming_the_field(
         parse_command(SettleDispute, {"customer_id": "00000000-0000-0000-0000-000000000002",
                                       **fields})
     assert refused.value.field == field
+
+
+@settings(max_examples=4, deadline=None)
+@given(
+    st.lists(st.tuples(STEPS, st.integers(1, 24 * 12)), min_size=2, max_size=10),
+    st.integers(0, 100),
+)
+def test_a_verdict_is_the_same_bytes_in_another_process(
+    history: list[tuple[tuple[str, str], int]], when: int
+) -> None:
+    with tempfile.TemporaryDirectory() as where:
+        db = Path(where) / "crm.db"
+        clock = ManualClock(START)
+        app = office(clock, sqlite_env(db))
+        staff(app)
+        cid = new_customer(app)
+        for step, hours in history:
+            act(app, cid, step)
+            clock.advance(hours=hours)
+        at = START + (clock.now() - START) * when / 100
+        known = START + (clock.now() - START) * (when // 2) / 100 + timedelta(hours=1)
+        here = settle(app, cid, at, "li", "wang", "zhao", known=known)
+        app.close()
+        there = crm("audit", "dispute", str(cid), "--claimant", "zhao", "--claimant", "li",
+                    "--claimant", "wang", "--at", at.isoformat(), "--as-known-at",
+                    known.isoformat(), "--json", "--db", str(db), cwd=Path(where))
+        assert there.returncode == 0, there.stderr
+        assert json.loads(there.stdout)["digest"] == here.digest
