@@ -12,15 +12,19 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
-# The HTML reports are tested in a real headless Chromium (Debian's package).
-if ! command -v chromium >/dev/null 2>&1; then
+# Real servers and browsers, from Debian, when missing: PostgreSQL (the tests start a
+# throw-away cluster on a free loopback port) and Chromium (the HTML reports' tests).
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "== installing chromium (Debian) for the browser tests"
+        echo "== installing ${missing[*]} (Debian) for the tests"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq chromium >/dev/null
+        apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "chromium is missing: install Debian's chromium package (the browser tests need it)" >&2
+        echo "missing ${missing[*]}: install Debian's packages (the tests need them)" >&2
     fi
 fi
 

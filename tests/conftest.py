@@ -42,6 +42,25 @@ def sqlite_env(path: Path) -> dict[str, str]:
     return Settings(db=path).eventsourcing_env()
 
 
+STORES = ("sqlite", "postgres")
+
+
+def store_settings_env(store: str, tmp_path: Path) -> dict[str, str]:
+    """The store settings the crm CLI would use for ``store``: a SQLite file in
+    ``tmp_path``, or a new database on this test process's PostgreSQL server."""
+    if store == "postgres":
+        from tests.postgres_server import fresh_database
+
+        return Settings(db=fresh_database()).eventsourcing_env()
+    return {**sqlite_env(tmp_path / "crm.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+
+
+@pytest.fixture(params=STORES)
+def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Each store in turn: a test taking it runs on SQLite and on PostgreSQL."""
+    return store_settings_env(request.param, tmp_path)
+
+
 @pytest.fixture
 def sqlite_app(tmp_path: Path, clock: ManualClock) -> Iterator[CrmApplication]:
     application = CrmApplication(sqlite_env(tmp_path / "crm.db"), clock=clock)

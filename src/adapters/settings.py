@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
+from adapters.postgres_url import PostgresUrl, postgres_url
 from adapters.relay.relay_settings import KAFKA_TOPIC, RelaySettings
 from crmcore.config import CrmConfig
 from crmcore.disclosure import Role, Viewer
@@ -38,9 +39,13 @@ def _default_actor() -> str:
 class Settings(CrmConfig):
     """The rules (inherited from CrmConfig) plus what only a deployment decides."""
 
-    db: Path = Field(
-        default=Path("crm.db"),
-        description="SQLite file holding the event store (and, later, read models).",
+    db: str = Field(
+        default="crm.db",
+        min_length=1,
+        description=(
+            "The event store: a SQLite file (one office, one machine), or a PostgreSQL URL "
+            "postgresql://user[:password]@host[:port]/database (several processes or hosts)."
+        ),
     )
     read_model_url: str | None = Field(
         default=None,
@@ -99,15 +104,41 @@ class Settings(CrmConfig):
             {name: getattr(self, name) for name in CrmConfig.model_fields}
         )
 
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, str) and "://" in value:
+            postgres_url(value)  # refused here, naming db, when it is not one
+        return value
+
+    @property
+    def postgres(self) -> PostgresUrl | None:
+        """The PostgreSQL store's address, or None for a SQLite file."""
+        return postgres_url(self.db) if "://" in self.db else None
+
+    @property
+    def db_file(self) -> Path:
+        """The SQLite file of the store (not meaningful for PostgreSQL)."""
+        return Path(self.db)
+
     def read_models_url(self) -> str:
-        """Where the read models live: the configured URL, else the store's SQLite file."""
-        return self.read_model_url or f"sqlite:///{self.db}"
+        """Where the read models live: the configured URL, else beside the events (the
+        store's SQLite file, or its PostgreSQL database)."""
+        if self.read_model_url:
+            return self.read_model_url
+        if self.postgres is not None:
+            return self.postgres.sqlalchemy_url()
+        return f"sqlite:///{self.db}"
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for this deployment."""
+        if self.postgres is not None:
+            return self.postgres.eventsourcing_env()
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(self.db),
+            "SQLITE_DBNAME": self.db,
             "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
             "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }
@@ -130,8 +161,8 @@ def load_settings(
         first = exc.errors(include_url=False)[0]
         field = ".".join(str(part) for part in first["loc"]) or "settings"
         raise ValidationFailed(field, str(first["msg"]).removeprefix("Value error, ")) from None
-    if not settings.db.parent.is_dir():
-        raise ValidationFailed("db", f"folder {settings.db.parent} does not exist")
+    if settings.postgres is None and not settings.db_file.parent.is_dir():
+        raise ValidationFailed("db", f"folder {settings.db_file.parent} does not exist")
     return settings
 
 

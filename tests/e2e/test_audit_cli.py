@@ -3,12 +3,28 @@ page, and a verdict that is the same bytes from another process and after a rebu
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.test_cli import as_json, crm
+import pytest
+
+from tests.conftest import STORES
+from tests.e2e.test_cli import as_json
+from tests.e2e.test_cli import crm as crm_in
 
 
-def _office_with_a_transfer(cwd: Path) -> str:
+@pytest.fixture(params=STORES)
+def crm(request: pytest.FixtureRequest) -> Any:
+    """``crm`` on a SQLite file in the working directory, or on a PostgreSQL database."""
+    if request.param == "postgres":
+        from tests.postgres_server import fresh_database
+
+        return partial(crm_in, env={"CRM_DB": fresh_database()})
+    return crm_in
+
+
+def _office_with_a_transfer(crm: Any, cwd: Path) -> str:
     for rep in ("li", "wang"):
         assert crm("rep", "add", rep, "--team", "north", cwd=cwd).returncode == 0
     assert crm("rep", "add", "boss", "--team", "north", "--supervisor", cwd=cwd).returncode == 0
@@ -19,8 +35,10 @@ def _office_with_a_transfer(cwd: Path) -> str:
     return str(customer)
 
 
-def test_an_auditor_reads_who_owned_it_when_and_settles_the_dispute(tmp_path: Path) -> None:
-    customer = _office_with_a_transfer(tmp_path)
+def test_an_auditor_reads_who_owned_it_when_and_settles_the_dispute(
+    crm: Any, tmp_path: Path
+) -> None:
+    customer = _office_with_a_transfer(crm, tmp_path)
     page = tmp_path / "timeline.html"
     shown = crm("audit", "timeline", customer, "--html", str(page), "--json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
@@ -58,7 +76,7 @@ def test_an_auditor_reads_who_owned_it_when_and_settles_the_dispute(tmp_path: Pa
 def test_bad_audit_questions_name_the_field_and_unknown_customers_are_not_found(
     tmp_path: Path,
 ) -> None:
-    customer = _office_with_a_transfer(tmp_path)
+    customer = _office_with_a_transfer(crm_in, tmp_path)
     cases = [
         (("audit", "dispute", customer), 2, "claimants"),
         (("audit", "dispute", customer, "--claimant", "li", "--at", "yesterday"), 2, "at"),
@@ -70,7 +88,7 @@ def test_bad_audit_questions_name_the_field_and_unknown_customers_are_not_found(
           "--claimant", "li"), 4, None),
     ]
     for args, code, field in cases:
-        result = crm(*args, "--json", cwd=tmp_path)
+        result = crm_in(*args, "--json", cwd=tmp_path)
         assert result.returncode == code, (args, result.stdout, result.stderr)
         if field:
             assert as_json(result)["field"] == field, args

@@ -5,22 +5,23 @@ collision event in the store."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 
 from adapters.claim_race import ClaimEntry, claim_race
 from crmcore import CrmApplication, CrmConfig
 from crmcore.domain import Collision, Ownership
-from tests.conftest import all_events, hire, register, sqlite_env
+from tests.conftest import all_events, hire, register
 
 PROCESSES = 8
 ROUNDS = 12
 
 
 @pytest.mark.slow
-def test_racing_claims_leave_exactly_one_owner_and_name_the_winner(tmp_path: Path) -> None:
-    env = {**sqlite_env(tmp_path / "race.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+def test_racing_claims_leave_exactly_one_owner_and_name_the_winner(
+    store_env: dict[str, str],
+) -> None:
+    env = store_env
     # Quota and capacity out of the way: the race is about one customer, many claimants.
     config = CrmConfig.model_validate({"ownership": {"daily_claim_quota": 100}})
     reps = [f"rep-{n}" for n in range(1, PROCESSES + 1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -15,7 +14,7 @@ from crmcore import (
     MergeCustomers,
     parse_command,
 )
-from tests.conftest import registration, sqlite_env
+from tests.conftest import registration
 from tests.integration.test_merge_race import _interleave
 
 
@@ -25,8 +24,10 @@ def _link(app: CrmApplication, child: UUID, parent: UUID) -> UUID:
 
 
 @pytest.fixture
-def two_apps(tmp_path: Path, clock: ManualClock) -> tuple[CrmApplication, CrmApplication]:
-    env = sqlite_env(tmp_path / "crm.db")
+def two_apps(
+    store_env: dict[str, str], clock: ManualClock
+) -> tuple[CrmApplication, CrmApplication]:
+    env = store_env
     return CrmApplication(env, clock=clock), CrmApplication(env, clock=clock)
 
 

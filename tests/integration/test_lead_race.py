@@ -8,14 +8,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
-from pathlib import Path
 
 import pytest
 
 from adapters.demo_race import run_workers, typed_phone
 from crmcore import CaptureLead, CrmApplication, parse_command
 from crmcore.domain.lead import Lead
-from tests.conftest import all_events, sqlite_env
+from tests.conftest import all_events
 
 PROCESSES = 4
 ROUNDS = 25
@@ -52,8 +51,8 @@ def capture_in_rounds(
 
 
 @pytest.mark.slow
-def test_racing_captures_of_one_phone_leave_one_lead(tmp_path: Path) -> None:
-    env = {**sqlite_env(tmp_path / "race.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+def test_racing_captures_of_one_phone_leave_one_lead(store_env: dict[str, str]) -> None:
+    env = store_env
     CrmApplication(env).close()  # create the tables before the race starts
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from crmcore import (
@@ -16,7 +15,7 @@ from crmcore import (
     parse_command,
 )
 from crmcore.config import DedupMode
-from tests.conftest import registration, sqlite_env
+from tests.conftest import registration
 
 
 def _interleave(app: CrmApplication, other_writer: Callable[[], None]) -> list[int]:
@@ -35,9 +34,9 @@ def _interleave(app: CrmApplication, other_writer: Callable[[], None]) -> list[i
 
 
 def test_a_key_added_to_the_absorbed_customer_during_a_merge_moves_with_it(
-    tmp_path: Path, clock: ManualClock
+    store_env: dict[str, str], clock: ManualClock
 ) -> None:
-    env = sqlite_env(tmp_path / "crm.db")
+    env = store_env
     merger, rep = CrmApplication(env, clock=clock), CrmApplication(env, clock=clock)
     survivor = merger.register_customer(registration(company_name="甲公司", phone="13800000001"))
     absorbed = merger.register_customer(registration(company_name="乙公司", phone="13800000002"))
@@ -59,9 +58,9 @@ def test_a_key_added_to_the_absorbed_customer_during_a_merge_moves_with_it(
 
 
 def test_a_registration_racing_a_merge_meets_the_key_at_the_survivor(
-    tmp_path: Path, clock: ManualClock
+    store_env: dict[str, str], clock: ManualClock
 ) -> None:
-    env = sqlite_env(tmp_path / "crm.db")
+    env = store_env
     merger, rep = CrmApplication(env, clock=clock), CrmApplication(env, clock=clock)
     survivor = merger.register_customer(registration(company_name="甲公司", phone="13800000001"))
     absorbed = merger.register_customer(registration(company_name="乙公司", phone="13800000002"))

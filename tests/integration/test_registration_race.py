@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 
 from adapters.demo_race import RaceEntry, race, typed_phone
 from crmcore import CrmApplication, normalise_key
 from crmcore.domain import Customer
-from tests.conftest import sqlite_env
 
 PROCESSES = 8
 ROUNDS = 50
 
 
 @pytest.mark.slow
-def test_racing_processes_leave_exactly_one_customer_per_phone(tmp_path: Path) -> None:
-    env = {**sqlite_env(tmp_path / "race.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+def test_racing_processes_leave_exactly_one_customer_per_phone(store_env: dict[str, str]) -> None:
+    env = store_env
     CrmApplication(env).close()  # create the tables before the race starts
     entries = race(env, PROCESSES, range(ROUNDS))
 

@@ -8,19 +8,17 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
-from pathlib import Path
 
 import pytest
 
 from adapters.demo_race import run_workers
 from crmcore import ClaimCustomer, CrmApplication, CrmConfig, ManualClock, parse_command
 from crmcore.domain import Ownership
-from tests.conftest import all_events, hire, register, sqlite_env
+from tests.conftest import all_events, hire, register
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 CUSTOMERS = 60
-CONFIG = CrmConfig.model_validate(
-    {"ownership": {"daily_claim_quota": 100, "sweep_batch_size": 7}})
+CONFIG = CrmConfig.model_validate({"ownership": {"daily_claim_quota": 100, "sweep_batch_size": 7}})
 
 
 def sweep_once(env: dict[str, str], barrier: Barrier, results: Queue[list[int]]) -> None:
@@ -34,15 +32,16 @@ def sweep_once(env: dict[str, str], barrier: Barrier, results: Queue[list[int]])
 
 
 @pytest.mark.slow
-def test_two_sweepers_recycle_each_due_customer_exactly_once(tmp_path: Path) -> None:
-    env = {**sqlite_env(tmp_path / "sweep.db"), "SQLITE_LOCK_TIMEOUT": "30"}
+def test_two_sweepers_recycle_each_due_customer_exactly_once(store_env: dict[str, str]) -> None:
+    env = store_env
     setup = CrmApplication(env, clock=ManualClock(START), config=CONFIG)
     hire(setup, "li", "wang")
     for n in range(CUSTOMERS):
         cid = register(setup, actor="importer", company_name=f"第{n}号回收测试有限公司")
         rep = "li" if n % 2 else "wang"
-        setup.claim_customer(parse_command(ClaimCustomer, {
-            "actor": rep, "customer_id": cid, "rep": rep}))
+        setup.claim_customer(
+            parse_command(ClaimCustomer, {"actor": rep, "customer_id": cid, "rep": rep})
+        )
     setup.close()
 
     ctx = multiprocessing.get_context("spawn")
@@ -55,7 +54,8 @@ def test_two_sweepers_recycle_each_due_customer_exactly_once(tmp_path: Path) -> 
     app = CrmApplication(env, config=CONFIG)
     try:
         recycled = Counter(
-            e.customer_id for e in all_events(app) if isinstance(e, Ownership.Recycled))
+            e.customer_id for e in all_events(app) if isinstance(e, Ownership.Recycled)
+        )
         assert len(recycled) == CUSTOMERS
         assert set(recycled.values()) == {1}
         assert app.get_rep("li").open_count == app.get_rep("wang").open_count == 0

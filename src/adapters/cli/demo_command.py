@@ -30,6 +30,7 @@ from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
 from adapters.importing import import_rows
 from crmcore import CrmApplication, ManualClock, SystemClock
+from crmcore.errors import ValidationFailed
 
 RACERS = 8
 
@@ -48,7 +49,12 @@ def demo(
     with reporting_errors(json_output):
         settings = settings_from(db, config, "demo")
         if fresh:
-            _delete_store(settings.db)
+            if settings.postgres is not None:
+                raise ValidationFailed(
+                    "fresh", "--fresh deletes a SQLite file; drop and create a PostgreSQL "
+                    "database with your own tools"
+                )
+            _delete_store(settings.db_file)
         dataset = generate(customers, seed)
         # Simulated business time, ending before the real now: act two spans five weeks,
         # acts three and four a month.

@@ -14,8 +14,12 @@ from crmcore.clock import parse_instant
 from crmcore.errors import ValidationFailed
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="SQLite file of the event store [env CRM_DB; default ./crm.db]."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="The event store: a SQLite file, or postgresql://user@host:port/database "
+        "[env CRM_DB; default ./crm.db].",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
@@ -44,7 +48,7 @@ ActorOption = Annotated[
 ]
 
 
-def settings_from(db: Path | None, config: Path | None, actor: str | None = None) -> Settings:
+def settings_from(db: str | None, config: Path | None, actor: str | None = None) -> Settings:
     return load_settings(config, db=db, actor=actor)
 
 

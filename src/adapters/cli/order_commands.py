@@ -136,7 +136,7 @@ def _record(
     data: dict[str, Any],
     at: str | None,
     actor: str | None,
-    db: Path | None,
+    db: str | None,
     config: Path | None,
     json_output: bool,
 ) -> None:
