@@ -114,3 +114,10 @@ def fresh_database() -> str:
     name = f"crm_{uuid.uuid4().hex[:12]}"
     running.run_sql(f"CREATE DATABASE {name}")
     return running.url(name)
+
+
+def postgres_views_url() -> str:
+    """A SQLAlchemy URL of a new database, for read models alone."""
+    from adapters.settings import Settings
+
+    return Settings(db=fresh_database()).read_models_url()

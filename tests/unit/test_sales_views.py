@@ -31,6 +31,7 @@ from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
 from tests.conftest import START, hire, register, view_rows
+from tests.postgres_server import postgres_views_url
 
 PIPELINE = ("initial_contact", "needs_confirmed", "proposal", "negotiation", "won")
 SALES_VIEWS = (LEADS_VIEW, FUNNEL_VIEW, ATTRIBUTION_VIEW)
@@ -162,6 +163,11 @@ def test_rebuilt_sales_views_equal_the_incremental_ones(plan: list[tuple[str, in
     rebuilt = ProjectionRunner(app, open_read_models("sqlite://"), ALL_VIEWS)
     rebuilt.catch_up()
     assert view_rows(incremental.engine, SALES_VIEWS) == view_rows(rebuilt.engine, SALES_VIEWS)
+    # The same views on PostgreSQL: the same rows, every view.
+    on_postgres = ProjectionRunner(app, open_read_models(postgres_views_url()), ALL_VIEWS)
+    on_postgres.catch_up()
+    assert view_rows(on_postgres.engine, ALL_VIEWS) == view_rows(rebuilt.engine, ALL_VIEWS)
+    on_postgres.engine.dispose()
     paid = sum(
         (Decimal(r.credited) for r in credit_rows(rebuilt.engine, limit=10_000)
          if r.milestone == "paid"),
