@@ -10,11 +10,18 @@ the identity check does its real work (blocking, comparing near neighbours) and 
 row is still created, as in the raw save it is measured against.
 
     python scripts/bench_register.py --customers 100000
+
+With ``--db postgresql://user@host:port/database`` it measures PostgreSQL instead:
+``--processes`` writer processes (4 by default) register their share of the customers
+at once, one command per transaction, against the same processes saving the same
+aggregates raw; both into databases it creates on that server (and drops after).
+``--postgres`` starts a throw-away local server for the run (Debian's binaries).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import platform
 import statistics
 import tempfile
@@ -23,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from adapters.bootstrap import open_application
@@ -38,8 +46,11 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def book(count: int, seed: int) -> list[dict[str, str]]:
     """``count`` distinct companies as CSV rows (mobile, e-mail, often a USCC, WeChat)."""
-    return [r.fields for r in generate(count, seed, duplicate_share=0, negative_share=0).rows
-            if r.variation == "original"]
+    return [
+        r.fields
+        for r in generate(count, seed, duplicate_share=0, negative_share=0).rows
+        if r.variation == "original"
+    ]
 
 
 def commands(rows: list[dict[str, str]]) -> list[RegisterCustomer]:
@@ -50,11 +61,19 @@ def raw_aggregates(command: RegisterCustomer) -> list[Customer | IdentityKeyInde
     """The aggregates the command path would save, built without any check."""
     context = EventContext(actor=command.actor, recorded_at=START, occurred_at=START)
     customer = Customer.register(
-        uuid4(), company_name=command.company_name, contact_name=command.contact_name,
-        keys=command.identity_keys(), region=command.region, industry=command.industry,
-        source=command.source, external_id=command.external_id, context=context)
-    indexes = [IdentityKeyIndex.first_claim(key, customer.id, context)
-               for key in command.identity_keys()]
+        uuid4(),
+        company_name=command.company_name,
+        contact_name=command.contact_name,
+        keys=command.identity_keys(),
+        region=command.region,
+        industry=command.industry,
+        source=command.source,
+        external_id=command.external_id,
+        context=context,
+    )
+    indexes = [
+        IdentityKeyIndex.first_claim(key, customer.id, context) for key in command.identity_keys()
+    ]
     return [customer, *indexes]
 
 
@@ -79,8 +98,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(customers: int, batch: int, folder: Path, seed: int) -> None:
-    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
-          f" | customers: {customers:,} | batch: {batch}")
+    print(
+        f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
+        f" | customers: {customers:,} | batch: {batch}"
+    )
     rows = book(customers, seed)
     cmds = commands(rows)
     customers = len(cmds)
@@ -91,38 +112,125 @@ def run(customers: int, batch: int, folder: Path, seed: int) -> None:
     cmd_app = open_app(folder, "command-single")
     cmd_s, lat = timed([lambda c=c: cmd_app.register_customer(c) for c in cmds])
     raw_rate, cmd_rate = customers / raw_s, customers / cmd_s
-    print(f"one command per transaction: command path {cmd_rate:,.0f}/s "
-          f"(p50 {percentile(lat, 50) * 1e3:.2f} ms, p99 {percentile(lat, 99) * 1e3:.2f} ms); "
-          f"raw save {raw_rate:,.0f}/s; ratio {cmd_rate / raw_rate:.0%}")
+    print(
+        f"one command per transaction: command path {cmd_rate:,.0f}/s "
+        f"(p50 {percentile(lat, 50) * 1e3:.2f} ms, p99 {percentile(lat, 99) * 1e3:.2f} ms); "
+        f"raw save {raw_rate:,.0f}/s; ratio {cmd_rate / raw_rate:.0%}"
+    )
 
     raw_batch_app = open_app(folder, "raw-batch")
     prepared = [raw_aggregates(c) for c in cmds]
-    chunks = [prepared[i:i + batch] for i in range(0, customers, batch)]
-    raw_b_s, _ = timed([lambda ch=ch: raw_batch_app.save(*(a for aggs in ch for a in aggs))
-                        for ch in chunks])
+    chunks = [prepared[i : i + batch] for i in range(0, customers, batch)]
+    raw_b_s, _ = timed(
+        [lambda ch=ch: raw_batch_app.save(*(a for aggs in ch for a in aggs)) for ch in chunks]
+    )
     batch_app = open_app(folder, "command-batch")
-    cmd_chunks = [cmds[i:i + batch] for i in range(0, customers, batch)]
+    cmd_chunks = [cmds[i : i + batch] for i in range(0, customers, batch)]
     cmd_b_s, lat_b = timed([lambda ch=ch: batch_app.register_customers(ch) for ch in cmd_chunks])
     raw_b_rate, cmd_b_rate = customers / raw_b_s, customers / cmd_b_s
-    print(f"batched ({batch} per save): command path {cmd_b_rate:,.0f}/s "
-          f"(per batch p50 {percentile(lat_b, 50) * 1e3:.1f} ms, "
-          f"p99 {percentile(lat_b, 99) * 1e3:.1f} ms); "
-          f"raw save {raw_b_rate:,.0f}/s; ratio {cmd_b_rate / raw_b_rate:.0%}")
+    print(
+        f"batched ({batch} per save): command path {cmd_b_rate:,.0f}/s "
+        f"(per batch p50 {percentile(lat_b, 50) * 1e3:.1f} ms, "
+        f"p99 {percentile(lat_b, 99) * 1e3:.1f} ms); "
+        f"raw save {raw_b_rate:,.0f}/s; ratio {cmd_b_rate / raw_b_rate:.0%}"
+    )
     csv_path = folder / "book.csv"
     with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
         write_rows(handle, CUSTOMER_COLUMNS, rows)
     import_app = open_app(folder, "import")
     began = time.perf_counter()
-    imported = list(import_rows(import_app, open_customer_file(csv_path).rows(), actor="bench",
-                                phone_region="CN", batch_size=batch))
+    imported = list(
+        import_rows(
+            import_app,
+            open_customer_file(csv_path).rows(),
+            actor="bench",
+            phone_region="CN",
+            batch_size=batch,
+        )
+    )
     import_s = time.perf_counter() - began
     outcomes = Counter(row.outcome for row in imported)
     import_rate = len(imported) / import_s
-    print(f"import of a {len(imported):,}-row CSV (full identity check, {batch} per save): "
-          f"{import_rate:,.0f} rows/s {dict(outcomes)}; raw batched save {raw_b_rate:,.0f}/s; "
-          f"ratio {import_rate / raw_b_rate:.0%} (target >= 50%)")
+    print(
+        f"import of a {len(imported):,}-row CSV (full identity check, {batch} per save): "
+        f"{import_rate:,.0f} rows/s {dict(outcomes)}; raw batched save {raw_b_rate:,.0f}/s; "
+        f"ratio {import_rate / raw_b_rate:.0%} (target >= 50%)"
+    )
     for app in (raw_app, cmd_app, raw_batch_app, batch_app, import_app):
         app.close()
+
+
+def _writer(url: str, mode: str, rows: list[dict[str, str]], barrier: Any, out: Any) -> None:
+    """One writer process: opens its application, waits for the others, writes."""
+    settings = Settings(db=url)
+    cmds = commands(rows)
+    if mode == "command":
+        app = open_application(settings, clock=ManualClock(START))
+        steps: list[Callable[[], object]] = [lambda c=c: app.register_customer(c) for c in cmds]
+    else:
+        app = CrmApplication(settings.eventsourcing_env())
+        prepared = [raw_aggregates(c) for c in cmds]
+        steps = [lambda a=a: app.save(*a) for a in prepared]
+    barrier.wait(timeout=300)
+    began = time.perf_counter()
+    _, latencies = timed(steps)
+    out.put((began, time.perf_counter(), latencies))
+    app.close()
+
+
+def _concurrently(
+    url: str, mode: str, rows: list[dict[str, str]], processes: int
+) -> tuple[float, list[float]]:
+    """(registrations/s over the wall time of all writers, every latency)."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(processes), ctx.Queue()
+    shares = [rows[n::processes] for n in range(processes)]
+    workers = [
+        ctx.Process(target=_writer, args=(url, mode, share, barrier, out)) for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    results = [out.get(timeout=3600) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    wall = max(end for _, end, _ in results) - min(start for start, _, _ in results)
+    return len(rows) / wall, [lat for _, _, lats in results for lat in lats]
+
+
+def run_postgres(server_url: str, customers: int, processes: int, seed: int) -> None:
+    import psycopg
+
+    from adapters.postgres_url import postgres_url
+
+    server = postgres_url(server_url)
+    names = {mode: f"bench_{mode}_{uuid4().hex[:8]}" for mode in ("raw", "command")}
+    admin = f"host={server.host} port={server.port} user={server.user} dbname={server.database}"
+    if server.password:
+        admin += f" password={server.password}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for name in names.values():
+            connection.execute(f"CREATE DATABASE {name}")
+    base = server_url.rsplit("/", 1)[0]
+    print(
+        f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
+        f" | PostgreSQL {server.host}:{server.port} | customers: {customers:,} | "
+        f"{processes} writer processes, one command per transaction"
+    )
+    rows = book(customers, seed)
+    try:
+        for name in names.values():  # tables created before the clock starts
+            CrmApplication(Settings(db=f"{base}/{name}").eventsourcing_env()).close()
+        raw_rate, _ = _concurrently(f"{base}/{names['raw']}", "raw", rows, processes)
+        cmd_rate, lat = _concurrently(f"{base}/{names['command']}", "command", rows, processes)
+        print(
+            f"command path {cmd_rate:,.0f}/s in total (p50 {percentile(lat, 50) * 1e3:.2f} ms, "
+            f"p99 {percentile(lat, 99) * 1e3:.2f} ms); raw save {raw_rate:,.0f}/s; ratio "
+            f"{cmd_rate / raw_rate:.0%} (target >= 2,000/s in total)"
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for name in names.values():
+                connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def main() -> None:
@@ -130,10 +238,22 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="folder for the databases (default: a temporary one)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="folder for the databases (default: a temporary one)"
+    )
+    parser.add_argument("--db", default=None, help="a PostgreSQL server to measure instead")
+    parser.add_argument(
+        "--postgres", action="store_true", help="start a throw-away local PostgreSQL for the run"
+    )
+    parser.add_argument("--processes", type=int, default=4)
     args = parser.parse_args()
-    if args.dir:
+    if args.postgres:
+        from tests.postgres_server import server
+
+        args.db = server().url("postgres")
+    if args.db:
+        run_postgres(args.db, args.customers, args.processes, args.seed)
+    elif args.dir:
         args.dir.mkdir(parents=True, exist_ok=True)
         run(args.customers, args.batch, args.dir, args.seed)
     else:

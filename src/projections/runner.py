@@ -24,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Recording
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -37,6 +37,9 @@ BATCH_SIZE = 5_000  # as the relay: ~0.5 s of write lock per batch, 9k events/s 
 # Statements built once: a command catches a view up before it decides, and building a
 # statement (and its cache key) cost more than running it on SQLite.
 _POSITIONS = read_model_positions
+# An arbitrary constant naming "a view's tables are being (re)created" among advisory locks.
+_DDL_LOCK = 0x63726D5F76696577  # "crm_view"
+
 _STORED = select(_POSITIONS.c.name, _POSITIONS.c.position, _POSITIONS.c.layout).where(
     _POSITIONS.c.name.in_(bindparam("names", expanding=True))
 )
@@ -315,7 +318,12 @@ class ProjectionRunner:
         with ``only_if_stale``, not if another process has just done it."""
         table = read_model_positions
         with self._engine.begin() as connection:
-            # A write first, so this transaction holds the lock before it looks.
+            # A write first, so this transaction holds the lock before it looks: on SQLite
+            # any write locks the file; on PostgreSQL an update of a row not there yet locks
+            # nothing, so processes opening a new database together queue on an advisory
+            # lock (concurrent CREATE TABLEs collide in PostgreSQL's catalogue).
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK})
             connection.execute(
                 update(table).where(table.c.name == projection.name).values(name=table.c.name)
             )
