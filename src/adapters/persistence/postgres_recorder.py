@@ -1,5 +1,6 @@
 """eventsourcing's PostgreSQL application recorder, with its tables created one process
-at a time.
+at a time, and the two reads crmcore adds to SQLite's (``sqlite_recorder``): the events
+of many aggregates in one query (a registration's key indexes), and a follower's lag.
 
 Several app servers (or the race tests' eight workers) starting at once on a new
 database all run ``CREATE TYPE`` / ``CREATE TABLE IF NOT EXISTS`` / ``CREATE FUNCTION``;
@@ -11,7 +12,13 @@ others find everything there.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
 
 # An arbitrary constant naming "crmcore's schema creation" among advisory locks.
 SCHEMA_LOCK = 0x63726D5F736368  # "crm_sch"
@@ -28,3 +35,40 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
                 connection.commit()
+
+    def select_events_of_many(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[StoredEvent]]:
+        """All stored events of each id, in version order; ids with none are absent."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
+        )
+        found: dict[UUID, list[StoredEvent]] = defaultdict(list)
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, [list(dict.fromkeys(originator_ids))], prepare=True)
+            for row in cursor.fetchall():
+                found[row["originator_id"]].append(
+                    StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return dict(found)
+
+    def count_notifications_after(self, position: int | None) -> int:
+        """How many events were recorded after notification ``position`` (ids have gaps,
+        so this is a count, not a subtraction): a follower's lag."""
+        statement = SQL(
+            "SELECT COUNT(*) AS n FROM {schema}.{table} WHERE notification_id > %s"
+        ).format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, [position or 0])
+            row = cursor.fetchone()
+            return int(row["n"]) if row else 0
