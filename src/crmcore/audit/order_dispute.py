@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from crmcore.audit import verdict as rules
@@ -42,12 +43,9 @@ def settle_order(
     order = replay(history, at, known_at)
     milestone = _deciding_milestone(order.applied)
     subject = {"order_id": str(order_id), "customer_id": str(history[0].customer_id)}
+    verdict = partial(Verdict, subject=subject, claimants=reps, at=at, as_known_at=known_at)
     if milestone is None:
-        return Verdict(
-            subject=subject,
-            claimants=reps,
-            at=at,
-            as_known_at=known_at,
+        return verdict(
             winner=None,
             rule=rules.NO_MILESTONE,
             rule_set_version=None,
@@ -77,11 +75,7 @@ def settle_order(
             f"the credits recorded with the milestone were {_recorded(milestone.credits)}; "
             "entries recorded later changed who owned the customer at that time",
         )
-    return Verdict(
-        subject=subject,
-        claimants=reps,
-        at=at,
-        as_known_at=known_at,
+    return verdict(
         winner=winner,
         rule=rule,
         rule_set_version=in_force.version,

@@ -29,6 +29,16 @@ from tests.unit.audit.helpers import (
 from tests.unit.leads.test_conversion import HOT, capture, convert
 from tests.unit.test_claim_rules import claim, follow_up
 
+
+def claimed_by_li(clock: ManualClock) -> tuple[CrmApplication, UUID]:
+    """An office with one customer, claimed by li now."""
+    app = office(clock)
+    staff(app)
+    cid = new_customer(app)
+    claim(app, cid, "li")
+    return app, cid
+
+
 STEPS = st.tuples(
     st.sampled_from(["claim", "release", "follow_up", "transfer", "share", "sweep"]),
     st.sampled_from(REPS),
@@ -91,10 +101,7 @@ def test_a_late_entry_changes_what_is_known_now_but_not_what_was_known_before_it
     history: list[tuple[tuple[str, str], int]], hours_back: int, to: str
 ) -> None:
     clock = ManualClock(START)
-    app = office(clock)
-    staff(app)
-    cid = new_customer(app)
-    claim(app, cid, "li")
+    app, cid = claimed_by_li(clock)
     moments = [clock.now()]
     for step, hours in history:
         act(app, cid, step)
@@ -122,10 +129,7 @@ def test_a_late_entry_changes_what_is_known_now_but_not_what_was_known_before_it
 def test_owner_at_names_the_owner_the_protection_and_the_events_behind_them(
     clock: ManualClock,
 ) -> None:
-    app = office(clock)
-    staff(app)
-    cid = new_customer(app)
-    claim(app, cid, "li")
+    app, cid = claimed_by_li(clock)
     clock.advance(days=2)
     follow_up(app, cid, "li")
     clock.advance(days=1)
@@ -144,10 +148,7 @@ def test_owner_at_names_the_owner_the_protection_and_the_events_behind_them(
 def test_a_back_dated_transfer_is_seen_from_when_it_happened_once_it_is_known(
     clock: ManualClock,
 ) -> None:
-    app = office(clock)
-    staff(app)
-    cid = new_customer(app)
-    claim(app, cid, "li")
+    app, cid = claimed_by_li(clock)
     clock.advance(days=5)
     known_before = clock.now()
     clock.advance(hours=1)
@@ -202,10 +203,7 @@ def test_unknown_customers_and_knowledge_from_the_future_are_refused_by_name(
 def test_back_dating_beyond_the_window_is_refused_and_changes_nothing(
     clock: ManualClock,
 ) -> None:
-    app = office(clock)
-    staff(app)
-    cid = new_customer(app)
-    claim(app, cid, "li")
+    app, cid = claimed_by_li(clock)
     clock.advance(days=40)
     before = len(all_events(app))
     with pytest.raises(ValidationFailed) as refused:
