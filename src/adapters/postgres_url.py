@@ -7,6 +7,8 @@ URL (psycopg 3, the driver eventsourcing uses too).
 >>> url = postgres_url("postgresql://crm:s3cret@db.internal:5433/sales")
 >>> url.eventsourcing_env()["POSTGRES_PORT"], url.sqlalchemy_url()
 ('5433', 'postgresql+psycopg://crm:s3cret@db.internal:5433/sales')
+>>> redacted("postgresql://crm:s3cret@db.internal:5433/sales")
+'postgresql://crm:***@db.internal:5433/sales'
 """
 
 from __future__ import annotations
@@ -50,6 +52,16 @@ class PostgresUrl:
         if self.password:
             credentials += ":" + quote(self.password, safe="")
         return f"postgresql+psycopg://{credentials}@{self.host}:{self.port}/{self.database}"
+
+
+def redacted(value: str) -> str:
+    """A URL fit to print: its password (if any) replaced by ``***``; anything that is
+    not a URL (a SQLite file) as it is."""
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def postgres_url(value: str) -> PostgresUrl:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
 from adapters.cli.output import console, print_json, reporting_errors
+from adapters.postgres_url import redacted
 
 config_app = typer.Typer(help="Inspect settings and rules.", no_args_is_help=True)
 
@@ -22,12 +23,20 @@ def show_config(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         if json_output:
-            print_json(settings.model_dump(mode="json"))
+            document = settings.model_dump(mode="json")
+            for secret in _URLS:  # passwords in store URLs are not printed
+                if document.get(secret):
+                    document[secret] = redacted(document[secret])
+            print_json(document)
             return
         table = Table("setting", "value", "why", title="crmcore settings", show_lines=True)
         for name, value, description in _flatten(settings):
-            table.add_row(name, str(value), description)
+            shown = redacted(str(value)) if name in _URLS and value else str(value)
+            table.add_row(name, shown, description)
         console.print(table)
+
+
+_URLS = ("db", "read_model_url")
 
 
 def _flatten(model: BaseModel, prefix: str = "") -> list[tuple[str, Any, str]]:
