@@ -20,7 +20,7 @@ from adapters.cli.options import (
 )
 from adapters.cli.output import console, print_json, reporting_errors, write_page
 from adapters.cli.report_commands import report_app
-from adapters.reports.csv_out import print_csv
+from adapters.files.safe_csv import print_csv
 from projections.collisions import COLLISIONS_VIEW
 from projections.customer_directory import DIRECTORY_VIEW
 from projections.monthly import MonthOfCollisions, collision_months, pool_months

@@ -22,7 +22,7 @@ from adapters.cli.options import (
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors, write_page
-from adapters.reports.csv_out import print_csv
+from adapters.files.safe_csv import print_csv
 from crmcore.errors import ValidationFailed
 from crmcore.opportunities.config import StageOutcome
 from projections.attribution import ATTRIBUTION_VIEW, credit_rows, forecast, revenue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from adapters.files.safe_csv import safe_cell, unquoted
 from crmcore.errors import ValidationFailed
 from crmcore.records import CustomerRecord
 
@@ -47,7 +48,7 @@ class CustomerFile:
         with _open(self.path) as handle:
             reader = csv.DictReader(handle)
             for raw in reader:
-                yield {name: (raw.get(name) or "").strip() for name in self.columns}
+                yield {name: unquoted((raw.get(name) or "").strip()) for name in self.columns}
 
 
 def _open(path: Path) -> IO[str]:
@@ -97,10 +98,16 @@ def open_csv(
 
 
 def row_writer(handle: IO[str], columns: Iterable[str]) -> Callable[[dict[str, str]], object]:
-    """Writes the header now and returns the function that writes one row."""
+    """Writes the header now and returns the function that writes one row; a cell a
+    spreadsheet would run as a formula is written with a leading ``'``
+    (``adapters.files.safe_csv.safe_cell``), which reading the file back removes."""
     writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    return writer.writerow
+
+    def write(row: dict[str, str]) -> object:
+        return writer.writerow({name: safe_cell(value) for name, value in row.items()})
+
+    return write
 
 
 def write_rows(handle: IO[str], columns: Iterable[str], rows: Iterable[dict[str, str]]) -> int:
