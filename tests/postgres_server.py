@@ -12,13 +12,14 @@ import atexit
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from adapters.relay.dev_broker import free_port
 
 _LOCK = threading.Lock()
 _SERVER: PostgresServer | None = None
@@ -31,13 +32,6 @@ def binaries() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -77,7 +71,7 @@ def _start() -> PostgresServer:
             "PostgreSQL is not installed: scripts/test.sh installs Debian's postgresql"
         )
     directory = Path(tempfile.mkdtemp(prefix="crm-pg-"))
-    server = PostgresServer(directory, _free_port(), bin_dir)
+    server = PostgresServer(directory, free_port(), bin_dir)
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
     data = directory / "data"

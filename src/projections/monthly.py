@@ -22,8 +22,10 @@ is a batch read, never on a command's path.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -75,6 +77,18 @@ class MonthOfCollisions:
         }
 
 
+M = TypeVar("M")
+
+
+def _month_of(months: dict[str, M], at: datetime, make: Callable[[str], M]) -> M:
+    """The row of ``at``'s month (YYYY-MM), made on first use."""
+    key = f"{at:%Y-%m}"
+    found = months.get(key)
+    if found is None:
+        found = months[key] = make(key)
+    return found
+
+
 def resolution_of(kind: str, refused: bool, lost_race: bool) -> str:
     """How a collision ended, in the words of the monthly report."""
     if kind == "duplicate":
@@ -89,10 +103,6 @@ def resolution_of(kind: str, refused: bool, lost_race: bool) -> str:
 def collision_months(engine: Engine) -> list[MonthOfCollisions]:
     """One row per month with entries or collisions, oldest first."""
     months: dict[str, MonthOfCollisions] = {}
-
-    def month(key: str) -> MonthOfCollisions:
-        return months.setdefault(key, MonthOfCollisions(key))
-
     c, d = collisions.c, directory.c
     query = select(
         c.occurred_at,
@@ -107,9 +117,9 @@ def collision_months(engine: Engine) -> list[MonthOfCollisions]:
     ).join_from(collisions, directory, c.customer_id == d.customer_id, isouter=True)
     with engine.connect() as connection:
         for at in connection.execute(select(d.registered_at)).scalars():
-            month(f"{at:%Y-%m}").entries += 1
+            _month_of(months, at, MonthOfCollisions).entries += 1
         for row in connection.execute(query):
-            m = month(f"{row.occurred_at:%Y-%m}")
+            m = _month_of(months, row.occurred_at, MonthOfCollisions)
             customer = row.customer_id
             m.collisions += 1
             m.contested.add(customer)
@@ -140,16 +150,14 @@ class MonthOfPool:
 
 def pool_months(engine: Engine) -> list[MonthOfPool]:
     """Customers into the pool (released, recycled by cause) and claimed out, by month."""
-    months: dict[str, MonthOfPool] = defaultdict(lambda: MonthOfPool(""))
+    months: dict[str, MonthOfPool] = {}
     p = periods.c
     query = select(p.started_at, p.began_how, p.ended_at, p.ended_how, p.end_reason)
     with engine.connect() as connection:
         for row in connection.execute(query):
             if row.began_how == "claimed":
-                months[f"{row.started_at:%Y-%m}"].outflow += 1
+                _month_of(months, row.started_at, MonthOfPool).outflow += 1
             if row.ended_how in ("released", "recycled") and row.ended_at is not None:
                 reason = row.end_reason if row.ended_how == "recycled" else "released"
-                months[f"{row.ended_at:%Y-%m}"].inflow[reason or row.ended_how] += 1
-    for key, value in months.items():
-        value.month = key
+                _month_of(months, row.ended_at, MonthOfPool).inflow[reason or row.ended_how] += 1
     return [months[key] for key in sorted(months)]

@@ -19,11 +19,11 @@ from adapters.cli.options import (
     DbOption,
     HtmlOption,
     JsonOption,
+    business_time,
     parse_uuid,
     settings_from,
 )
 from adapters.cli.output import console, print_json, reporting_errors, write_page
-from crmcore.clock import parse_instant
 
 if TYPE_CHECKING:
     from adapters.settings import Settings
@@ -178,13 +178,12 @@ def _query(
 ) -> Any:
     from crmcore.commands import parse_command
 
-    zone = settings.ownership.zone
     return parse_command(
         kind,
         {
             **fields,
-            "at": parse_instant(at, "at", zone) if at else None,
-            "as_known_at": parse_instant(known, "as_known_at", zone) if known else None,
+            "at": business_time(at, settings),
+            "as_known_at": business_time(known, settings, "as_known_at"),
         },
     )
 

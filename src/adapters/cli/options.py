@@ -60,6 +60,7 @@ def parse_uuid(value: str, field: str, what: str) -> UUID:
         raise ValidationFailed(field, f"{value!r} is not {what} id (UUID)") from None
 
 
-def business_time(at: str | None, settings: Settings) -> datetime | None:
-    """The ``--at`` of a command as an instant (None: now), ValidationFailed naming it."""
-    return parse_instant(at, "at", settings.ownership.zone) if at else None
+def business_time(at: str | None, settings: Settings, field: str = "at") -> datetime | None:
+    """An instant typed on the command line (``--at`` unless ``field`` says which; None:
+    not given), read in the business time zone; ValidationFailed naming ``field``."""
+    return parse_instant(at, field, settings.ownership.zone) if at else None
