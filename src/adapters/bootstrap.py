@@ -11,6 +11,7 @@ from eventsourcing.application import Application
 
 from adapters.settings import Settings
 from crmcore.errors import ValidationFailed
+from crmcore.personal_data import PersonalDataProtection, ProtectedApplication
 from projections.projection import Projection
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
@@ -46,13 +47,28 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
     def sales_views(app: CrmApplication) -> SqlSalesQueries:
         return SqlSalesQueries(app, open_read_models(settings.read_models_url()), dispose=True)
 
-    return CrmApplication(
+    protection = settings.pii.vault()
+    app = CrmApplication(
         settings.eventsourcing_env(),
         clock=clock or SystemClock(),
         config=rules,
         candidates=identity_view,
         sales=sales_views,
+        protection=protection,
     )
+    if protection is None:
+        _refuse_if_protected(app)
+    return app
+
+
+def _refuse_if_protected(app: Application[UUID]) -> None:
+    from adapters.pii.vault import refuse_if_protected
+
+    try:
+        refuse_if_protected(app.recorder)
+    except BaseException:
+        app.close()
+        raise
 
 
 @contextmanager
@@ -65,18 +81,25 @@ def application(settings: Settings, clock: Clock | None = None) -> Iterator[CrmA
         app.close()
 
 
-class _LogReader(Application[UUID]):
+class _LogReader(ProtectedApplication):
     """The store's log and nothing else: what a view's runner reads."""
 
     name = "crmcore"
 
+    def __init__(self, env: dict[str, str], protection: PersonalDataProtection | None) -> None:
+        self.protection = protection
+        super().__init__(env)
+
 
 @contextmanager
-def log_reader(settings: Settings) -> Iterator[Application[UUID]]:
+def log_reader(settings: Settings) -> Iterator[ProtectedApplication]:
     """The event log the settings name, for a command that only reads views (a list, a
     page of the pool): no rules loaded, no identity check or command model imported -
     its start-up is the view's, not the application's."""
-    log = _LogReader(settings.eventsourcing_env())
+    protection = settings.pii.vault()
+    log = _LogReader(settings.eventsourcing_env(), protection)
+    if protection is None:
+        _refuse_if_protected(log)
     try:
         yield log
     finally:

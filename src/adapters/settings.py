@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
+from adapters.pii.settings import PiiSettings
 from adapters.postgres_url import PostgresUrl, postgres_url
 from adapters.relay.relay_settings import KAFKA_TOPIC, RelaySettings
 from crmcore.config import CrmConfig
@@ -94,6 +95,7 @@ class Settings(CrmConfig):
         description="Topic every event is published to [env CRM_KAFKA_TOPIC].",
     )
     relay: RelaySettings = Field(default_factory=RelaySettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)
 
     def viewer(self) -> Viewer:
         return Viewer(self.actor, self.role)

@@ -27,7 +27,8 @@ from crmcore.commands import (
     UnlinkCustomer,
 )
 from crmcore.config import CrmConfig, DedupMode, EntryPath
-from crmcore.customers import keys, merging
+from crmcore.customers import erasure, keys, merging
+from crmcore.customers.erasure import EraseCustomer
 from crmcore.customers.registration import register_batch
 from crmcore.disclosure import Viewer, disclose_refusal
 from crmcore.domain import CrmEvent
@@ -39,6 +40,7 @@ from crmcore.identity.memory_index import MemoryIndex
 from crmcore.ownership.owners import current_owner
 from crmcore.ownership.policies.assignment import AssignmentPolicy
 from crmcore.ownership.queries import FoldedSales, SalesQueries
+from crmcore.personal_data import PersonalDataProtection
 from crmcore.records import CustomerRecord, RegistrationResult
 
 if TYPE_CHECKING:
@@ -70,13 +72,14 @@ class CrmApplication(AuditQueries):
         assignment: AssignmentPolicy | None = None,
         candidates: Callable[[CrmApplication], CandidateSource] | None = None,
         sales: Callable[[CrmApplication], SalesQueries] | None = None,
+        protection: PersonalDataProtection | None = None,
     ) -> None:
         """``candidates`` makes the identity check's candidate source for this
         application, ``sales`` what ownership commands ask of reps and ownerships; by
         default both fold the log into memory, which suits the in-memory store. The
         composition root (``adapters.bootstrap``) passes the persisted views for SQLite
         and PostgreSQL."""
-        super().__init__(env, clock=clock, config=config, new_id=new_id)
+        super().__init__(env, clock=clock, config=config, new_id=new_id, protection=protection)
         self._init_sales(assignment)
         source = candidates(self) if candidates is not None else self._memory_index()
         self.identity = IdentityChecker(self.config.identity, source)
@@ -172,6 +175,12 @@ class CrmApplication(AuditQueries):
     def remove_identity_key(self, command: RemoveIdentityKey) -> None:
         """Takes a key from the customer and releases it for anyone to claim."""
         self.with_retries(lambda: keys.remove_identity_key(self, command))
+
+    def erase_customer(self, command: EraseCustomer) -> list[UUID]:
+        """Erases the customer's personal data by destroying its data keys (and those of
+        the customers merged into it); returns their ids. Needs the store's protection
+        (``pii.master_key``); running it again finishes an interrupted erasure."""
+        return self.with_retries(lambda: erasure.erase(self, command, self.protection))
 
     # -- merging -------------------------------------------------------------------------
 

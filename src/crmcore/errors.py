@@ -142,6 +142,21 @@ class MergeRefused(RefusedByRule):
         super().__init__(message)
 
 
+class CustomerErased(RefusedByRule):
+    """The customer's personal data was erased: it takes no new personal data (a key, a
+    contact, a merge); the person, if they come back, is registered anew."""
+
+    code = "customer_erased"
+    rule = "erased_takes_no_personal_data"
+
+    def __init__(self, customer_id: UUID) -> None:
+        self.customer_id = customer_id
+        super().__init__(
+            f"customer {customer_id} was erased on request; its personal data cannot be "
+            "changed or added to - register the customer anew"
+        )
+
+
 class GroupRefused(RefusedByRule):
     """A group link or unlink that would break the tree; ``rule`` says which rule.
 

@@ -33,6 +33,7 @@ from crmcore.domain import (
     RuleSet,
     customer_merges,
 )
+from crmcore.domain.customer_erasure import Erased
 from crmcore.domain.customer_touches import LeadTouched
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey
@@ -135,6 +136,7 @@ EVENT_TYPES = Catalogue(
     _about_customer(customer_merges.MergedInto, "customer.merged_into"),
     _about_customer(customer_merges.SplitOff, "customer.split_off"),
     _about_customer(customer_merges.Restored, "customer.restored"),
+    _about_customer(Erased, "customer.erased"),
     _about_customer(CrossGroupCollisionFlagged, "customer.cross_group_collision_flagged"),
     _about_customer(Ownership.Started, "ownership.started"),
     _about_customer(Ownership.Assigned, "ownership.assigned"),

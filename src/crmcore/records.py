@@ -41,6 +41,7 @@ class CustomerRecord:
     modified_at: datetime
     merged_into: UUID | None = None
     absorbed: tuple[UUID, ...] = ()
+    erased_at: datetime | None = None  # its personal data was erased on request then
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerRecord:
@@ -62,6 +63,7 @@ class CustomerRecord:
             modified_at=customer.modified_on,
             merged_into=customer.merged_into,
             absorbed=tuple(customer.absorptions),
+            erased_at=customer.erased_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +86,7 @@ class CustomerRecord:
             "modified_at": self.modified_at.isoformat(),
             "merged_into": str(self.merged_into) if self.merged_into else None,
             "absorbed": [str(cid) for cid in self.absorbed],
+            "erased_at": self.erased_at.isoformat() if self.erased_at else None,
         }
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -28,8 +28,11 @@ from crmcore.domain.identity_index import indexes_among
 from crmcore.domain.ownership import ownership_id
 from crmcore.errors import ConcurrencyConflict, CustomerNotFound, ValidationFailed
 from crmcore.identity import IdentityKey
+from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
+from crmcore.personal_data import PersonalDataProtection, ProtectedApplication
 
 T = TypeVar("T")
+
 
 @runtime_checkable
 class ReadsManyAggregates(Protocol):
@@ -45,7 +48,7 @@ class ReadsManyAggregates(Protocol):
     ) -> dict[UUID, list[StoredEvent]]: ...
 
 
-class CrmStore(Application[UUID]):
+class CrmStore(ProtectedApplication):
     """Aggregates by id, the clock, the rules and retries (see the module docstring)."""
 
     def __init__(
@@ -55,11 +58,17 @@ class CrmStore(Application[UUID]):
         clock: Clock | None = None,
         config: CrmConfig | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        protection: PersonalDataProtection | None = None,
     ) -> None:
+        """``protection`` encrypts personal data at rest (``adapters.pii``); without it
+        events are stored as they are."""
         self.clock: Clock = clock or SystemClock()
         self.config = config or CrmConfig()
         self._new_id = new_id
+        self.protection = protection
         super().__init__(dict(env) if env is not None else None)
+        # Known once the protection is attached to the recorder (Application.__init__).
+        self.key_ids: KeyIds = protection.key_ids if protection is not None else PLAIN_KEY_IDS
 
     def new_id(self) -> UUID:
         return self._new_id()
@@ -145,7 +154,7 @@ class CrmStore(Application[UUID]):
     # -- identity key indexes ---------------------------------------------------------
 
     def find_index(self, key: IdentityKey) -> IdentityKeyIndex | None:
-        index = self.load(key.index_id)
+        index = self.load(self.key_ids.index_id(key))
         assert index is None or isinstance(index, IdentityKeyIndex)
         return index
 
@@ -153,7 +162,8 @@ class CrmStore(Application[UUID]):
         self, keys: Sequence[IdentityKey]
     ) -> dict[IdentityKey, IdentityKeyIndex | None]:
         """The index of each key (None where never claimed), in as few reads as possible."""
-        return indexes_among(self.load_many([key.index_id for key in keys]), keys)
+        ids = self.key_ids
+        return indexes_among(self.load_many([ids.index_id(key) for key in keys]), keys, ids)
 
     # -- any aggregate ----------------------------------------------------------------
 

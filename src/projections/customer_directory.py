@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from crmcore.domain import Customer, customer_merges
 from crmcore.domain.customer import DETAIL_FIELDS
+from crmcore.domain.customer_erasure import Erased
 from crmcore.identity import keys_of_contact
 from projections.projection import Projection, ViewWriter
 from projections.tables import UtcDateTime, views
@@ -150,6 +151,14 @@ def _key_removed(writer: ViewWriter, event: Customer.IdentityKeyRemoved) -> None
     _row(writer, event.originator_id, key_count=directory.c.key_count - 1)
 
 
+def _erased(writer: ViewWriter, event: Erased) -> None:
+    count = directory.c.key_count - event.personal_keys
+    _row(writer, event.originator_id, contact_name=None, key_count=count)
+    for absorbed in event.subjects:  # the tombstones merged into it lost their key too
+        if absorbed != event.originator_id:
+            _row(writer, absorbed, contact_name=None)
+
+
 DIRECTORY_VIEW = Projection(
     name="customer_directory",
     layout=1,
@@ -164,6 +173,7 @@ DIRECTORY_VIEW = Projection(
         customer_merges.Restored: _restored,
         Customer.IdentityKeyAdded: _key_added,
         Customer.IdentityKeyRemoved: _key_removed,
+        Erased: _erased,
     },
 )
 

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex, customer_merges
+from crmcore.domain.customer_erasure import Erased
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.duplicate_scan import DuplicatePair, pairs_of, scan_duplicates
 from crmcore.identity.keys import IdentityKey
@@ -116,6 +117,7 @@ DUPLICATES_VIEW = Projection(
         Customer.IdentityKeyRemoved: _OWN,
         customer_merges.Absorbed: _OWN,
         customer_merges.SplitOff: _OWN,
+        Erased: _OWN,
         customer_merges.MergedInto: _mark("customer:originator_id", "customer:survivor_id"),
         customer_merges.Restored: _mark("customer:originator_id", "customer:survivor_id"),
         DuplicateAttempt.Blocked: _mark("customer:existing_customer_id"),

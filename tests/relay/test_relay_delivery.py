@@ -16,7 +16,7 @@ import pytest
 from adapters.bootstrap import kafka_connector, open_relay
 from adapters.relay.dev_broker import Broker, free_port
 from adapters.relay.relay import DeliveryFailed
-from adapters.settings import Settings
+from adapters.settings import Settings, load_settings
 from crmcore import CrmApplication, ManualClock, MergeCustomers, parse_command
 from tests.conftest import register
 from tests.relay.conftest import relay_settings
@@ -245,3 +245,37 @@ def test_a_relay_that_keeps_running_keys_a_merge_made_between_its_passes_by_the_
     (tombstone,) = [r for r in received if r.event.get_type().endswith("merged_into.v1")]
     assert tombstone.key == str(survivor)
     assert tombstone.event.get_extension("mergedinto") == str(survivor)
+
+
+def test_an_erased_customers_personal_data_never_reaches_the_topic_after_erasure(
+    tmp_path: Path, clock: ManualClock, broker: Broker, topic: str
+) -> None:
+    """Even for a deployment that publishes phones as they are (``keep``): events read
+    after the erasure carry ``[erased]``, and consumers are told to drop their copies."""
+    from adapters.bootstrap import application
+    from crmcore.customers.erasure import EraseCustomer
+    from tests.integration.test_personal_data import new_key
+
+    settings = load_settings(
+        environ={},
+        db=tmp_path / "crm.db",
+        kafka_bootstrap_servers=broker.bootstrap,
+        kafka_topic=topic,
+        relay={"delivery_timeout_s": 5, "pii": {"phones": "keep", "contact_name": "keep"}},
+        pii={"master_key": new_key()},
+    )
+    with application(settings, clock) as app:
+        cid = register(app, company_name="北京某某科技有限公司", contact_name="张伟",
+                       phone="13800138000")
+        app.erase_customer(parse_command(
+            EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "R-1"}))
+        sent = publish_all(app, settings)
+    received = consume(broker.bootstrap, topic, until=sent)
+
+    text = "".join(repr(r.raw) for r in received)
+    assert "13800138000" not in text
+    assert "张伟" not in text
+    types = [r.event.get_type() for r in received]
+    assert "com.crmcore.customer.erased.v1" in types
+    (registered,) = [r for r in received if r.event.get_type().endswith("registered.v1")]
+    assert registered.event.get_data()["phones"] == ["[erased]"]

@@ -1,4 +1,4 @@
-"""``crm customer add|show|list``: the option names are the CSV import's column names.
+"""``crm customer add|show|list|erase``: the option names are the CSV import's column names.
 
 ``merge`` and ``split`` are in :mod:`adapters.cli.merge_commands`; group trees in
 :mod:`adapters.cli.group_commands`.
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # The command models, the disclosure rules and the application are imported by the
 # commands that use them: `crm customer list` reads a view and starts without them.
 
-customer_app = typer.Typer(help="Register, show and list customers.", no_args_is_help=True)
+customer_app = typer.Typer(help="Register, show, list and erase customers.", no_args_is_help=True)
 
 Text = Annotated[str | None, typer.Option()]
 Texts = Annotated[list[str] | None, typer.Option(help="Repeat, or separate values with ';'.")]
@@ -196,6 +196,42 @@ def list_customers(
                 r.source or "",
             )
         console.print(table)
+
+
+@customer_app.command("erase")
+def erase_customer(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id (a UUID).")],
+    reason: Annotated[
+        str, typer.Option(help="Why (the request's reference), recorded on the event.")
+    ],
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Erase a customer's personal data on request (crypto-shredding): its data key and
+    those of the customers merged into it are destroyed; the history stays, its contact
+    name, phones, e-mails and WeChat id read [erased]. Needs pii.master_key. Running it
+    again finishes an erasure that was interrupted."""
+    from crmcore.commands import parse_command
+    from crmcore.customers.erasure import EraseCustomer
+
+    with reporting_errors(json_output):
+        cid = parse_customer_id(customer_id)
+        settings = settings_from(db, config, actor)
+        command = parse_command(
+            EraseCustomer, {"actor": settings.actor, "customer_id": cid, "reason": reason}
+        )
+        with application(settings) as app:
+            subjects = app.erase_customer(command)
+            record = app.get_customer(cid)
+        print_outcome(
+            "erased",
+            f"customer {record.customer_id}: {len(subjects)} data key(s) destroyed",
+            record,
+            json_output,
+            {"data_keys_destroyed": [str(s) for s in subjects]},
+        )
 
 
 def parse_customer_id(value: str) -> UUID:

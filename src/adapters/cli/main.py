@@ -70,7 +70,7 @@ CATALOGUE: dict[str, Entry] = {
     "customer": Entry(
         "customer_commands",
         "customer_app",
-        "Register, show and list customers.",
+        "Register, show, list and erase customers.",
         extends={
             "merge_commands": ("merge", "split"),
             "ownership_commands": ("owner",),
@@ -132,6 +132,11 @@ CATALOGUE: dict[str, Entry] = {
     "pool": Entry("ownership_commands", "pool_app", "The public pool (公海)."),
     "relay": Entry(
         "relay_commands", "relay_app", "Publish every stored event to Kafka as CloudEvents JSON."
+    ),
+    "pii": Entry(
+        "pii_commands",
+        "pii_app",
+        "Personal data at rest: whether it is encrypted, under which master key; rotation.",
     ),
     "events": Entry(
         "events_commands", "events_app", "The published events: read them, document them."

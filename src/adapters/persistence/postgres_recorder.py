@@ -14,18 +14,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+from adapters.persistence.data_keys import WritesDataKeys
+from adapters.pii.key_table import KeyTable
 
 # An arbitrary constant naming "crmcore's schema creation" among advisory locks.
 SCHEMA_LOCK = 0x63726D5F736368  # "crm_sch"
 
 
-class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    """Creates its tables under ``SCHEMA_LOCK``; records exactly as its base does."""
+class SerialisedPostgresApplicationRecorder(WritesDataKeys, PostgresApplicationRecorder):
+    """Creates its tables (and the data keys', ``WritesDataKeys``) under ``SCHEMA_LOCK``;
+    records exactly as its base does."""
+
+    key_table = KeyTable(postgres=True)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        self.write_keys(curs)
+        super()._insert_events(curs, stored_events, **kwargs)
 
     def create_table(self) -> None:
         with self.datastore.get_connection() as connection:
@@ -43,9 +58,7 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
         statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-        ).format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
-        )
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         found: dict[UUID, list[StoredEvent]] = defaultdict(list)
         with self.datastore.get_connection() as connection, connection.cursor() as cursor:
             cursor.execute(statement, [list(dict.fromkeys(originator_ids))], prepare=True)
@@ -65,9 +78,7 @@ class SerialisedPostgresApplicationRecorder(PostgresApplicationRecorder):
         so this is a count, not a subtraction): a follower's lag."""
         statement = SQL(
             "SELECT COUNT(*) AS n FROM {schema}.{table} WHERE notification_id > %s"
-        ).format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
-        )
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         with self.datastore.get_connection() as connection, connection.cursor() as cursor:
             cursor.execute(statement, [position or 0])
             row = cursor.fetchone()

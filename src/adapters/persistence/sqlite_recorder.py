@@ -10,16 +10,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from adapters.persistence.data_keys import WritesDataKeys
+from adapters.pii.key_table import KeyTable
 
 _CHUNK = 500  # stays far below SQLite's limit on bound parameters
 
 
-class BulkReadingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """eventsourcing's SQLite recorder plus :meth:`select_events_of_many`."""
+class BulkReadingSQLiteApplicationRecorder(WritesDataKeys, SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder plus :meth:`select_events_of_many`, and the data
+    keys' table (``WritesDataKeys``)."""
+
+    key_table = KeyTable(postgres=False)
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self.write_keys(c)
+        return super()._insert_events(c, stored_events, **kwargs)
 
     def select_events_of_many(
         self, originator_ids: Sequence[UUID]

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from crmcore.errors import ValidationFailed
+from crmcore.personal_data import PersonalValues
 
 
 class PiiAction(StrEnum):
@@ -42,20 +43,7 @@ DEFAULT_PII_RULES: dict[str, PiiAction] = {
 }
 """Personal data is masked unless a deployment says otherwise (PIPL's minimum necessary)."""
 
-KEY_FIELDS = {
-    "phone": "phones",
-    "email": "emails",
-    "wechat": "wechat",
-    "uscc": "uscc",
-    "external_id": "external_id",
-    "device": "device_id",
-    "session": "session_id",
-}
-"""The field whose rule governs an identity key of each kind."""
-
 REDACTED = "[redacted]"
-NEVER_PERSONAL = frozenset({"timestamp", "occurred_at"})
-"""Instants: they contain colons, never an identity-key label."""
 
 
 class PiiPolicy:
@@ -68,6 +56,8 @@ class PiiPolicy:
                 "relay.pii_hash_key", "a secret key is needed when a field's action is hash"
             )
         self._hash_key = hash_key or b""
+        # Where personal data sits is crmcore's one answer, shared with encryption at rest.
+        self._walk = PersonalValues(self._rules, self._replace)
 
     @property
     def keeps_everything(self) -> bool:
@@ -76,57 +66,10 @@ class PiiPolicy:
     def apply(self, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` with every governed value replaced (the same dict, changed)."""
         if self._rules:
-            self._walk_dict(data)
+            replaced = self._walk.apply(data)
+            data.clear()
+            data.update(replaced)
         return data
-
-    def _walk_dict(self, node: dict[str, Any]) -> None:
-        # Called for every field of every published event: dispatch on exact types.
-        kind = node.get("kind")
-        key_field = KEY_FIELDS.get(kind) if type(kind) is str else None
-        rules = self._rules
-        for name, value in node.items():
-            kind_of_value = type(value)
-            if name in rules:
-                node[name] = self._governed(name, value)
-            elif kind_of_value is str:
-                if name == "value" and key_field in rules:
-                    node[name] = self._replace(key_field, value)
-                elif ":" in value and name not in NEVER_PERSONAL:
-                    node[name] = self._label(value)
-            elif kind_of_value is dict:
-                self._walk_dict(value)
-            elif kind_of_value is list:
-                self._walk_list(value)
-
-    def _walk_list(self, items: list[Any]) -> None:
-        for n, item in enumerate(items):
-            kind_of_item = type(item)
-            if kind_of_item is str:
-                if ":" in item:
-                    items[n] = self._label(item)
-            elif kind_of_item is dict:
-                self._walk_dict(item)
-            elif kind_of_item is list:
-                self._walk_list(item)
-
-    def _governed(self, field: str, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._replace(field, value)
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return [self._replace(field, item) for item in value]
-        if isinstance(value, dict):
-            self._walk_dict(value)
-        elif isinstance(value, list):
-            self._walk_list(value)
-        return value
-
-    def _label(self, text: str) -> str:
-        """A ``kind:value`` identity-key label, with its value governed by its kind."""
-        kind, colon, value = text.partition(":")
-        field = KEY_FIELDS.get(kind) if colon else None
-        if field is None or field not in self._rules:
-            return text
-        return f"{kind}:{self._replace(field, value)}"
 
     def _replace(self, field: str, value: str) -> str:
         action = self._rules[field]

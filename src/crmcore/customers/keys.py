@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import AddIdentityKey, CorrectContactDetails, RemoveIdentityKey
+from crmcore.customers.erasure import refuse_if_erased
 from crmcore.domain import EventContext, IdentityKeyIndex
+from crmcore.domain.customer_erasure import PERSONAL_KINDS
 from crmcore.errors import DuplicateCustomer, IdentityKeyNotHeld
 from crmcore.identity import IdentityKey
+from crmcore.identity.keys import KeyIds
 
 if TYPE_CHECKING:
     from crmcore.customers.ports import CustomerPorts
@@ -26,6 +29,8 @@ def correct_contact_details(app: CustomerPorts, command: CorrectContactDetails) 
     """One attempt at the corrections; False when they change nothing."""
     customer = app.live_customer(command.customer_id)
     app.guard_sales_data(customer.id, command, "correct_contact_details")
+    if command.contact_name is not None:
+        refuse_if_erased(customer)
     changed = customer.correct_details(command.corrections(), app.context_of(command))
     if changed:
         app.save(customer)
@@ -39,13 +44,15 @@ def add_identity_key(app: CustomerPorts, command: AddIdentityKey) -> None:
     key = command.key
     if customer.holds(key):
         return
+    if key.kind in PERSONAL_KINDS:
+        refuse_if_erased(customer)
     context = app.context_of(command)
     indexes = app.find_indexes([key])
     held_by = holders([key], indexes)
     if held_by:
         raise DuplicateCustomer(next(iter(held_by)), key.label)
     customer.add_identity_key(key, context)
-    app.save(customer, *claim_keys([key], customer.id, indexes, context))
+    app.save(customer, *claim_keys([key], customer.id, indexes, context, app.key_ids))
 
 
 def remove_identity_key(app: CustomerPorts, command: RemoveIdentityKey) -> None:
@@ -72,6 +79,7 @@ def claim_keys(
     customer_id: UUID,
     indexes: dict[IdentityKey, IdentityKeyIndex | None],
     context: EventContext,
+    key_ids: KeyIds,
 ) -> Iterator[IdentityKeyIndex]:
     """The index of each key, claimed for ``customer_id`` (the caller saw them free).
 
@@ -82,7 +90,7 @@ def claim_keys(
         if index is not None and index.generic:
             continue
         if index is None:
-            index = IdentityKeyIndex.first_claim(key, customer_id, context)
+            index = IdentityKeyIndex.first_claim(key, customer_id, context, key_ids)
             indexes[key] = index
         else:
             index.claim(customer_id, context)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import MergeCustomers, SplitCustomer
+from crmcore.customers.erasure import refuse_if_erased
 from crmcore.domain import EventContext, IdentityKeyIndex
 from crmcore.errors import MergeRefused
 from crmcore.groups import trees
@@ -43,6 +44,8 @@ def merge(app: CustomerPorts, command: MergeCustomers) -> UUID:
             f"{command.absorbed_id} and {command.survivor_id} are already one customer "
             f"({survivor.id})",
         )
+    refuse_if_erased(survivor)
+    refuse_if_erased(absorbed)
     context = app.context_of(command)
     membership = trees.close_membership(app, absorbed.id, survivor.id, context)
     indexes = _transfer(app, absorbed.identity_keys, absorbed.id, survivor.id, context)
@@ -91,4 +94,3 @@ def _transfer(
         index.transfer(from_id, to_id, context)
         moved.append(index)
     return moved
-

@@ -19,10 +19,17 @@ if TYPE_CHECKING:
     from crmcore.commands import Command
     from crmcore.domain import CrmEvent, Customer, IdentityKeyIndex
     from crmcore.identity import IdentityKey
+    from crmcore.identity.keys import KeyIds
 
 
 class CustomerPorts(OwnershipPorts, Protocol):
     """The ownership ports plus customers, key indexes, history and new ids."""
+
+    @property
+    def key_ids(self) -> KeyIds:
+        """How this book names its key indexes (keyed hashes when it protects personal
+        data)."""
+        ...
 
     def new_id(self) -> UUID: ...
 

@@ -117,8 +117,9 @@ class _Batch:
             if self.registrant_owns
             else {}
         )
-        found = self.app.load_many([*(key.index_id for key in keys), *rep_ids.values()])
-        self.indexes.update(indexes_among(found, keys))
+        key_ids = self.app.key_ids
+        found = self.app.load_many([*(key_ids.index_id(key) for key in keys), *rep_ids.values()])
+        self.indexes.update(indexes_among(found, keys, key_ids))
         for actor, rep_id in rep_ids.items():
             rep = found[rep_id]
             self.reps[actor] = rep if isinstance(rep, Rep) else None
@@ -158,7 +159,7 @@ class _Batch:
                 members=list(collision.members),
                 **context.fields(),
             )
-        claimed = claim_keys(entry.keys, customer.id, self.indexes, context)
+        claimed = claim_keys(entry.keys, customer.id, self.indexes, context, self.app.key_ids)
         self.add(customer, *claimed, *self._registrant_owns(customer.id, command.actor, context))
         self._file(customer.id, customer.id, entry.profile)
         return RegistrationResult(
@@ -238,7 +239,7 @@ class _Batch:
         free = [k for k in entry.keys if not customer.holds(k) and is_free(self.indexes.get(k))]
         for key in free:  # generic keys count as free: listed, never claimed
             customer.add_identity_key(key, context)
-        self.add(customer, *claim_keys(free, customer.id, self.indexes, context))
+        self.add(customer, *claim_keys(free, customer.id, self.indexes, context, self.app.key_ids))
         self._file(alias, customer.id, entry.profile)
         return RegistrationResult(entry.position, decision, customer.id)
 
@@ -268,7 +269,7 @@ class _Batch:
             index = self.indexes.get(key)
             if index is None or index.holder != best.customer_id:
                 continue
-            if index.contest(company.core, config.generic_key_after, entry.context):
+            if index.contest(key, company.core, config.generic_key_after, entry.context):
                 self.app.identity.declare_generic(key)
                 became_generic = True
             self.add(index)
@@ -291,7 +292,6 @@ class _Batch:
 GENERIC_KINDS = frozenset({KeyKind.PHONE, KeyKind.EMAIL})
 
 
-
 def new_customer(
     customer_id: UUID,
     command: RegisterCustomer,
@@ -311,4 +311,3 @@ def new_customer(
         external_id=command.external_id,
         context=context,
     )
-

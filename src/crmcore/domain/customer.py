@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from crmcore.domain import customer_merges, customer_touches
+from crmcore.domain import customer_erasure, customer_merges, customer_touches
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.identity import IdentityKey, KeyKind, keys_of_contact
 
@@ -36,6 +36,7 @@ class Customer(Aggregate):
         handed_over: tuple[IdentityKey, ...]
         absorptions: dict[UUID, customer_merges.Absorption]
         lead_arrivals: frozenset[customer_touches.ArrivalMark]
+        erased_at: datetime | None
 
     class Event(CrmEvent):
         pass
@@ -70,6 +71,7 @@ class Customer(Aggregate):
             customer.handed_over = ()
             customer.absorptions = {}
             customer.lead_arrivals = frozenset()
+            customer.erased_at = None
 
     class ContactDetailsCorrected(Event):
         """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""
@@ -281,6 +283,21 @@ class Customer(Aggregate):
     def keys_of(self, kind: KeyKind) -> tuple[str, ...]:
         return tuple(k.value for k in self.identity_keys if k.kind is kind)
 
+    def erase(self, subjects: list[UUID], context: EventContext) -> None:
+        """Records the erasure of this customer's personal data (the caller releases
+        its personal keys and destroys the subjects' data keys)."""
+        if self.erased_at is not None:
+            raise ValueError(f"customer {self.id} was erased already")
+        personal = sum(
+            1 for key in self.identity_keys if key.kind in customer_erasure.PERSONAL_KINDS
+        )
+        self.trigger_event(
+            customer_erasure.Erased,
+            subjects=subjects,
+            personal_keys=personal,
+            **context.fields(),
+        )
+
     # -- merging and splitting (events in crmcore.domain.customer_merges) ---------------
 
     @property
@@ -367,4 +384,5 @@ CUSTOMER_STATE_EVENTS: tuple[type[CrmEvent], ...] = (
     customer_merges.MergedInto,
     customer_merges.SplitOff,
     customer_merges.Restored,
+    customer_erasure.Erased,
 )

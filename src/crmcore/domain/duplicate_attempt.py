@@ -8,7 +8,7 @@ is what makes the duplicate clusters independent of the order records arrive in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -25,6 +25,10 @@ class DuplicateAttempt(Aggregate):
 
     class Blocked(CrmEvent, Aggregate.Created):
         """The record was refused; ``matches`` explains why (v1)."""
+
+        # The record is the existing customer's person entered again: sealed with that
+        # customer's data key, it is erased with them (crmcore.customers.erasure).
+        personal_data_of: ClassVar[str] = "existing_customer_id"
 
         existing_customer_id: UUID
         entry_path: str

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.identity import IdentityKey, KeyKind
+from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 
 
 class IdentityKeyIndex(Aggregate):
@@ -93,14 +94,19 @@ class IdentityKeyIndex(Aggregate):
 
     @classmethod
     def first_claim(
-        cls, key: IdentityKey, customer_id: UUID, context: EventContext
+        cls,
+        key: IdentityKey,
+        customer_id: UUID,
+        context: EventContext,
+        key_ids: KeyIds = PLAIN_KEY_IDS,
     ) -> IdentityKeyIndex:
-        """Creates the index of a key nobody has held before, held by ``customer_id``."""
+        """Creates the index of a key nobody has held before, held by ``customer_id``;
+        with a keyed ``key_ids`` its id and stored value are keyed hashes."""
         return cls._create(
             cls.Created,
-            id=key.index_id,
+            id=key_ids.index_id(key),
             kind=key.kind.value,
-            value=key.value,
+            value=key_ids.stored_value(key),
             customer_id=customer_id,
             **context.fields(),
         )
@@ -129,11 +135,15 @@ class IdentityKeyIndex(Aggregate):
             self.Transferred, from_customer_id=from_id, to_customer_id=to_id, **context.fields()
         )
 
-    def contest(self, company: str, threshold: int, context: EventContext) -> bool:
+    def contest(
+        self, key: IdentityKey, company: str, threshold: int, context: EventContext
+    ) -> bool:
         """Records an unrelated company entering this key; True if that made it generic.
 
         ``company`` is a name core; the same company contesting twice counts once. The
-        holder's own company is the first of the ``threshold`` companies.
+        holder's own company is the first of the ``threshold`` companies. ``key`` is
+        the key itself: the index may store only its keyed hash, and the views that stop
+        matching on a generic key need its label.
         """
         if self.generic or company in self.contested_by:
             return False
@@ -142,7 +152,7 @@ class IdentityKeyIndex(Aggregate):
             return False
         self.trigger_event(
             self.DeclaredGeneric,
-            key=self.key.label,
+            key=key.label,
             companies=list(self.contested_by),
             threshold=threshold,
             **context.fields(),
@@ -151,13 +161,15 @@ class IdentityKeyIndex(Aggregate):
 
 
 def indexes_among(
-    found: Mapping[UUID, Aggregate | None], keys: Iterable[IdentityKey]
+    found: Mapping[UUID, Aggregate | None],
+    keys: Iterable[IdentityKey],
+    key_ids: KeyIds = PLAIN_KEY_IDS,
 ) -> dict[IdentityKey, IdentityKeyIndex | None]:
     """Each key's index (None where never claimed), picked out of aggregates read by
     id - a read that may have fetched other aggregates in the same round trip."""
     indexes: dict[IdentityKey, IdentityKeyIndex | None] = {}
     for key in keys:
-        index = found[key.index_id]
+        index = found[key_ids.index_id(key)]
         assert index is None or isinstance(index, IdentityKeyIndex)
         indexes[key] = index
     return indexes

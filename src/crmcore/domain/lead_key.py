@@ -12,20 +12,22 @@ a lead once gave the same phone.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.identity import IdentityKey
+from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 
 # Fixed forever: changing it would orphan every stored lead key.
 _LEAD_KEY_NAMESPACE = UUID("0c5e3b8e-8f0d-4d8b-bb0e-5a3a1d9e7c42")
 
 
-def lead_key_id(key: IdentityKey) -> UUID:
-    """The id of the aggregate that makes ``key`` name one lead."""
-    return uuid5(_LEAD_KEY_NAMESPACE, key.label)
+def lead_key_id(key: IdentityKey, key_ids: KeyIds = PLAIN_KEY_IDS) -> UUID:
+    """The id of the aggregate that makes ``key`` name one lead (keyed like the
+    customers' indexes when the book has a secret)."""
+    return key_ids.uuid_of(_LEAD_KEY_NAMESPACE, key.label)
 
 
 class LeadKey(Aggregate):
@@ -58,9 +60,19 @@ class LeadKey(Aggregate):
             index.lead_id = self.to_lead_id
 
     @classmethod
-    def index(cls, key: IdentityKey, lead_id: UUID, context: EventContext) -> LeadKey:
+    def index(
+        cls,
+        key: IdentityKey,
+        lead_id: UUID,
+        context: EventContext,
+        key_ids: KeyIds = PLAIN_KEY_IDS,
+    ) -> LeadKey:
         return cls._create(
-            cls.Indexed, id=lead_key_id(key), key=key.label, lead_id=lead_id, **context.fields()
+            cls.Indexed,
+            id=lead_key_id(key, key_ids),
+            key=key_ids.stored_label(key),
+            lead_id=lead_id,
+            **context.fields(),
         )
 
     def move(self, to_lead_id: UUID, context: EventContext) -> None:

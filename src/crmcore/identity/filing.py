@@ -28,6 +28,7 @@ from crmcore.domain import (
     IdentityKeyIndex,
     customer_merges,
 )
+from crmcore.domain.customer_erasure import PERSONAL_KINDS, Erased
 from crmcore.event_log import topics_of
 from crmcore.identity.candidates import IndexEntry, standing_for
 from crmcore.identity.keys import IdentityKey, KeyKind, keys_of_contact
@@ -48,6 +49,7 @@ FILED_EVENTS: tuple[type[Any], ...] = (
     IdentityKeyIndex.DeclaredGeneric,
     GroupMembership.Joined,
     GroupMembership.Left,
+    Erased,
 )
 FILED_TOPICS = topics_of(*FILED_EVENTS)
 
@@ -155,6 +157,8 @@ def file_event(store: IndexStore, event: Any) -> None:
         store.join_group(event.customer_id, event.group_id, _core(own.profile if own else None))
     elif isinstance(event, GroupMembership.Left):
         store.leave_group(event.customer_id)
+    elif isinstance(event, Erased):
+        _erase(store, cid)
     elif isinstance(event, Customer.IdentityKeyAdded | Customer.IdentityKeyRemoved):
         key = IdentityKey(KeyKind(event.kind), event.value)
         _revise(store, cid, {}, (key, isinstance(event, Customer.IdentityKeyAdded)))
@@ -197,6 +201,16 @@ def _revise(
         store.put(IndexEntry(entry.entry_id, entry.customer_id, profile))
         if own:
             store.rename_grouped(customer_id, _core(profile))
+
+
+def _erase(store: IndexStore, customer_id: UUID) -> None:
+    """Drops the contact name and the personal keys from every entry standing for an
+    erased customer (its own, its merged records', its refused attempts'): they no
+    longer match anyone, and the view holds nothing the data key protected."""
+    for entry in _standing_for(store, customer_id, aliases=True):
+        keys = [key for key in entry.profile.keys if key.kind not in PERSONAL_KINDS]
+        profile = entry.profile.revised({"contact_name": None}, keys)
+        store.put(IndexEntry(entry.entry_id, entry.customer_id, profile))
 
 
 def _standing_for(store: IndexStore, customer_id: UUID, *, aliases: bool) -> Sequence[IndexEntry]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -57,8 +59,67 @@ class IdentityKey:
 
     @property
     def index_id(self) -> UUID:
-        """The id of the index aggregate that makes this key unique across the store."""
+        """The id of this key's index in a book without a secret (``KeyIds``); commands
+        ask their store's ``key_ids``, which knows whether the book has one."""
         return uuid5(_KEY_INDEX_NAMESPACE, self.label)
+
+
+HASHED = "hmac-sha256:"
+"""Prefix of a key value stored as its keyed hash (never encrypted again)."""
+
+
+class KeyIds:
+    """The ids of the aggregates that keep keys unique, and the key values they store.
+
+    Without a secret, an index id is a uuid5 of the key's label and the index stores the
+    value itself (books created before personal data was protected keep theirs). With
+    one, both are an HMAC-SHA256 of the label: uniqueness holds as before - the same
+    key, the same id - but nobody without the secret can test a phone number against
+    the ids or values in the database.
+
+    >>> plain, keyed = KeyIds(), KeyIds(b"k" * 32)
+    >>> key = IdentityKey(KeyKind.PHONE, "+8613800138000")
+    >>> plain.index_id(key) == key.index_id, plain.stored_value(key)
+    (True, '+8613800138000')
+    >>> keyed.index_id(key) == keyed.index_id(key) != key.index_id
+    True
+    >>> keyed.stored_value(key).startswith(HASHED)
+    True
+    """
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret
+
+    @property
+    def keyed(self) -> bool:
+        return self._secret is not None
+
+    def _digest(self, namespace: UUID, label: str) -> bytes:
+        assert self._secret is not None
+        message = namespace.bytes + label.encode("utf-8", "surrogatepass")
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def uuid_of(self, namespace: UUID, label: str) -> UUID:
+        """uuid5 of ``label`` in ``namespace``, or a version-5-shaped HMAC of it."""
+        if self._secret is None:
+            return uuid5(namespace, label)
+        return UUID(bytes=self._digest(namespace, label)[:16], version=5)
+
+    def index_id(self, key: IdentityKey) -> UUID:
+        return self.uuid_of(_KEY_INDEX_NAMESPACE, key.label)
+
+    def stored_value(self, key: IdentityKey) -> str:
+        """What the key's index records as its value."""
+        if self._secret is None:
+            return key.value
+        return HASHED + self._digest(_KEY_INDEX_NAMESPACE, key.label).hex()
+
+    def stored_label(self, key: IdentityKey) -> str:
+        """``kind:value`` with the value as the index stores it."""
+        return f"{key.kind.value}:{self.stored_value(key)}"
+
+
+PLAIN_KEY_IDS = KeyIds()
 
 
 def keys_of_contact(

@@ -16,6 +16,7 @@ from crmcore.identity.company import CompanyName, parse_company_name
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.person import PersonName, parse_person_name
 from crmcore.identity.regions import region_table
+from crmcore.personal_data import ERASED
 
 # Mailbox names that say nothing about a person: info@a.com and info@a.cn are not one.
 _ROLE_MAILBOXES = frozenset(
@@ -124,8 +125,14 @@ def build_profile(
     keys: Iterable[IdentityKey],
     region: str | None = None,
 ) -> MatchProfile:
-    """The profile of a record whose identity keys are already normalised."""
-    keys = tuple(sorted(set(keys)))
+    """The profile of a record whose identity keys are already normalised.
+
+    An erased value (``crmcore.personal_data.ERASED``: the event was read after its
+    customer's data key was destroyed) is no contact and no key: it matches nothing.
+    """
+    keys = tuple(sorted({key for key in keys if key.value != ERASED}))
+    if contact_name == ERASED:
+        contact_name = None
     phones = sorted(k.value for k in keys if k.kind == "phone")
     emails = sorted(k.value for k in keys if k.kind == "email")
     company = parse_company_name(company_name) if company_name else None

@@ -59,10 +59,14 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
     app.identity.catch_up()
     context = app.context_of(command)
     customer_keys, lead_keys = command.identity_keys(), command.lead_keys()
+    key_ids = app.key_ids
     found = app.load_many(
-        [*(k.index_id for k in customer_keys), *(lead_key_id(k) for k in lead_keys)]
+        [
+            *(key_ids.index_id(k) for k in customer_keys),
+            *(lead_key_id(k, key_ids) for k in lead_keys),
+        ]
     )
-    indexes = indexes_among(found, customer_keys)
+    indexes = indexes_among(found, customer_keys, key_ids)
     record, touch = command.record(), command.touch()
     profile = record_profile(record)
     app.identity.begin_batch([profile])
@@ -79,7 +83,7 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         )
     held: dict[UUID, list[IdentityKey]] = {}
     for key in lead_keys:
-        index = found[lead_key_id(key)]
+        index = found[lead_key_id(key, key_ids)]
         if isinstance(index, LeadKey):
             held.setdefault(index.lead_id, []).append(key)
     mark = arrival_mark(touch, command.actor, context.occurred_at)
@@ -96,7 +100,7 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         if not merged and lead.has_arrival(mark) and not lead.would_change(record, lead_keys):
             return _unchanged(app, lead, decision)
         matched = [key for keys in held.values() for key in keys]
-        free = tuple(k for k in lead_keys if found[lead_key_id(k)] is None)
+        free = tuple(k for k in lead_keys if found[lead_key_id(k, key_ids)] is None)
         lead.join(
             record=record,
             touch=touch,
@@ -222,7 +226,7 @@ def _route(
     config = app.config.leads
     rating = score_lead(lead, config, context.recorded_at)
     saved: list[Aggregate] = [lead, *merged]
-    saved.extend(LeadKey.index(k, lead.id, context) for k in new_keys)
+    saved.extend(LeadKey.index(k, lead.id, context, app.key_ids) for k in new_keys)
     ownership = load_ownership(app, lead.id)
     owner = ownership.owner if ownership is not None else None
     route = "owner" if owner else rating.route

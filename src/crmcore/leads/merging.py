@@ -68,7 +68,7 @@ def merge_leads(
     for lead in sorted(leads, key=lambda lead: str(lead.id)):
         if lead.id == survivor.id:
             continue
-        indexes = app.load_many([lead_key_id(key) for key in lead.identity_keys])
+        indexes = app.load_many([lead_key_id(key, app.key_ids) for key in lead.identity_keys])
         for index in indexes.values():
             if isinstance(index, LeadKey) and index.lead_id == lead.id:
                 index.move(survivor.id, context)

@@ -1,0 +1,111 @@
+"""The envelope: data keys wrapped by a master key, values sealed by a data key.
+
+AES-256-GCM from ``cryptography`` (maintained, constant-time, the OpenSSL primitives)
+for both layers. Each seal binds the subject's id as associated data, so a value or a
+wrapped key copied onto another customer's row fails to open instead of reading as
+theirs. A master key is named by the first 8 bytes of its SHA-256 (``key_id``): the
+key table records which master wrapped each data key, which is what lets a rotation
+run while some servers still hold the previous master.
+
+>>> master = MasterKey.from_text(base64.b64encode(bytes(range(32))).decode())
+>>> subject = UUID(int=7)
+>>> data_key = new_data_key()
+>>> unwrap(master, subject, wrap(master, subject, data_key)) == data_key
+True
+>>> box = Sealer(subject, data_key)
+>>> sealed = box.seal("+8613800138000")
+>>> sealed.startswith(SEALED), box.open(sealed)
+(True, '+8613800138000')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from crmcore.errors import ValidationFailed
+
+SEALED = "pii1:"
+"""Prefix of a sealed value (version 1: AES-256-GCM, 12-byte nonce, subject as AAD)."""
+
+_NONCE = 12
+
+
+class KeyUnusable(Exception):
+    """A wrapped key or a sealed value does not open with the key given."""
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """A 256-bit key from configuration; never written to the store."""
+
+    secret: bytes
+
+    @classmethod
+    def from_text(cls, text: str, field: str = "pii.master_key") -> MasterKey:
+        """The key from its base64 text (``openssl rand -base64 32``), refused naming
+        ``field`` when it is not 32 bytes."""
+        try:
+            secret = base64.b64decode(text.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed(
+                field, "is not base64 (make one: openssl rand -base64 32)"
+            ) from None
+        if len(secret) != 32:
+            raise ValidationFailed(
+                field, f"must be 32 bytes of base64 (openssl rand -base64 32), not {len(secret)}"
+            )
+        return cls(secret)
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(self.secret).hexdigest()[:16]
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"MasterKey(key_id={self.key_id!r})"
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def wrap(master: MasterKey, subject: UUID, data_key: bytes) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return nonce + AESGCM(master.secret).encrypt(nonce, data_key, subject.bytes)
+
+
+def unwrap(master: MasterKey, subject: UUID, wrapped: bytes) -> bytes:
+    try:
+        return AESGCM(master.secret).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.bytes)
+    except InvalidTag:
+        raise KeyUnusable(f"the data key of {subject} does not open with this master key") from None
+
+
+class Sealer:
+    """Seals and opens one subject's values with its data key."""
+
+    __slots__ = ("_aad", "_aead")
+
+    def __init__(self, subject: UUID, data_key: bytes) -> None:
+        self._aad = subject.bytes
+        self._aead = AESGCM(data_key)
+
+    def seal(self, value: str) -> str:
+        nonce = os.urandom(_NONCE)
+        sealed = self._aead.encrypt(nonce, value.encode("utf-8", "surrogatepass"), self._aad)
+        return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def open(self, text: str) -> str:
+        try:
+            raw = base64.urlsafe_b64decode(text[len(SEALED) :])
+            plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
+        except (InvalidTag, binascii.Error, ValueError):
+            raise KeyUnusable("a sealed value does not open with its subject's data key") from None
+        return plain.decode("utf-8", "surrogatepass")

@@ -1,0 +1,264 @@
+"""Per-subject data keys: created with their first sealed event, cached, destroyed on erasure.
+
+A subject is the aggregate whose events hold the values (a customer, a lead, a key
+index): its id is the originator id, so finding an event's key needs nothing but the
+event. Keys live wrapped in ``crm_data_keys`` beside the events; the master key that
+wraps them comes from configuration only.
+
+The book's index secret (what turns identity keys into HMAC ids, ``KeyIds``) is kept
+the same way under a fixed subject id: rotating the master rewraps it, and the ids,
+which must never change, stay the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
+
+from adapters.persistence.data_keys import WritesDataKeys
+from adapters.pii.crypto import KeyUnusable, MasterKey, Sealer, new_data_key, unwrap, wrap
+from adapters.pii.key_table import KeyRow
+from crmcore.errors import ValidationFailed
+from crmcore.identity.keys import KeyIds
+
+if TYPE_CHECKING:
+    from adapters.pii.mapper import PersonalDataMapper
+
+INDEX_SECRET = uuid5(NAMESPACE_URL, "crmcore:pii:index-secret")
+CACHE_SIZE = 50_000
+"""Unwrapped keys kept per process (a cipher object each, ~1 KB)."""
+
+
+class Vault:
+    """crmcore's ``PersonalDataProtection`` (see ``crmcore.personal_data``)."""
+
+    def __init__(self, master: MasterKey, previous: Sequence[MasterKey] = ()) -> None:
+        self._masters = {key.key_id: key for key in (*previous, master)}
+        self._master = master
+        self._cache: OrderedDict[UUID, Sealer | None] = OrderedDict()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._recorder: WritesDataKeys | None = None
+        self._key_ids: KeyIds | None = None
+
+    # -- PersonalDataProtection ------------------------------------------------------
+
+    @property
+    def key_ids(self) -> KeyIds:
+        if self._key_ids is None:
+            raise RuntimeError("the vault is not attached to a store yet")
+        return self._key_ids
+
+    def mapper(self, transcoder: Transcoder) -> Mapper[UUID]:
+        from adapters.pii.mapper import PersonalDataMapper
+
+        mapper: PersonalDataMapper = PersonalDataMapper(transcoder, self)
+        return mapper
+
+    def attach(self, recorder: ApplicationRecorder) -> None:
+        """Writes new keys with the recorder's events; loads (or, in a new book,
+        creates) the index secret. A book that already holds unprotected events is
+        refused: their key indexes are named by plain hashes, and mixing the two
+        would let the same phone be registered twice."""
+        if not isinstance(recorder, WritesDataKeys):
+            raise ValidationFailed(
+                "pii.master_key", "personal data can be protected on SQLite and PostgreSQL only"
+            )
+        if getattr(recorder.datastore, "enable_db_functions", False):
+            raise ValidationFailed(
+                "pii.master_key",
+                "POSTGRES_ENABLE_DB_FUNCTIONS inserts events without the data keys' table",
+            )
+        self._recorder = recorder
+        recorder.key_writer = self
+        secret = self._sealer_row(INDEX_SECRET)
+        if secret is None:
+            secret = self._create_index_secret(recorder)
+        self._key_ids = KeyIds(secret)
+
+    def erase(self, subjects: Collection[UUID], at: datetime) -> None:
+        """Destroys the data keys of ``subjects`` (crypto-shredding); idempotent."""
+        recorder = self._attached()
+        stamp = at.isoformat()
+        with recorder.datastore.transaction(commit=True) as cursor:
+            if not recorder.key_table.postgres:
+                cursor.execute("PRAGMA secure_delete = ON")  # overwrite, not just unlink
+            recorder.key_table.erase(cursor, subjects, stamp)
+        self.forget(subjects, erased=True)
+
+    # -- what the mapper asks ----------------------------------------------------------
+
+    def sealer(self, subject: UUID, *, new: bool) -> Sealer | None:
+        """The subject's sealer for writing (None once erased). ``new``: the subject's
+        first event, so it has no key yet and none is read for it."""
+        with self._lock:
+            if subject in self._cache:
+                self._cache.move_to_end(subject)
+                return self._cache[subject]
+        if not new:
+            known, found = self._read(subject)
+            if known:
+                return found
+        data_key = new_data_key()
+        row = KeyRow(subject, self._master.key_id, wrap(self._master, subject, data_key))
+        self._pending()[subject] = row
+        sealer = Sealer(subject, data_key)
+        self._remember(subject, sealer)
+        return sealer
+
+    def opener(self, subject: UUID) -> Sealer | None:
+        """The subject's sealer for reading (None once erased); KeyUnusable when the
+        subject has sealed values but no key row at all (a store restored without its
+        key table)."""
+        with self._lock:
+            if subject in self._cache:
+                self._cache.move_to_end(subject)
+                return self._cache[subject]
+        known, found = self._read(subject)
+        if not known:
+            raise KeyUnusable(f"{subject} has sealed personal data but no data key")
+        return found
+
+    def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None:
+        """Drops cached keys (``erased``: remembers they are gone)."""
+        with self._lock:
+            for subject in subjects:
+                self._cache.pop(subject, None)
+                if erased:
+                    self._cache[subject] = None
+
+    # -- KeyWriter (the recorder's side) -------------------------------------------
+
+    def write(self, cursor: Any) -> None:
+        pending = self._pending()
+        if pending:
+            self._attached().key_table.insert(cursor, pending.values())
+
+    def settle(self, committed: bool) -> None:
+        pending = self._pending()
+        if not committed:  # another writer's key may exist: read it next time
+            self.forget(list(pending))
+        pending.clear()
+
+    # -- rotation ----------------------------------------------------------------
+
+    def rotate(self) -> tuple[int, int]:
+        """Rewraps every live key not wrapped by the current master with it; returns
+        (rewrapped, already current). Events are not touched."""
+        recorder = self._attached()
+        with recorder.datastore.transaction(commit=True) as cursor:
+            rows = recorder.key_table.live(cursor)
+            stale = [r for r in rows if r.master_key_id != self._master.key_id]
+            rewrapped = []
+            for row in stale:
+                data_key = self._unwrap(row)
+                wrapped = wrap(self._master, row.subject, data_key)
+                rewrapped.append(KeyRow(row.subject, self._master.key_id, wrapped))
+            recorder.key_table.rewrap(cursor, rewrapped)
+        return len(rewrapped), len(rows) - len(rewrapped)
+
+    def status(self) -> dict[str, Any]:
+        """What ``crm pii status`` shows: the current master, keys per master, erased."""
+        recorder = self._attached()
+        with recorder.datastore.transaction(commit=False) as cursor:
+            counts = recorder.key_table.by_master(cursor)
+        erased = counts.pop(None, 0)
+        return {
+            "encrypted": True,
+            "master_key_id": self._master.key_id,
+            "previous_master_key_ids": [k for k in self._masters if k != self._master.key_id],
+            "data_keys_by_master": {str(k): n for k, n in sorted(counts.items(), key=str)},
+            "erased_subjects": erased,
+        }
+
+    # -- internals -------------------------------------------------------------------
+
+    def _attached(self) -> WritesDataKeys:
+        if self._recorder is None:
+            raise RuntimeError("the vault is not attached to a store yet")
+        return self._recorder
+
+    def _pending(self) -> dict[UUID, KeyRow]:
+        pending: dict[UUID, KeyRow] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            pending = self._local.pending = {}
+        return pending
+
+    def _remember(self, subject: UUID, sealer: Sealer | None) -> None:
+        with self._lock:
+            self._cache[subject] = sealer
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _rows(self, subjects: Sequence[UUID]) -> dict[UUID, KeyRow]:
+        recorder = self._attached()
+        with recorder.datastore.transaction(commit=False) as cursor:
+            return recorder.key_table.select(cursor, subjects)
+
+    def _read(self, subject: UUID) -> tuple[bool, Sealer | None]:
+        """(whether the subject has a row, its sealer - None if erased)."""
+        row = self._rows([subject]).get(subject)
+        if row is None:
+            return False, None
+        sealer = None if row.erased else Sealer(subject, self._unwrap(row))
+        self._remember(subject, sealer)
+        return True, sealer
+
+    def _unwrap(self, row: KeyRow) -> bytes:
+        assert row.wrapped is not None
+        master = self._masters.get(row.master_key_id or "")
+        if master is None:
+            raise ValidationFailed(
+                "pii.master_key",
+                f"the data key of {row.subject} is wrapped by master key {row.master_key_id}, "
+                "which is neither pii.master_key nor one of pii.previous_master_keys",
+            )
+        try:
+            return unwrap(master, row.subject, row.wrapped)
+        except KeyUnusable as exc:
+            raise ValidationFailed("pii.master_key", str(exc)) from None
+
+    def _sealer_row(self, subject: UUID) -> bytes | None:
+        row = self._rows([subject]).get(subject)
+        return None if row is None or row.erased else self._unwrap(row)
+
+    def _create_index_secret(self, recorder: WritesDataKeys) -> bytes:
+        if recorder.max_notification_id():  # type: ignore[attr-defined]
+            raise ValidationFailed(
+                "pii.master_key",
+                "this book already holds events stored without encryption; personal data "
+                "protection is chosen when a book is created (docs/operations.md, "
+                "'Turning encryption on')",
+            )
+        secret = new_data_key()
+        row = KeyRow(INDEX_SECRET, self._master.key_id, wrap(self._master, INDEX_SECRET, secret))
+        try:
+            with recorder.datastore.transaction(commit=True) as cursor:
+                recorder.key_table.insert(cursor, [row])
+        except Exception:  # another process created it first: use theirs
+            theirs = self._sealer_row(INDEX_SECRET)
+            if theirs is None:
+                raise
+            return theirs
+        return secret
+
+
+def refuse_if_protected(recorder: ApplicationRecorder) -> None:
+    """Refuses to open a book whose personal data is sealed without the master key:
+    its events would read as ciphertext and its key indexes would not be found."""
+    if not isinstance(recorder, WritesDataKeys):
+        return
+    with recorder.datastore.transaction(commit=False) as cursor:
+        protected = recorder.key_table.count(cursor) > 0
+    if protected:
+        raise ValidationFailed(
+            "pii.master_key",
+            "this book's personal data is encrypted: set pii.master_key "
+            "(or CRM_PII__MASTER_KEY, or pii.master_key_file) to open it",
+        )

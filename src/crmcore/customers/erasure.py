@@ -1,0 +1,75 @@
+"""Erasing a customer's personal data on request, without rewriting history.
+
+One save records ``Erased`` on the customer and releases its personal keys (phone,
+e-mail, WeChat) from their indexes, so the same person can be registered again and no
+index still names them; then the protection destroys the data keys of the customer
+and of every customer merged into it (crypto-shredding). If the process dies between
+the two, the customer reads as erased and running the command again destroys the keys.
+
+A refused registration that matched the customer (``DuplicateAttempt``) is sealed with
+the customer's key too, so it goes with them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from crmcore.commands import Command, RequiredNote
+from crmcore.domain.customer_erasure import PERSONAL_KINDS
+from crmcore.errors import CustomerErased, ValidationFailed
+
+if TYPE_CHECKING:
+    from crmcore.customers.ports import CustomerPorts
+    from crmcore.domain import Customer
+    from crmcore.personal_data import PersonalDataProtection
+
+
+class EraseCustomer(Command):
+    """Erase a customer's personal data (the data subject asked); ``reason`` says why."""
+
+    customer_id: UUID
+    reason: RequiredNote
+
+
+def erase(
+    app: CustomerPorts, command: EraseCustomer, protection: PersonalDataProtection | None
+) -> list[UUID]:
+    """One attempt at an erasure; returns the subjects whose keys were destroyed."""
+    if protection is None:
+        raise ValidationFailed(
+            "pii.master_key",
+            "erasure destroys the customer's data key, and this book stores personal data "
+            "unencrypted: configure pii.master_key when the book is created",
+        )
+    customer = app.live_customer(command.customer_id)
+    subjects = [customer.id, *_absorbed(app, customer)]
+    if customer.erased_at is None:
+        context = app.context_of(command)
+        personal = [k for k in customer.identity_keys if k.kind in PERSONAL_KINDS]
+        released = []
+        for index in app.find_indexes(personal).values():
+            if index is not None and index.holder == customer.id and not index.generic:
+                index.release(customer.id, context)
+                released.append(index)
+        customer.erase(subjects, context)
+        app.save(customer, *released)
+    assert customer.erased_at is not None
+    protection.erase(subjects, customer.erased_at)
+    return subjects
+
+
+def refuse_if_erased(customer: Customer) -> None:
+    """For commands that would give an erased customer personal data again."""
+    if customer.erased_at is not None:
+        raise CustomerErased(customer.id)
+
+
+def _absorbed(app: CustomerPorts, customer: Customer) -> list[UUID]:
+    found: list[UUID] = []
+    pending = list(customer.absorptions)
+    while pending:
+        tombstone = app.stored_customer(pending.pop())
+        found.append(tombstone.id)
+        pending.extend(tombstone.absorptions)
+    return found

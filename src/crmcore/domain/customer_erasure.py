@@ -1,0 +1,45 @@
+"""The event of erasing a customer's personal data on request (PIPL art. 47, GDPR art. 17).
+
+History is not rewritten: the erasure is one more event, and what makes the personal
+values unreadable is the destruction of the data keys that sealed them (the store's
+protection, ``crmcore.personal_data``). ``subjects`` names every aggregate whose key
+went: the customer and each customer merged into it. After it the customer keeps its
+company, its ownership and its deals; its contact name and its phone, e-mail and WeChat
+keys are gone, and those keys are free for anyone to register again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from crmcore.domain.base import CrmEvent
+from crmcore.identity import IdentityKey, KeyKind
+from crmcore.personal_data import KEY_FIELDS, PERSONAL_FIELDS
+
+PERSONAL_KINDS = frozenset(
+    kind for kind in KeyKind if KEY_FIELDS.get(kind.value) in PERSONAL_FIELDS
+)
+"""Identity keys that are personal data (phone, e-mail, WeChat), released on erasure."""
+
+
+class Erasable(Protocol):
+    contact_name: str | None
+    identity_keys: tuple[IdentityKey, ...]
+    erased_at: datetime | None
+
+
+class Erased(CrmEvent):
+    """The customer's personal data was erased; ``subjects`` lost their data keys, and
+    the customer its ``personal_keys`` phone, e-mail and WeChat keys (v1)."""
+
+    subjects: list[UUID]
+    personal_keys: int
+
+    def apply(self, customer: Erasable) -> None:
+        customer.contact_name = None
+        customer.identity_keys = tuple(
+            key for key in customer.identity_keys if key.kind not in PERSONAL_KINDS
+        )
+        customer.erased_at = self.occurred_at

@@ -1,0 +1,157 @@
+"""Where personal data sits in an event, and the hooks that protect it at rest.
+
+Personal data is found by meaning, not by event type, so a new event is covered the
+day it is written: a field named ``phones``, ``emails``, ``wechat`` or ``contact_name``
+at any depth (a registration, the ``record`` of a merged entry, a correction's
+``changes`` and ``previous``); the ``value`` beside a ``"kind": "phone"`` (an identity
+key); and the value of a ``"phone:+86…"`` key label (a merge's list of keys). The relay
+masks what leaves the store through this walk; the store's mapper encrypts what it
+writes through the same walk (``adapters.pii``), so the two can never disagree on what
+is personal.
+
+Company names are not personal data here: they name a business, the identity check
+matches them and every report groups by them.
+
+>>> walk = PersonalValues({"phones", "contact_name"}, lambda field, value: value.upper())
+>>> walk.apply({"phones": ("+86a",), "contact_name": "li", "keys": ["phone:+86b", "uscc:x"],
+...             "record": {"contact_name": "wu"}, "kind": "phone", "value": "+86c"})
+{'phones': ('+86A',), 'contact_name': 'LI', 'keys': ['phone:+86B', 'uscc:x'], \
+'record': {'contact_name': 'WU'}, 'kind': 'phone', 'value': '+86C'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
+
+    from crmcore.identity.keys import KeyIds
+
+PERSONAL_FIELDS = frozenset({"phones", "emails", "wechat", "contact_name"})
+"""The fields protected at rest, and masked by the relay unless configured otherwise."""
+
+KEY_FIELDS = {
+    "phone": "phones",
+    "email": "emails",
+    "wechat": "wechat",
+    "uscc": "uscc",
+    "external_id": "external_id",
+    "device": "device_id",
+    "session": "session_id",
+}
+"""The field whose rule governs an identity key of each kind."""
+
+NEVER_PERSONAL = frozenset({"timestamp", "occurred_at"})
+"""Instants: they contain colons, never an identity-key label."""
+
+ERASED = "[erased]"
+"""What a personal value reads as once its subject's key is destroyed."""
+
+Replace = Callable[[str, str], str]
+"""``(field, value) -> new value`` for one personal value."""
+
+
+class PersonalValues:
+    """Rebuilds an event's data with every personal value of ``fields`` replaced.
+
+    Containers are copied, never changed in place: the data is often a live event's
+    ``__dict__``, which the process still hands to its views after the save.
+    """
+
+    def __init__(self, fields: Collection[str], replace: Replace) -> None:
+        self._fields = frozenset(fields)
+        self._replace = replace
+
+    def apply(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._dict(data)
+
+    def _dict(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        kind = node.get("kind")
+        key_field = KEY_FIELDS.get(kind) if type(kind) is str else None
+        fields = self._fields
+        out: dict[str, Any] = {}
+        for name, value in node.items():
+            if name in fields:
+                out[name] = self._governed(name, value)
+            elif type(value) is str:
+                if name == "value" and key_field in fields:
+                    out[name] = self._replace(key_field, value)
+                elif ":" in value and name not in NEVER_PERSONAL:
+                    out[name] = self._label(value)
+                else:
+                    out[name] = value
+            else:
+                out[name] = self._any(value)
+        return out
+
+    def _any(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return self._dict(value)
+        if kind is list or kind is tuple:
+            items = [self._label(v) if type(v) is str and ":" in v else self._any(v) for v in value]
+            return items if kind is list else tuple(items)
+        return value
+
+    def _governed(self, field: str, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self._replace(field, value)
+        if (kind is list or kind is tuple) and all(type(v) is str for v in value):
+            items = [self._replace(field, v) for v in value]
+            return items if kind is list else tuple(items)
+        return self._any(value)
+
+    def _label(self, text: str) -> str:
+        """A ``kind:value`` identity-key label, with its value governed by its kind."""
+        kind, colon, value = text.partition(":")
+        field = KEY_FIELDS.get(kind) if colon else None
+        if field is None or field not in self._fields:
+            return text
+        return f"{kind}:{self._replace(field, value)}"
+
+
+class PersonalDataProtection(Protocol):
+    """What the store needs of an at-rest protection (``adapters.pii.Vault``)."""
+
+    @property
+    def key_ids(self) -> KeyIds:
+        """Index ids and stored key values as keyed hashes."""
+        ...
+
+    def mapper(self, transcoder: Transcoder) -> Mapper[UUID]:
+        """The mapper that encrypts personal values on write and decrypts on read."""
+        ...
+
+    def attach(self, recorder: ApplicationRecorder) -> None:
+        """Lets the recorder write new data keys in the transaction of their events."""
+        ...
+
+    def erase(self, subjects: Collection[UUID], at: datetime) -> None:
+        """Destroys the data keys of ``subjects`` (erased at ``at``): their personal
+        values read as ERASED from then on."""
+        ...
+
+
+class ProtectedApplication(Application[UUID]):
+    """An eventsourcing application whose mapper and recorder go through ``protection``
+    when one is given (set it before ``Application.__init__`` runs)."""
+
+    protection: PersonalDataProtection | None = None
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self.protection is None:
+            return super().construct_mapper()
+        return self.protection.mapper(self.construct_transcoder())
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        recorder = super().construct_recorder()
+        if self.protection is not None:
+            self.protection.attach(recorder)
+        return recorder

@@ -1,0 +1,285 @@
+"""Personal data at rest, on SQLite and PostgreSQL: sealed in the events, keyed hashes in
+the key indexes, erased by destroying a key - and everything else still replays."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, inspect, select
+
+from adapters.bootstrap import application, caught_up_views, open_views
+from adapters.settings import Settings, load_settings
+from crmcore import (
+    AddIdentityKey,
+    CorrectContactDetails,
+    ManualClock,
+    MergeCustomers,
+    RegisterCustomer,
+    parse_command,
+)
+from crmcore.audit.queries import OwnerAtQuery
+from crmcore.customers.erasure import EraseCustomer
+from crmcore.errors import CrmError, CustomerErased, DuplicateCustomer, ValidationFailed
+from crmcore.identity import normalise_key
+from crmcore.personal_data import ERASED
+from projections.customer_directory import DIRECTORY_VIEW
+from projections.registry import ALL_VIEWS
+from tests.conftest import START, STORES, hire, view_rows
+
+PHONE, EMAIL, CONTACT = "13812345678", "zhang.wei@xinghe.cn", "张伟"
+SECRETS = (PHONE, EMAIL, CONTACT)
+
+
+def new_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@pytest.fixture(params=STORES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        from tests.postgres_server import fresh_database
+
+        return fresh_database()
+    return str(tmp_path / "crm.db")
+
+
+def settings(db: str, key: str | None, *previous: str) -> Settings:
+    pii: dict[str, Any] = {"master_key": key} if key else {}
+    if previous:
+        pii["previous_master_keys"] = list(previous)
+    return load_settings(environ={}, db=db, pii=pii, actor="li")
+
+
+def database_holds(db: str, text: str) -> list[str]:
+    """The tables (events, data keys, every view) where ``text`` appears in any column."""
+    url = db if "://" in db else f"sqlite:///{db}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    found = []
+    try:
+        with engine.connect() as connection:
+            for table in inspect(engine).get_table_names():
+                for row in connection.exec_driver_sql(f'SELECT * FROM "{table}"'):
+                    for value in row:
+                        raw = bytes(value) if isinstance(value, bytes | memoryview) else None
+                        if (raw is not None and text.encode() in raw) or (
+                            raw is None and text in str(value)
+                        ):
+                            found.append(table)
+    finally:
+        engine.dispose()
+    return found
+
+
+def register(app: Any, **fields: Any) -> Any:
+    return app.register_customer(parse_command(RegisterCustomer, {"actor": "li", **fields}))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def book(db: str, clock: ManualClock) -> tuple[Settings, Any]:
+    """An encrypted book with one customer (phone, e-mail, contact) and a refused
+    duplicate of it; yields the settings and the customer's id."""
+    config = settings(db, new_key())
+    with application(config, clock) as app:
+        hire(app, "li")  # a customer li registers is li's
+        cid = register(
+            app,
+            company_name="北京星河数据科技有限公司",
+            contact_name=CONTACT,
+            phone=PHONE,
+            email=EMAIL,
+        )
+        with pytest.raises(DuplicateCustomer):
+            register(app, company_name="上海另一家贸易有限公司", phone=PHONE)
+    return config, cid
+
+
+def test_personal_values_are_sealed_and_key_indexes_are_keyed_hashes(
+    book: tuple[Settings, Any], clock: ManualClock
+) -> None:
+    config, cid = book
+    with caught_up_views(config):
+        pass  # the views are in the same database: they match and show live customers
+    for secret in SECRETS:
+        held = database_holds(config.db, secret)
+        assert not {"stored_events", "crm_data_keys"} & set(held), (secret, held)
+    with application(config, clock) as app:
+        customer = app.get_customer(cid)
+        assert (customer.phones, customer.emails, customer.contact_name) == (
+            ("+86" + PHONE,), (EMAIL,), CONTACT)
+        key = normalise_key("phone", PHONE)
+        index = app.find_index(key)
+        assert index is not None
+        assert index.holder == cid
+        assert index.id != key.index_id  # not the plain uuid5 anyone could compute
+        assert index.value.startswith("hmac-sha256:")
+        assert PHONE not in index.value
+
+
+def test_an_encrypted_book_opens_only_with_its_key_and_a_plain_one_refuses_a_key(
+    db: str, book: tuple[Settings, Any], tmp_path: Path
+) -> None:
+    config, _ = book
+    for wrong in (settings(config.db, None), settings(config.db, new_key())):
+        with pytest.raises(ValidationFailed) as refused, application(wrong):
+            pass
+        assert refused.value.field == "pii.master_key"
+    plain = str(tmp_path / "plain.db") if "://" not in db else None
+    if plain:
+        with application(settings(plain, None)) as app:
+            register(app, company_name="广州南方电器有限公司", phone="13900139000")
+        with pytest.raises(ValidationFailed) as late, application(settings(plain, new_key())):
+            pass
+        assert late.value.field == "pii.master_key"
+        assert "created" in str(late.value)
+
+
+def test_erasure_destroys_the_key_and_history_audit_and_views_still_answer(
+    book: tuple[Settings, Any], clock: ManualClock
+) -> None:
+    config, cid = book
+    clock.advance(hours=1)
+    with application(config, clock) as app:
+        erased = app.erase_customer(
+            parse_command(EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "R-17"})
+        )
+        assert erased == [cid]
+        customer = app.get_customer(cid)
+        assert (customer.phones, customer.emails, customer.contact_name) == ((), (), None)
+        assert customer.company_name == "北京星河数据科技有限公司"
+        registered = app.history(cid)[0]
+        assert (list(registered.phones), list(registered.emails), registered.contact_name) == (
+            [ERASED], [ERASED], ERASED)
+        answer = app.owner_at(OwnerAtQuery(customer_id=cid))
+        assert (answer.owner, answer.status) == ("li", "owned")
+        # The phone is free again; the erased customer takes no personal data.
+        again = register(app, company_name="深圳前海新创科技有限公司", phone=PHONE)
+        assert again != cid
+        with pytest.raises(CustomerErased):
+            app.add_identity_key(parse_command(
+                AddIdentityKey, {"actor": "li", "customer_id": cid, "kind": "email",
+                                 "value": "new@xinghe.cn"}))
+        # Running it again finishes nothing new and fails nothing.
+        assert app.erase_customer(
+            parse_command(EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "R-17"})
+        ) == [cid]
+    with caught_up_views(config, DIRECTORY_VIEW):
+        pass
+    for secret in (EMAIL, CONTACT):  # the phone now belongs to the new customer
+        assert database_holds(config.db, secret) == [], secret
+
+
+def test_views_rebuilt_after_an_erasure_equal_the_views_that_followed_it(
+    book: tuple[Settings, Any], clock: ManualClock
+) -> None:
+    config, cid = book
+    with application(config, clock) as app:
+        followed = open_views(config, app)
+        followed.catch_up()
+        app.erase_customer(
+            parse_command(EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "R-9"})
+        )
+        followed.catch_up()
+        incremental = view_rows(followed.engine, ALL_VIEWS)
+        followed.engine.dispose()
+        fresh = open_views(config.model_copy(update={"read_model_url": "sqlite://"}), app)
+        fresh.catch_up()
+        assert view_rows(fresh.engine, ALL_VIEWS) == incremental
+        with followed.engine.connect() as connection:
+            row = connection.execute(select(DIRECTORY_VIEW.tables[0])).mappings().one()
+        assert row["contact_name"] is None
+
+
+def test_rotation_rewraps_every_key_and_the_old_master_stops_opening_the_book(
+    db: str, clock: ManualClock
+) -> None:
+    old, new = new_key(), new_key()
+    with application(settings(db, old), clock) as app:
+        cid = register(app, company_name="杭州西湖茶业有限公司", contact_name="王芳", phone=PHONE)
+    with application(settings(db, new, old), clock) as app:
+        vault: Any = app.protection
+        assert vault.rotate() == (2, 0)  # the customer's key and the index secret
+        assert vault.rotate() == (0, 2)
+    with application(settings(db, new), clock) as app:
+        assert app.get_customer(cid).contact_name == "王芳"
+    with pytest.raises(ValidationFailed) as refused, application(settings(db, old), clock) as app:
+        app.get_customer(cid)
+    assert refused.value.field == "pii.master_key"
+
+
+@st.composite
+def erasure_plans(draw: st.DrawFn) -> list[tuple[str, int]]:
+    steps = ["register", "register", "register", "erase", "merge", "merge", "correct", "key"]
+    return draw(st.lists(st.tuples(st.sampled_from(steps), st.integers(0, 5)), max_size=16))
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+           HealthCheck.function_scoped_fixture])
+@given(erasure_plans())
+def test_erasures_in_random_histories_leave_views_and_replays_consistent(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[str, int]]
+) -> None:
+    """Whatever the order of registrations, merges, corrections and erasures: the views
+    that followed equal the views rebuilt from the log afterwards, every customer still
+    answers who owned it, and no erased customer's contact is stored readable."""
+    clock = ManualClock(START)
+    config = settings(str(tmp_path_factory.mktemp("erase") / "crm.db"), new_key())
+    customers: list[Any] = []
+    contact: dict[Any, str] = {}
+    erased: set[Any] = set()
+    with application(config, clock) as app:
+        hire(app, "li")
+        followed = open_views(config.model_copy(update={"read_model_url": "sqlite://"}), app)
+        followed.catch_up()
+        for number, (step, n) in enumerate(plan):
+            clock.advance(hours=1)
+            target = customers[n % len(customers)] if customers else None
+            try:
+                if step == "register":
+                    name = f"联系人{number}号"
+                    cid = register(app, company_name=f"第{number}号数据科技有限公司",
+                                   contact_name=name, phone=f"1390013900{n}")
+                    customers.append(cid)
+                    contact[cid] = name
+                elif step == "erase" and target:
+                    erased.update(app.erase_customer(parse_command(EraseCustomer, {
+                        "actor": "dpo", "customer_id": target, "reason": "asked"})))
+                elif step == "merge" and len(customers) > 1:
+                    other = customers[(n + 1) % len(customers)]
+                    app.merge_customers(parse_command(MergeCustomers, {
+                        "actor": "li", "survivor_id": other, "absorbed_id": target,
+                        "reason": "the same company"}))
+                elif step == "correct" and target:
+                    app.correct_contact_details(parse_command(CorrectContactDetails, {
+                        "actor": "li", "customer_id": target, "contact_name": f"改名{n}"}))
+                elif step == "key" and target:
+                    app.add_identity_key(parse_command(AddIdentityKey, {
+                        "actor": "li", "customer_id": target, "kind": "email",
+                        "value": f"c{n}@example.cn"}))
+            except CrmError:  # refused (a duplicate, an erased customer): nothing changed
+                pass
+            followed.catch_up()
+        rebuilt = open_views(config.model_copy(update={"read_model_url": "sqlite://"}), app)
+        rebuilt.catch_up()
+        assert view_rows(rebuilt.engine, ALL_VIEWS) == view_rows(followed.engine, ALL_VIEWS)
+        for cid in customers:
+            assert app.owner_at(OwnerAtQuery(customer_id=cid)).customer_id == cid
+            if cid in erased:
+                assert app.get_customer(cid).contact_name is None
+                for engine in (followed.engine, rebuilt.engine):
+                    assert contact[cid] not in str(view_rows(engine, ALL_VIEWS))
+        for engine in (followed.engine, rebuilt.engine):
+            engine.dispose()
+    # Nothing personal is ever stored readable in the log or beside it.
+    assert not {"stored_events", "crm_data_keys"} & set(database_holds(config.db, "联系人"))
