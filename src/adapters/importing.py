@@ -20,7 +20,8 @@ from itertools import islice
 from threading import Event
 from uuid import UUID
 
-from crmcore import CrmApplication, CrmError, RegisterCustomer, ValidationFailed, parse_command
+from adapters.store_errors import failure_reason
+from crmcore import CrmApplication, RegisterCustomer, ValidationFailed, parse_command
 from crmcore.config import DedupMode, EntryPath
 from crmcore.records import RegistrationResult
 
@@ -140,14 +141,9 @@ def _register(
             (result,) = app.register_customers([command], entry_path=EntryPath.IMPORT, mode=mode)
         except Exception as error:  # reported on the row; the import goes on
             _log.debug("row %d failed", number, exc_info=True)
-            rows.append(ImportedRow(number, command.external_id, "error", reason=_failure(error)))
+            rows.append(
+                ImportedRow(number, command.external_id, "error", reason=failure_reason(error))
+            )
         else:
             rows.append(_outcome(number, command, result))
     return rows
-
-
-def _failure(error: Exception) -> str:
-    """The reason an ``error`` row gives: crmcore's own message, else what went wrong."""
-    if isinstance(error, CrmError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error} (please report this row)"

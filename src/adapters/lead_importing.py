@@ -20,7 +20,8 @@ from threading import Event
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from crmcore import CaptureLead, CrmApplication, CrmError, ValidationFailed, parse_command
+from adapters.store_errors import failure_reason
+from crmcore import CaptureLead, CrmApplication, ValidationFailed, parse_command
 from crmcore.clock import parse_instant
 
 _log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def import_lead_rows(
             continue
         except Exception as error:  # reported on the row; the import goes on
             _log.debug("row %d failed", number, exc_info=True)
-            yield CapturedRow(number, external_id, "error", reason=_failure(error))
+            yield CapturedRow(number, external_id, "error", reason=failure_reason(error))
             continue
         decision = result.decision
         yield CapturedRow(
@@ -123,9 +124,3 @@ def _command(
     at = data.get("occurred_at")
     data["occurred_at"] = parse_instant(at, "at", zone) if isinstance(at, str) else written_at
     return parse_command(CaptureLead, {**data, "actor": actor}, phone_region=phone_region)
-
-
-def _failure(error: Exception) -> str:
-    if isinstance(error, CrmError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error} (please report this row)"

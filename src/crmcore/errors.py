@@ -25,6 +25,13 @@ class CrmError(Exception):
         return {"error": self.code, "message": str(self)}
 
 
+class StoreUnavailable(CrmError):
+    """The store could not take or serve the command (full disk, locked file, lost
+    connection); the transaction was rolled back, so nothing of the command was saved."""
+
+    code = "store_unavailable"
+
+
 class ValidationFailed(CrmError):
     """A field of a command is invalid; nothing was changed.
 

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from adapters.store_errors import store_problem
 from crmcore.errors import CrmError, NotFound, RefusedByRule, ValidationFailed
 
 EXIT_OK = 0
@@ -68,7 +69,13 @@ def print_json(document: Any) -> None:
 def reporting_errors(json_output: bool) -> Iterator[None]:
     """Turns crmcore's errors into a message (or JSON) and the contract's exit code."""
     try:
-        yield
+        try:
+            yield
+        except Exception as raw:  # the store failing is reported like any CrmError
+            problem = store_problem(raw)
+            if problem is None:
+                raise
+            raise problem from raw
     except CrmError as error:
         code = exit_code_for(error)
         if json_output:
