@@ -34,7 +34,7 @@ from crmcore.domain import (
     customer_merges,
 )
 from crmcore.domain.customer_erasure import Erased
-from crmcore.domain.customer_touches import LeadTouched
+from crmcore.domain.customer_touches import LeadConverted, LeadTouched
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
@@ -177,6 +177,7 @@ EVENT_TYPES = Catalogue(
         DuplicateAttempt.Blocked, "duplicate_attempt.blocked", "customer", "existing_customer_id"
     ),
     _about_customer(LeadTouched, "customer.lead_touched"),
+    _about_customer(LeadConverted, "customer.lead_converted"),
     _about("lead", Lead.Captured, "lead.captured"),
     _about("lead", Lead.Touched, "lead.touched"),
     _about("lead", Lead.Scored, "lead.scored"),

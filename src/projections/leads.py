@@ -18,6 +18,7 @@ from sqlalchemy import Column, Index, Integer, String, Table, bindparam, func, s
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import BindParameter
 
+from crmcore.domain.customer_erasure import Erased
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.domain.ownership import Ownership
@@ -101,6 +102,12 @@ def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
     writer.execute(_POOLED, {"cid": str(event.customer_id), "new_since": event.occurred_at})
 
 
+def _erased(writer: ViewWriter, event: Erased) -> None:
+    """The leads that became an erased customer lose their name (it may be a person's)."""
+    subjects = [str(subject) for subject in event.subjects]
+    writer.execute(update(leads).where(leads.c.lead_id.in_(subjects)).values(name=None))
+
+
 LEADS_VIEW = Projection(
     name="leads",
     layout=1,
@@ -117,6 +124,7 @@ LEADS_VIEW = Projection(
         Ownership.Transferred: _owner_changed,
         Ownership.Released: _owner_removed,
         Ownership.Recycled: _owner_removed,
+        Erased: _erased,
     },
 )
 

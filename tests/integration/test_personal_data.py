@@ -28,6 +28,7 @@ from crmcore.audit.queries import OwnerAtQuery
 from crmcore.customers.erasure import EraseCustomer
 from crmcore.errors import CrmError, CustomerErased, DuplicateCustomer, ValidationFailed
 from crmcore.identity import normalise_key
+from crmcore.leads.commands import CaptureLead, ConvertLead
 from crmcore.personal_data import ERASED
 from projections.customer_directory import DIRECTORY_VIEW
 from projections.registry import ALL_VIEWS
@@ -177,6 +178,30 @@ def test_erasure_destroys_the_key_and_history_audit_and_views_still_answer(
     with caught_up_views(config, DIRECTORY_VIEW):
         pass
     for secret in (EMAIL, CONTACT):  # the phone now belongs to the new customer
+        assert database_holds(config.db, secret) == [], secret
+
+
+def test_a_lead_that_became_the_customer_is_erased_with_it(db: str, clock: ManualClock) -> None:
+    """The lead's own events hold the same person's data, under the lead's key: the
+    erasure destroys it too, and the person arriving again is refused, not silently lost."""
+    config = settings(db, new_key())
+    form = {"channel": "web", "company_name": "成都天府软件有限公司", "contact_name": CONTACT,
+            "phone": PHONE, "email": EMAIL, "intent": "CRM"}
+    with application(config, clock) as app:
+        hire(app, "li")
+        lead_id = app.capture_lead(parse_command(CaptureLead, {"actor": "forms", **form})).lead_id
+        cid = app.convert_lead(ConvertLead(actor="li", lead_id=lead_id)).customer_id
+        subjects = app.erase_customer(parse_command(
+            EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "R-3"}))
+        assert subjects == [cid, lead_id]
+        lead = app.get_lead(lead_id)
+        assert (lead.contact_name, lead.company_name) == (ERASED, "成都天府软件有限公司")
+        clock.advance(hours=1)
+        with pytest.raises(CustomerErased):
+            app.capture_lead(parse_command(CaptureLead, {"actor": "forms", **form}))
+    with caught_up_views(config):
+        pass
+    for secret in (EMAIL, CONTACT):
         assert database_holds(config.db, secret) == [], secret
 
 

@@ -3,7 +3,8 @@
 One save records ``Erased`` on the customer and releases its personal keys (phone,
 e-mail, WeChat) from their indexes, so the same person can be registered again and no
 index still names them; then the protection destroys the data keys of the customer
-and of every customer merged into it (crypto-shredding). If the process dies between
+and of every customer merged into it, and of every lead that became one of them
+(crypto-shredding). If the process dies between
 the two, the customer reads as erased and running the command again destroys the keys.
 
 A refused registration that matched the customer (``DuplicateAttempt``) is sealed with
@@ -43,7 +44,7 @@ def erase(
             "unencrypted: configure pii.master_key when the book is created",
         )
     customer = app.live_customer(command.customer_id)
-    subjects = [customer.id, *_absorbed(app, customer)]
+    subjects = _subjects(app, customer)
     if customer.erased_at is None:
         context = app.context_of(command)
         personal = [k for k in customer.identity_keys if k.kind in PERSONAL_KINDS]
@@ -65,11 +66,15 @@ def refuse_if_erased(customer: Customer) -> None:
         raise CustomerErased(customer.id)
 
 
-def _absorbed(app: CustomerPorts, customer: Customer) -> list[UUID]:
-    found: list[UUID] = []
+def _subjects(app: CustomerPorts, customer: Customer) -> list[UUID]:
+    """The customer, every customer merged into it (through any chain) and every lead
+    that became one of them: whose data keys the erasure destroys."""
+    found: list[UUID] = [customer.id]
+    leads: set[UUID] = set(customer.converted_leads)
     pending = list(customer.absorptions)
     while pending:
         tombstone = app.stored_customer(pending.pop())
         found.append(tombstone.id)
+        leads |= tombstone.converted_leads
         pending.extend(tombstone.absorptions)
-    return found
+    return found + sorted(leads, key=str)

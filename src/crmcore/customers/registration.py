@@ -9,7 +9,7 @@ together before the first record is decided (``IdentityChecker.begin_batch``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -50,13 +50,15 @@ def register_batch(
     mode: DedupMode,
     *,
     registrant_owns: bool = True,
-    then: Callable[[list[RegistrationResult]], Iterable[Aggregate]] | None = None,
+    then: Callable[[list[RegistrationResult], Mapping[UUID, Aggregate]], Iterable[Aggregate]]
+    | None = None,
 ) -> list[RegistrationResult]:
     """One attempt at a batch; the caller retries it when another writer won a key.
 
     ``registrant_owns`` False leaves ownership to the caller (a conversion hands over the
     lead's); ``then`` returns more aggregates to save in the same atomic save, given the
-    results (a converted lead, the ownerships it hands over).
+    results and the aggregates the batch will save (a converted lead, the ownerships it
+    hands over; the customer it became records the lead).
     """
     app.identity.catch_up()
     keys_of = [command.identity_keys() for command in commands]
@@ -73,7 +75,7 @@ def register_batch(
             )
         ]
         if then is not None:
-            batch.add(*then(results))
+            batch.add(*then(results, batch.aggregates))
         if batch.aggregates:
             app.save(*batch.aggregates.values())
     finally:

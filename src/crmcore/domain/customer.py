@@ -37,6 +37,7 @@ class Customer(Aggregate):
         absorptions: dict[UUID, customer_merges.Absorption]
         lead_arrivals: frozenset[customer_touches.ArrivalMark]
         erased_at: datetime | None
+        converted_leads: frozenset[UUID]
 
     class Event(CrmEvent):
         pass
@@ -72,6 +73,7 @@ class Customer(Aggregate):
             customer.absorptions = {}
             customer.lead_arrivals = frozenset()
             customer.erased_at = None
+            customer.converted_leads = frozenset()
 
     class ContactDetailsCorrected(Event):
         """Descriptive details were corrected; ``previous`` keeps what they were (v1)."""
@@ -251,6 +253,10 @@ class Customer(Aggregate):
             **context.fields(),
         )
 
+    def record_conversion(self, lead_ids: list[UUID], context: EventContext) -> None:
+        """Records the leads that became this customer (their data is its data)."""
+        self.trigger_event(customer_touches.LeadConverted, lead_ids=lead_ids, **context.fields())
+
     def has_arrival(self, mark: customer_touches.ArrivalMark) -> bool:
         """True if a capture with this mark already touched the customer."""
         return mark in self.lead_arrivals
@@ -385,4 +391,5 @@ CUSTOMER_STATE_EVENTS: tuple[type[CrmEvent], ...] = (
     customer_merges.SplitOff,
     customer_merges.Restored,
     customer_erasure.Erased,
+    customer_touches.LeadConverted,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 from crmcore.domain.base import CrmEvent
 
@@ -33,9 +34,10 @@ def arrival_mark(touch: dict[str, Any], actor: str, at: datetime) -> ArrivalMark
 
 
 class Touchable(Protocol):
-    """What the event changes on a customer (``Customer`` applies it)."""
+    """What the events change on a customer (``Customer`` applies them)."""
 
     lead_arrivals: frozenset[ArrivalMark]
+    converted_leads: frozenset[UUID]
 
 
 class LeadTouched(CrmEvent):
@@ -52,3 +54,13 @@ class LeadTouched(CrmEvent):
     def apply(self, customer: Touchable) -> None:
         mark = arrival_mark(self.touch, self.actor, self.occurred_at)
         customer.lead_arrivals = customer.lead_arrivals | {mark}
+
+
+class LeadConverted(CrmEvent):
+    """``lead_ids`` became this customer (v1): the converted lead and every lead merged
+    into it. Their personal data is this customer's, so it is erased with it."""
+
+    lead_ids: list[UUID]
+
+    def apply(self, customer: Touchable) -> None:
+        customer.converted_leads = customer.converted_leads | frozenset(self.lead_ids)

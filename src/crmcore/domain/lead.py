@@ -43,6 +43,7 @@ class Lead(Aggregate):
         route: str | None
         merged_into: UUID | None
         converted_to: UUID | None
+        absorbed_leads: tuple[UUID, ...]
 
     class Event(CrmEvent):
         pass
@@ -70,6 +71,7 @@ class Lead(Aggregate):
             lead.route = None
             lead.merged_into = None
             lead.converted_to = None
+            lead.absorbed_leads = ()
 
     class Touched(Event):
         """A capture found to be this buyer joined the lead as one more touch (v1).

@@ -23,6 +23,7 @@ class MergeableLead(Protocol):
 
     identity_keys: tuple[IdentityKey, ...]
     merged_into: UUID | None
+    absorbed_leads: tuple[UUID, ...]
 
     def take_touches(self, touches: list[dict[str, Any]]) -> None: ...
 
@@ -44,6 +45,7 @@ class LeadAbsorbed(CrmEvent):
         )
         for name, value in self.filled.items():
             setattr(lead, name, value)
+        lead.absorbed_leads = (*lead.absorbed_leads, self.absorbed_id)
 
 
 class LeadMergedInto(CrmEvent):

@@ -30,6 +30,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from crmcore.config import DedupMode
+from crmcore.customers.erasure import refuse_if_erased
 from crmcore.customers.keys import holders
 from crmcore.domain import Collision, EventContext, Ownership, Rep, rep_aggregate_id
 from crmcore.domain.customer_touches import arrival_mark
@@ -148,8 +149,10 @@ def _join_customer(
     context: EventContext,
 ) -> CaptureResult:
     """The buyer is a customer: a touch on it, routed to its owner; a collision when the
-    capturing rep is not that owner."""
+    capturing rep is not that owner. An erased customer takes no touch (its key is gone:
+    what was entered would be lost): refused, so the caller knows."""
     customer = app.live_customer(target)
+    refuse_if_erased(customer)
     owner = current_owner(app, customer.id)
     route = "owner" if owner else "pool"
     touch = command.touch()

@@ -20,6 +20,7 @@ owned lead; a lead converts once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -29,7 +30,7 @@ from eventsourcing.domain import Aggregate
 from crmcore.commands import RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
 from crmcore.customers.registration import register_batch
-from crmcore.domain import Collision, EventContext, Ownership
+from crmcore.domain import Collision, Customer, EventContext, Ownership
 from crmcore.domain.lead import Lead
 from crmcore.errors import LeadRefused
 from crmcore.identity import KeyKind
@@ -136,12 +137,17 @@ class _Handover:
         self.app, self.lead, self.ownership, self.context = app, lead, ownership, context
         self.owner: str | None = ownership.owner if ownership is not None else None
 
-    def __call__(self, results: list[RegistrationResult]) -> list[Aggregate]:
+    def __call__(
+        self, results: list[RegistrationResult], aggregates: Mapping[UUID, Aggregate]
+    ) -> list[Aggregate]:
         (result,) = results
         if result.refusal is not None:
             return []  # blocked: the refused attempt is saved, the lead is untouched
         customer_id, context = result.customer_id, self.context
         self.lead.convert(customer_id, result.outcome, result.decision.rule, context)
+        customer = aggregates[customer_id]
+        assert isinstance(customer, Customer)
+        customer.record_conversion([self.lead.id, *self.lead.absorbed_leads], context)
         saved: list[Aggregate] = [self.lead]
         lead_owner, ownership = self.owner, self.ownership
         if lead_owner is None or ownership is None:
