@@ -61,9 +61,13 @@ def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     return store_settings_env(request.param, tmp_path)
 
 
-@pytest.fixture
-def sqlite_app(tmp_path: Path, clock: ManualClock) -> Iterator[CrmApplication]:
-    application = CrmApplication(sqlite_env(tmp_path / "crm.db"), clock=clock)
+@pytest.fixture(params=STORES)
+def store_app(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> Iterator[CrmApplication]:
+    """An application on each persistent store in turn (a SQLite file, a new PostgreSQL
+    database), as the crm CLI configures them."""
+    application = CrmApplication(store_settings_env(request.param, tmp_path), clock=clock)
     yield application
     application.close()
 

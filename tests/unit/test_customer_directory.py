@@ -39,7 +39,7 @@ from projections.ownership import OWNERSHIP_VIEW
 from projections.projection import Projection
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models, read_model_positions
-from tests.conftest import directory_rows, event_count, registration, sqlite_env
+from tests.conftest import directory_rows, event_count, registration
 
 NAMES = st.sampled_from(["北京某某科技", "上海某某", "深圳华信", "广州博远"])
 PHONES = st.sampled_from(["13800138000", "13900139000", "18600186000", "010-65521234"])
@@ -145,15 +145,15 @@ def test_a_page_is_filtered_and_ordered_by_registration(clock: ManualClock) -> N
 
 
 def test_two_runners_racing_over_one_database_apply_each_event_once(
-    sqlite_app: CrmApplication, tmp_path: Path
+    store_app: CrmApplication, tmp_path: Path
 ) -> None:
-    sqlite_app.register_customers(
+    store_app.register_customers(
         [registration(company_name=f"竞速{n:04d}科技", phone=f"1380013{n:04d}")
          for n in range(600)]
     )
     url = f"sqlite:///{tmp_path / 'crm.db'}"
     errors: list[BaseException] = []
-    readers = [CrmApplication(sqlite_env(tmp_path / "crm.db")) for _ in range(2)]
+    readers = [CrmApplication(store_app.env) for _ in range(2)]
 
     def follow(app: CrmApplication) -> None:
         try:

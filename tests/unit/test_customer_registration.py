@@ -160,30 +160,30 @@ def test_a_batch_reports_each_command_on_its_own(app: CrmApplication) -> None:
 
 
 def test_a_new_application_on_the_same_store_replays_the_same_customer(
-    sqlite_app: CrmApplication, clock: ManualClock,
+    store_app: CrmApplication, clock: ManualClock,
 ) -> None:
-    cid = register(sqlite_app, company_name="某某科技", phone="13800138000", email="a@b.cn")
-    sqlite_app.add_identity_key(parse_command(AddIdentityKey, {
+    cid = register(store_app, company_name="某某科技", phone="13800138000", email="a@b.cn")
+    store_app.add_identity_key(parse_command(AddIdentityKey, {
         "actor": "rep-1", "customer_id": str(cid), "kind": "wechat", "value": "abcdef"}))
-    sqlite_app.correct_contact_details(parse_command(CorrectContactDetails, {
+    store_app.correct_contact_details(parse_command(CorrectContactDetails, {
         "actor": "rep-1", "customer_id": str(cid), "industry": "制造业"}))
-    reopened = CrmApplication(sqlite_app.env, clock=ManualClock(START + timedelta(days=9)))
+    reopened = CrmApplication(store_app.env, clock=ManualClock(START + timedelta(days=9)))
     try:
-        assert reopened.get_customer(cid) == sqlite_app.get_customer(cid)
+        assert reopened.get_customer(cid) == store_app.get_customer(cid)
         assert reopened.get_customer(cid).version == 3
     finally:
         reopened.close()
 
 
 def test_the_bulk_reading_store_decides_a_batch_as_the_plain_one_does(
-    app: CrmApplication, sqlite_app: CrmApplication,
+    app: CrmApplication, store_app: CrmApplication,
 ) -> None:
     from crmcore.store import ReadsManyAggregates
 
-    assert isinstance(sqlite_app.recorder, ReadsManyAggregates)
+    assert isinstance(store_app.recorder, ReadsManyAggregates)
     assert not isinstance(app.recorder, ReadsManyAggregates)
     outcomes = []
-    for application in (app, sqlite_app):
+    for application in (app, store_app):
         first = register(application, company_name="老客户", phone="13800138000")
         application.remove_identity_key(parse_command(RemoveIdentityKey, {
             "actor": "rep-1", "customer_id": str(first), "kind": "phone",

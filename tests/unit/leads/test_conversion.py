@@ -149,12 +149,12 @@ def test_a_lead_without_a_name_cannot_become_a_customer(app: CrmApplication) -> 
 
 
 def test_the_ownership_views_follow_a_conversion_and_rebuild_the_same(
-    sqlite_app: CrmApplication,
+    store_app: CrmApplication,
 ) -> None:
-    hire(sqlite_app, "li")
-    lead = capture(sqlite_app, **HOT)
-    done = convert(sqlite_app, lead.lead_id, "li")
-    runner = views(sqlite_app)
+    hire(store_app, "li")
+    lead = capture(store_app, **HOT)
+    done = convert(store_app, lead.lead_id, "li")
+    runner = views(store_app)
     runner.catch_up()
     with runner.engine.connect() as connection:
         owned = {row.customer_id: row.owner for row in connection.execute(ownerships.select())}
