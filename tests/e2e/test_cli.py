@@ -7,24 +7,32 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapters.demo_data import EXACT_KEY_VARIATIONS
+from adapters.settings import Settings
 from crmcore import CrmApplication
 from tests.conftest import event_count, sqlite_env
 
 CRM = [sys.executable, "-c", "from adapters.cli.main import run; run()"]
 
 
+STORE_URL: ContextVar[str | None] = ContextVar("STORE_URL", default=None)
+"""The PostgreSQL database the current test's ``crm`` runs on (None: crm.db in its working
+directory); set by the ``each_store`` fixture (tests/e2e/conftest.py)."""
+
+
 def crm(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    store = {"CRM_DB": url} if (url := STORE_URL.get()) else {}
     return subprocess.run([*CRM, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**clean, **(env or {})}, check=False)
+                          env={**clean, **store, **(env or {})}, check=False)
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> Any:
@@ -32,7 +40,9 @@ def as_json(result: subprocess.CompletedProcess[str]) -> Any:
 
 
 def stored_events(db: Path) -> int:
-    app = CrmApplication(sqlite_env(db))
+    """How many events the store holds: ``db``, or the test's PostgreSQL database."""
+    url = STORE_URL.get()
+    app = CrmApplication(Settings(db=url).eventsourcing_env() if url else sqlite_env(db))
     try:
         return event_count(app)
     finally:

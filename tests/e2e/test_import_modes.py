@@ -16,6 +16,8 @@ from tests.e2e.test_cli import as_json, crm
 from tests.e2e.test_import_export import read_csv
 from tests.e2e.test_import_survives import write_rows
 
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
+
 BOOK = generate(1200, seed=11, duplicate_share=0.34, negative_share=0.2)
 
 

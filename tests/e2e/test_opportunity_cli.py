@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_cli import as_json, crm, stored_events
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 
 def test_open_advance_through_the_gates_and_flag_the_same_project(tmp_path: Path) -> None:

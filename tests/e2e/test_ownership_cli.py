@@ -7,7 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.test_cli import as_json, crm, stored_events
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 
 def ok(*args: str, cwd: Path, **env: str) -> Any:
