@@ -62,7 +62,7 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
 
 
 def _refuse_if_protected(app: Application[UUID]) -> None:
-    from adapters.pii.vault import refuse_if_protected
+    from adapters.persistence.data_keys import refuse_if_protected
 
     try:
         refuse_if_protected(app.recorder)

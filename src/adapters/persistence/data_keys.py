@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import StoredEvent
 
 from adapters.pii.key_table import KeyTable
+from crmcore.errors import ValidationFailed
 
 
 class KeyWriter(Protocol):
@@ -56,3 +57,19 @@ class WritesDataKeys:
         """Called by the recorder inside its insert transaction, before the events."""
         if self.key_writer is not None:
             self.key_writer.write(cursor)
+
+
+def refuse_if_protected(recorder: object) -> None:
+    """Refuses to open a book whose personal data is sealed without the master key:
+    its events would read as ciphertext and its key indexes would not be found. (Here,
+    not in ``adapters.pii``: a book without encryption does not import the ciphers.)"""
+    if not isinstance(recorder, WritesDataKeys):
+        return
+    with recorder.datastore.transaction(commit=False) as cursor:
+        protected = recorder.key_table.any_row(cursor)
+    if protected:
+        raise ValidationFailed(
+            "pii.master_key",
+            "this book's personal data is encrypted: set pii.master_key "
+            "(or CRM_PII__MASTER_KEY, or pii.master_key_file) to open it",
+        )

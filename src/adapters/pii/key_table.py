@@ -107,10 +107,10 @@ class KeyTable:
         )
         return {row["m"]: int(row["n"]) for row in cursor.fetchall()}
 
-    def count(self, cursor: Any) -> int:
-        cursor.execute(f"SELECT COUNT(*) AS n FROM {TABLE}")
-        row = cursor.fetchone()
-        return int(row["n"] if self.postgres else row[0])
+    def any_row(self, cursor: Any) -> bool:
+        """Whether the book has ever had a key (cheap whatever the table's size)."""
+        cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
+        return cursor.fetchone() is not None
 
 
 def _row(row: Any) -> KeyRow:

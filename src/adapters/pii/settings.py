@@ -62,17 +62,19 @@ class PiiSettings(BaseModel):
         return MasterKey.from_text(text, field="pii.master_key_file")
 
     def vault(self) -> Vault | None:
-        """The protection these settings ask for (None: off)."""
-        from adapters.pii.crypto import MasterKey
-        from adapters.pii.vault import Vault
-
-        master = self.master()
-        if master is None:
+        """The protection these settings ask for (None: off; the ciphers are not even
+        imported then)."""
+        if self.master_key is None and self.master_key_file is None:
             if self.previous_master_keys:
                 raise ValidationFailed(
                     "pii.master_key", "previous_master_keys are set but no master_key"
                 )
             return None
+        from adapters.pii.crypto import MasterKey
+        from adapters.pii.vault import Vault
+
+        master = self.master()
+        assert master is not None
         previous = [
             MasterKey.from_text(key.get_secret_value(), field="pii.previous_master_keys")
             for key in self.previous_master_keys

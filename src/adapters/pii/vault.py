@@ -248,17 +248,3 @@ class Vault:
             return theirs
         return secret
 
-
-def refuse_if_protected(recorder: ApplicationRecorder) -> None:
-    """Refuses to open a book whose personal data is sealed without the master key:
-    its events would read as ciphertext and its key indexes would not be found."""
-    if not isinstance(recorder, WritesDataKeys):
-        return
-    with recorder.datastore.transaction(commit=False) as cursor:
-        protected = recorder.key_table.count(cursor) > 0
-    if protected:
-        raise ValidationFailed(
-            "pii.master_key",
-            "this book's personal data is encrypted: set pii.master_key "
-            "(or CRM_PII__MASTER_KEY, or pii.master_key_file) to open it",
-        )
