@@ -308,3 +308,16 @@ def test_erasures_in_random_histories_leave_views_and_replays_consistent(
             engine.dispose()
     # Nothing personal is ever stored readable in the log or beside it.
     assert not {"stored_events", "crm_data_keys"} & set(database_holds(config.db, "联系人"))
+
+
+def test_text_that_looks_sealed_is_kept_as_typed(db: str, clock: ManualClock) -> None:
+    """A reason quoting the seal's prefix asks for no key; a contact name that starts with
+    it is sealed like any other and reads back as typed."""
+    config = settings(db, new_key())
+    with application(config, clock) as app:
+        plain = app.register_customer(parse_command(RegisterCustomer, {
+            "actor": "li", "company_name": "广州南方电器有限公司", "reason": "pii1:AAAA"}))
+        odd = register(app, company_name="深圳前海新创科技有限公司", contact_name="pii1:王")
+    with application(config, clock) as app:
+        assert app.history(plain)[0].reason == "pii1:AAAA"
+        assert app.get_customer(odd).contact_name == "pii1:王"

@@ -83,15 +83,19 @@ class PersonalDataMapper(Mapper[UUID]):
             return event
         subject = vars(event)[getattr(type(event), "personal_data_of", "originator_id")]
         assert isinstance(subject, UUID)
-        opener = self._vault.opener(subject)
+        opener: Sealer | None = None
+        looked_up = False
 
         def open_(_field: str, value: str) -> str:
+            # Only a personal value can be sealed: the same prefix in free text elsewhere
+            # (a reason that quotes one) is left alone and asks for no key.
+            nonlocal opener, looked_up
             if not value.startswith(SEALED):
                 return value
-            if opener is None:
-                return ERASED
             try:
-                return opener.open(value)
+                if not looked_up:
+                    opener, looked_up = self._vault.opener(subject), True
+                return ERASED if opener is None else opener.open(value)
             except KeyUnusable as exc:
                 raise ValidationFailed(
                     "pii.master_key",
