@@ -52,9 +52,15 @@ QUIET = [
 
 
 # What Chromium itself still asks for with every flag above (sign-in and connectivity
-# checks to Google, whatever the page): not the page's requests. Our pages hold no
-# URL at all (the tests check that too), so this cannot hide one of theirs.
-BROWSER_OWN = ("www.google.com:443", "accounts.google.com:443", "clients2.google.com/time/")
+# checks to Google, and - since Debian's 156 - the component updater, whatever the
+# page): not the page's requests. Our pages hold no URL at all (the tests check that
+# too), so this cannot hide one of theirs.
+BROWSER_OWN = (
+    "www.google.com:443",
+    "accounts.google.com:443",
+    "clients2.google.com/time/",
+    "update.googleapis.com",  # CONNECT :443, then a plain POST to /service/update2
+)
 
 
 @dataclass
