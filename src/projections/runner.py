@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from crmcore.errors import ValidationFailed
+from crmcore.personal_data import prefetch_keys
 from projections.projection import Projection, ViewWriter
 from projections.tables import read_model_positions
 
@@ -208,6 +209,8 @@ class ProjectionRunner:
                 raise _Moved
         writer = ViewWriter(connection)
         to_domain_event = self._app.mapper.to_domain_event
+        if not known:
+            prefetch_keys(self._app.mapper, page)
         for notification in page:
             event: Any = None
             for projection in behind:

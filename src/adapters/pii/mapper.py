@@ -9,7 +9,7 @@ stored key) is left as it is.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -37,6 +37,8 @@ class DataKeys(Protocol):
     def opener(self, subject: UUID) -> Sealer | None: ...
 
     def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None: ...
+
+    def prefetch(self, subjects: Collection[UUID]) -> None: ...
 
 
 class PersonalDataMapper(Mapper[UUID]):
@@ -74,6 +76,17 @@ class PersonalDataMapper(Mapper[UUID]):
             topic=get_topic(cls),
             state=self.transcoder.encode(sealed),
         )
+
+    def prefetch(self, stored_events: Sequence[StoredEvent]) -> None:
+        """Loads, in one read, the keys a page of stored events will need (those of the
+        events that hold sealed values; a refused duplicate's, sealed under the customer
+        it matched, is read when it is decoded)."""
+        subjects = {
+            e.originator_id
+            for e in stored_events
+            if _SEALED_BYTES in e.state and isinstance(e.originator_id, UUID)
+        }
+        self._vault.prefetch(subjects)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)

@@ -125,6 +125,16 @@ class Vault:
             raise KeyUnusable(f"{subject} has sealed personal data but no data key")
         return found
 
+    def prefetch(self, subjects: Collection[UUID]) -> None:
+        """Reads the keys of ``subjects`` not cached yet in one query (a page of the log
+        about to be decoded: one read instead of one per customer)."""
+        with self._lock:
+            missing = [s for s in subjects if s not in self._cache]
+        if not missing:
+            return
+        for subject, row in self._rows(missing).items():
+            self._remember(subject, None if row.erased else Sealer(subject, self._unwrap(row)))
+
     def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None:
         """Drops cached keys (``erased``: remembers they are gone)."""
         with self._lock:

@@ -22,6 +22,7 @@ from adapters.relay.pii import PiiPolicy
 from adapters.relay.positions import RelayPositions
 from crmcore.application import CrmApplication
 from crmcore.errors import CrmError
+from crmcore.personal_data import prefetch_keys
 
 
 class DeliveryFailed(CrmError):
@@ -118,6 +119,7 @@ class Relay:
                 )
             )
             if page:
+                prefetch_keys(mapper, page)
                 messages = [envelopes.message(n.topic, mapper.to_domain_event(n)) for n in page]
                 position = page[-1].id
                 in_flight.append((position, len(page), sink.send_batch(messages)))
