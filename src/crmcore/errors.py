@@ -336,6 +336,12 @@ class RepNotFound(NotFound):
         return {**super().to_dict(), "rep_id": self.rep_id}
 
 
+class RaceLost(Exception):
+    """Another writer changed what this attempt read after the attempt took its time
+    from the clock; ``CrmStore.with_retries`` runs the attempt again from fresh reads (it
+    never reaches a caller)."""
+
+
 class ConcurrencyConflict(CrmError):
     """Another writer kept winning the same aggregates; the command was not applied.
 

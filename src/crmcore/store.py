@@ -26,7 +26,7 @@ from crmcore.config import CrmConfig
 from crmcore.domain import CrmEvent, Customer, EventContext, IdentityKeyIndex
 from crmcore.domain.identity_index import indexes_among
 from crmcore.domain.ownership import ownership_id
-from crmcore.errors import ConcurrencyConflict, CustomerNotFound, ValidationFailed
+from crmcore.errors import ConcurrencyConflict, CustomerNotFound, RaceLost, ValidationFailed
 from crmcore.identity import IdentityKey
 from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 from crmcore.personal_data import PersonalDataProtection, ProtectedApplication
@@ -89,7 +89,11 @@ class CrmStore(ProtectedApplication):
                 "may be back-dated only within [audit] backdate_window_days",
             )
         return EventContext(
-            actor=command.actor, recorded_at=now, occurred_at=occurred_at, reason=command.reason
+            actor=command.actor,
+            recorded_at=now,
+            occurred_at=occurred_at,
+            reason=command.reason,
+            stated=command.occurred_at is not None,
         )
 
     def with_retries(self, attempt: Callable[[], T]) -> T:
@@ -98,7 +102,7 @@ class CrmStore(ProtectedApplication):
         for _ in range(attempts):
             try:
                 return attempt()
-            except IntegrityError:
+            except (IntegrityError, RaceLost):
                 continue
         raise ConcurrencyConflict(
             f"other writers changed the same records {attempts} times in a row; try again"

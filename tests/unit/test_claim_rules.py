@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from crmcore import (
 )
 from crmcore.config import DedupMode
 from crmcore.domain import Collision
-from tests.conftest import all_events, hire, register, registration
+from tests.conftest import START, all_events, hire, register, registration, sqlite_env
 
 
 def claim(app: CrmApplication, customer_id: UUID, rep: str) -> str:
@@ -221,3 +222,35 @@ def test_a_quota_of_zero_closes_the_pool_to_claims(strict_app: CrmApplication) -
     hire(strict_app, "li")
     customer = register(strict_app, actor="importer", company_name="某某贸易有限公司")
     assert refusal(strict_app, customer, "li").rule == "daily_quota"
+
+
+class _Ticking(ManualClock):
+    """A clock that moves a millisecond each time it is read (time passes between a
+    command's clock reading and its reads of the store)."""
+
+    def now(self) -> datetime:
+        now = super().now()
+        self.advance(milliseconds=1)
+        return now
+
+
+def test_a_claim_that_read_a_later_change_is_decided_again_not_refused_as_invalid(
+    tmp_path: Path,
+) -> None:
+    """What CI caught on PostgreSQL: a claim takes its time from the clock, another
+    process (whose clock read came later) commits its claim first; reading that change,
+    the first claim must lose the race like any other - refused because the customer is
+    owned, naming the winner - not be told its time is invalid."""
+    env = sqlite_env(tmp_path / "crm.db")
+    behind = CrmApplication(env, clock=_Ticking(START))
+    ahead = CrmApplication(env, clock=ManualClock(START + timedelta(milliseconds=3)))
+    try:
+        hire(ahead, "li", "wang")
+        cid = register(ahead, actor="importer", company_name="上海东方物流有限公司")
+        assert claim(ahead, cid, "wang") == "wang"  # at START + 3 ms
+        refused = refusal(behind, cid, "li")  # li's clock reads START, then +1 ms...
+        assert refused.rule == "protected"
+        assert refused.other_party == "wang"
+    finally:
+        behind.close()
+        ahead.close()

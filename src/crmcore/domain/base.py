@@ -30,6 +30,10 @@ class EventContext:
     recorded_at: datetime
     occurred_at: datetime
     reason: str | None = None
+    # False when the command gave no business time and took the clock's: reading state
+    # that another writer changed after that clock read is then a lost race, decided
+    # again at a later instant, not the caller's mistake.
+    stated: bool = True
 
     def fields(self) -> dict[str, Any]:
         """Keyword arguments for ``trigger_event`` / ``_create``."""

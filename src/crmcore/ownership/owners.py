@@ -21,7 +21,7 @@ from crmcore.domain.customer import Customer
 from crmcore.domain.lead import Lead
 from crmcore.domain.ownership import Ownership, ownership_id
 from crmcore.domain.rep import Rep, rep_aggregate_id
-from crmcore.errors import OwnershipRefused, RepNotFound, ValidationFailed
+from crmcore.errors import OwnershipRefused, RaceLost, RepNotFound, ValidationFailed
 from crmcore.identity.profile import MatchProfile
 from crmcore.ownership.commands import (
     AssignCustomer,
@@ -97,10 +97,15 @@ def opened(
     app: OwnershipPorts, customer_id: UUID, context: EventContext
 ) -> tuple[Ownership | None, datetime]:
     """The customer's ownership and the business time the command decides at, which may
-    not precede the ownership's last change (its timeline must read forwards)."""
+    not precede the ownership's last change (its timeline must read forwards). A time
+    the command stated is refused; one it took from the clock lost a race with the
+    writer of that change (which read the clock later but committed first): RaceLost,
+    and the attempt is made again with a fresh clock reading."""
     ownership = load_ownership(app, customer_id)
     now = context.occurred_at
     if ownership is not None and now < ownership.last_at:
+        if not context.stated:
+            raise RaceLost
         raise ValidationFailed(
             "occurred_at",
             f"{now.isoformat()} is before the customer's last ownership change "
