@@ -31,7 +31,11 @@ def test_an_officer_erases_a_customer_and_the_audit_still_answers(tmp_path: Path
     customer = as_json(added)["customer_id"]
     assert PHONE.encode() not in _stored_text(tmp_path / "crm.db")
 
-    erased = crm("customer", "erase", customer, "--reason", "PIPL request 2026-117", "--json")
+    refused = crm("customer", "erase", customer, "--reason", "PIPL request 2026-117",
+                  "--actor", "wang")
+    assert refused.returncode == 3, refused.stderr  # not li's colleague's to erase
+    erased = crm("customer", "erase", customer, "--reason", "PIPL request 2026-117",
+                 "--actor", "li", "--json")
     assert erased.returncode == 0, erased.stderr
     shown = as_json(erased)
     assert (shown["outcome"], shown["phones"], shown["contact_name"]) == ("erased", [], None)

@@ -26,13 +26,20 @@ from crmcore import (
 )
 from crmcore.audit.queries import OwnerAtQuery
 from crmcore.customers.erasure import EraseCustomer
-from crmcore.errors import CrmError, CustomerErased, DuplicateCustomer, ValidationFailed
+from crmcore.domain import Collision
+from crmcore.errors import (
+    CrmError,
+    CustomerErased,
+    DuplicateCustomer,
+    OwnershipRefused,
+    ValidationFailed,
+)
 from crmcore.identity import normalise_key
 from crmcore.leads.commands import CaptureLead, ConvertLead
 from crmcore.personal_data import ERASED
 from projections.customer_directory import DIRECTORY_VIEW
 from projections.registry import ALL_VIEWS
-from tests.conftest import START, STORES, hire, view_rows
+from tests.conftest import START, STORES, all_events, hire, view_rows
 
 PHONE, EMAIL, CONTACT = "13812345678", "zhang.wei@xinghe.cn", "张伟"
 SECRETS = (PHONE, EMAIL, CONTACT)
@@ -55,7 +62,9 @@ def settings(db: str, key: str | None, *previous: str) -> Settings:
     pii: dict[str, Any] = {"master_key": key} if key else {}
     if previous:
         pii["previous_master_keys"] = list(previous)
-    return load_settings(environ={}, db=db, pii=pii, actor="li")
+    # dpo, the data-protection officer, is a data steward: may erase anyone's customer.
+    return load_settings(environ={}, db=db, pii=pii, actor="li",
+                         ownership={"data_stewards": ["dpo"]})
 
 
 def database_holds(db: str, text: str) -> list[str]:
@@ -203,6 +212,23 @@ def test_a_lead_that_became_the_customer_is_erased_with_it(db: str, clock: Manua
         pass
     for secret in (EMAIL, CONTACT):
         assert database_holds(config.db, secret) == [], secret
+
+
+def test_only_who_may_change_the_customer_may_erase_it(
+    book: tuple[Settings, Any], clock: ManualClock
+) -> None:
+    config, cid = book
+    with application(config, clock) as app:
+        hire(app, "wang")
+        before = len(app.customer_events(cid))
+        with pytest.raises(OwnershipRefused):
+            app.erase_customer(parse_command(
+                EraseCustomer, {"actor": "wang", "customer_id": cid, "reason": "R-5"}))
+        assert app.get_customer(cid).contact_name == CONTACT  # nothing erased
+        assert len(app.customer_events(cid)) == before
+        recorded = [(e.rep, e.customer_id) for e in all_events(app)
+                    if isinstance(e, Collision.Recorded) and e.attempted == "erase_customer"]
+        assert recorded == [("wang", cid)]  # the attempt is on record
 
 
 def test_views_rebuilt_after_an_erasure_equal_the_views_that_followed_it(

@@ -44,6 +44,10 @@ def erase(
             "unencrypted: configure pii.master_key when the book is created",
         )
     customer = app.live_customer(command.customer_id)
+    # Irreversible: only who may change the customer's data (its owner, collaborators,
+    # the owner's supervisors, the data stewards - a DPO is one) may erase it; anyone
+    # else is refused, and the attempt recorded.
+    app.guard_sales_data(customer.id, command, "erase_customer")
     subjects = _subjects(app, customer)
     if customer.erased_at is None:
         context = app.context_of(command)
