@@ -6,7 +6,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_cli import as_json, crm
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 HOSTILE = {"--company-name": "=cmd|' /C calc'!A0", "--contact-name": "@SUM(A1:A9)",
            "--region": "+86 北京", "--industry": "-1+1"}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_cli import as_json, crm, stored_events
+
+pytestmark = pytest.mark.usefixtures("each_store")  # SQLite and PostgreSQL
 
 
 def test_four_channels_one_lead_shown_with_every_touch(tmp_path: Path) -> None:
