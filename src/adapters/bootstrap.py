@@ -47,28 +47,14 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
     def sales_views(app: CrmApplication) -> SqlSalesQueries:
         return SqlSalesQueries(app, open_read_models(settings.read_models_url()), dispose=True)
 
-    protection = settings.pii.vault()
-    app = CrmApplication(
+    return CrmApplication(
         settings.eventsourcing_env(),
         clock=clock or SystemClock(),
         config=rules,
         candidates=identity_view,
         sales=sales_views,
-        protection=protection,
+        protection=settings.pii.vault(),
     )
-    if protection is None:
-        _refuse_if_protected(app)
-    return app
-
-
-def _refuse_if_protected(app: Application[UUID]) -> None:
-    from adapters.persistence.data_keys import refuse_if_protected
-
-    try:
-        refuse_if_protected(app.recorder)
-    except BaseException:
-        app.close()
-        raise
 
 
 @contextmanager
@@ -96,10 +82,7 @@ def log_reader(settings: Settings) -> Iterator[ProtectedApplication]:
     """The event log the settings name, for a command that only reads views (a list, a
     page of the pool): no rules loaded, no identity check or command model imported -
     its start-up is the view's, not the application's."""
-    protection = settings.pii.vault()
-    log = _LogReader(settings.eventsourcing_env(), protection)
-    if protection is None:
-        _refuse_if_protected(log)
+    log = _LogReader(settings.eventsourcing_env(), settings.pii.vault())
     try:
         yield log
     finally:

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.demo_race import run_workers
+from adapters.pii.settings import PiiSettings
 from crmcore import ClaimCustomer, CrmApplication, CrmConfig, ManualClock, parse_command
 from crmcore.errors import OwnershipRefused
 
@@ -32,6 +33,7 @@ class ClaimEntry:
 
 def claim_in_rounds(
     env: Mapping[str, str],
+    pii: PiiSettings,
     config: dict[str, Any],
     at: datetime | None,
     rep: str,
@@ -41,7 +43,9 @@ def claim_in_rounds(
 ) -> None:
     """A worker: waits for all others at each round, then claims that round's customer."""
     clock = ManualClock(at) if at is not None else None
-    app = CrmApplication(env, config=CrmConfig.model_validate(config), clock=clock)
+    app = CrmApplication(
+        env, config=CrmConfig.model_validate(config), clock=clock, protection=pii.vault()
+    )
     entries: list[ClaimEntry] = []
     try:
         for round_no, customer_id in enumerate(customers):
@@ -67,9 +71,11 @@ def claim_race(
     reps: Sequence[str],
     customers: Sequence[UUID],
     at: datetime | None = None,
+    pii: PiiSettings | None = None,
 ) -> list[ClaimEntry]:
     """One process per rep, all claiming ``customers`` one round at a time; returns every
-    entry of every worker. ``at`` pins the workers' clocks (the demo's simulated time)."""
+    entry of every worker. ``at`` pins the workers' clocks (the demo's simulated time);
+    ``pii``: the book's encryption settings."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(reps))
     results: Queue[list[ClaimEntry]] = ctx.Queue()
@@ -77,7 +83,16 @@ def claim_race(
     workers = [
         ctx.Process(
             target=claim_in_rounds,
-            args=(dict(env), settings, at, rep, list(customers), barrier, results),
+            args=(
+                dict(env),
+                pii or PiiSettings(),
+                settings,
+                at,
+                rep,
+                list(customers),
+                barrier,
+                results,
+            ),
         )
         for rep in reps
     ]

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from adapters.claim_race import claim_race
 from adapters.cli.output import console
+from adapters.pii.settings import PiiSettings
 from crmcore import (
     AddRep,
     AssignCustomer,
@@ -45,7 +46,11 @@ DAYS = 36  # the simulated weeks the act spans, ending before the real now
 
 
 def run_act(
-    app: CrmApplication, clock: ManualClock, env: Mapping[str, str], customers: Sequence[UUID]
+    app: CrmApplication,
+    clock: ManualClock,
+    env: Mapping[str, str],
+    customers: Sequence[UUID],
+    pii: PiiSettings | None = None,
 ) -> dict[str, Any]:
     """Plays the act on ``customers`` (unowned ones from act one); returns its report."""
     for rep, team, region, supervisor in TEAM:
@@ -98,7 +103,7 @@ def run_act(
     contested = recycled[0].customer_id
     clock.advance(hours=1)
     racers = [rep for rep, *_ in TEAM]
-    entries = claim_race(env, app.config, racers, [contested], at=clock.now())
+    entries = claim_race(env, app.config, racers, [contested], at=clock.now(), pii=pii)
     winner = next(e.rep for e in entries if e.outcome == "won")
     return {
         "reps": len(TEAM),

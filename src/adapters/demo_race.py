@@ -15,6 +15,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import TypeVar
 
+from adapters.pii.settings import PiiSettings
 from crmcore import CrmApplication, DuplicateCustomer, RegisterCustomer, parse_command
 
 FORMATS = (
@@ -57,13 +58,14 @@ _NAME_CHARACTERS = "安柏辰德恩方高瀚弘景骏凯朗铭楠沛启锐森拓
 
 def register_in_rounds(
     env: Mapping[str, str],
+    pii: PiiSettings,
     worker: int,
     rounds: range,
     barrier: Barrier,
     results: Queue[list[RaceEntry]],
 ) -> None:
     """A worker: waits for all others at each round, then registers that round's phone."""
-    app = CrmApplication(env)
+    app = CrmApplication(env, protection=pii.vault())
     entries: list[RaceEntry] = []
     try:
         for round_no in rounds:
@@ -92,13 +94,19 @@ def _register(
         return RaceEntry(round_no, worker, typed, "blocked", str(refusal.existing_customer_id))
 
 
-def race(env: Mapping[str, str], processes: int, rounds: range) -> list[RaceEntry]:
-    """Runs ``processes`` workers over ``rounds``; returns every entry of every worker."""
+def race(
+    env: Mapping[str, str], processes: int, rounds: range, pii: PiiSettings | None = None
+) -> list[RaceEntry]:
+    """Runs ``processes`` workers over ``rounds``; returns every entry of every worker.
+    ``pii``: the book's encryption settings (each worker opens the book with them)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes)
     results: Queue[list[RaceEntry]] = ctx.Queue()
     workers = [
-        ctx.Process(target=register_in_rounds, args=(dict(env), w, rounds, barrier, results))
+        ctx.Process(
+            target=register_in_rounds,
+            args=(dict(env), pii or PiiSettings(), w, rounds, barrier, results),
+        )
         for w in range(processes)
     ]
     return run_workers(workers, results)

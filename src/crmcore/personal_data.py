@@ -159,7 +159,12 @@ class ProtectedApplication(Application[UUID]):
         return self.protection.mapper(self.construct_transcoder())
 
     def construct_recorder(self) -> ApplicationRecorder:
+        """The recorder, joined to the protection; without one, a recorder that can tell
+        (``refuse_unprotected``) refuses a book whose personal data is sealed, which this
+        application could not read."""
         recorder = super().construct_recorder()
         if self.protection is not None:
             self.protection.attach(recorder)
+        elif (refuse := getattr(recorder, "refuse_unprotected", None)) is not None:
+            refuse()
         return recorder

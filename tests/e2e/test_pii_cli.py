@@ -97,3 +97,16 @@ def test_an_operator_rotates_the_master_key_without_touching_events(tmp_path: Pa
     stale = crm("customer", "add", "--company-name", "成都天府软件有限公司")
     assert stale.returncode == 2
     assert "pii.master_key" in stale.stderr
+
+
+def test_the_demo_runs_on_an_encrypted_book_and_stores_no_phone_in_clear(
+    tmp_path: Path,
+) -> None:
+    """Its race and claim workers are processes of their own: each opens the book with
+    the key, or none could read it."""
+    demo = crm_in("demo", "--customers", "80", cwd=tmp_path,
+                  env={"CRM_PII__MASTER_KEY": new_key()})
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
+    stored = _stored_text(tmp_path / "crm.db")
+    assert b"pii1:" in stored
+    assert b"+861" not in stored  # no E.164 mobile number anywhere in the events

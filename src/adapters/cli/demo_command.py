@@ -29,6 +29,7 @@ from adapters.demo_leads import run_leads_act, show_leads_act
 from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
 from adapters.importing import import_rows
+from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock, SystemClock
 from crmcore.errors import ValidationFailed
 
@@ -51,8 +52,9 @@ def demo(
         if fresh:
             if settings.postgres is not None:
                 raise ValidationFailed(
-                    "fresh", "--fresh deletes a SQLite file; drop and create a PostgreSQL "
-                    "database with your own tools"
+                    "fresh",
+                    "--fresh deletes a SQLite file; drop and create a PostgreSQL "
+                    "database with your own tools",
                 )
             _delete_store(settings.db_file)
         dataset = generate(customers, seed)
@@ -76,13 +78,15 @@ def demo(
             )
             # A phone no earlier run raced on: the log only grows, so its last id is new.
             race_round = app.recorder.max_notification_id() or 0
-            report["race"] = _race(settings.eventsourcing_env(), race_round)
+            report["race"] = _race(settings, race_round)
             unowned = [
                 UUID(d["customer_id"])
                 for d in report["details"]
                 if d["outcome"] in ("created", "warned")
             ]
-            report["ownership"] = run_act(app, clock, settings.eventsourcing_env(), unowned)
+            report["ownership"] = run_act(
+                app, clock, settings.eventsourcing_env(), unowned, settings.pii
+            )
             report["leads"] = run_leads_act(app, clock, race_round, unowned)
             converted = report["leads"]["converted"]
             if converted:
@@ -149,8 +153,10 @@ def _register(
     }
 
 
-def _race(env: dict[str, str], round_no: int) -> dict[str, Any]:
-    entries = race(env, RACERS, range(round_no, round_no + 1))
+def _race(settings: Settings, round_no: int) -> dict[str, Any]:
+    entries = race(
+        settings.eventsourcing_env(), RACERS, range(round_no, round_no + 1), settings.pii
+    )
     winners = [e for e in entries if e.outcome == "created"]
     return {
         "phone": typed_phone(round_no, 0),

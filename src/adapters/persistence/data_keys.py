@@ -53,23 +53,20 @@ class WritesDataKeys:
         writer.settle(committed=True)
         return ids
 
+    def refuse_unprotected(self) -> None:
+        """Refuses to serve an application without the master key when the book's
+        personal data is sealed: its events would read as ciphertext and its key indexes
+        would not be found. One row read, whatever the table's size."""
+        with self.datastore.transaction(commit=False) as cursor:
+            protected = self.key_table.any_row(cursor)
+        if protected:
+            raise ValidationFailed(
+                "pii.master_key",
+                "this book's personal data is encrypted: set pii.master_key "
+                "(or CRM_PII__MASTER_KEY, or pii.master_key_file) to open it",
+            )
+
     def write_keys(self, cursor: Any) -> None:
         """Called by the recorder inside its insert transaction, before the events."""
         if self.key_writer is not None:
             self.key_writer.write(cursor)
-
-
-def refuse_if_protected(recorder: object) -> None:
-    """Refuses to open a book whose personal data is sealed without the master key:
-    its events would read as ciphertext and its key indexes would not be found. (Here,
-    not in ``adapters.pii``: a book without encryption does not import the ciphers.)"""
-    if not isinstance(recorder, WritesDataKeys):
-        return
-    with recorder.datastore.transaction(commit=False) as cursor:
-        protected = recorder.key_table.any_row(cursor)
-    if protected:
-        raise ValidationFailed(
-            "pii.master_key",
-            "this book's personal data is encrypted: set pii.master_key "
-            "(or CRM_PII__MASTER_KEY, or pii.master_key_file) to open it",
-        )
