@@ -178,8 +178,9 @@ class CrmApplication(AuditQueries):
 
     def erase_customer(self, command: EraseCustomer) -> list[UUID]:
         """Erases the customer's personal data by destroying its data keys (and those of
-        the customers merged into it); returns their ids. Needs the store's protection
-        (``pii.master_key``); running it again finishes an interrupted erasure."""
+        the customers merged into it and the leads that became them); returns their ids.
+        Needs the store's protection (``pii.master_key``); running it again finishes an
+        interrupted erasure."""
         return self.with_retries(lambda: erasure.erase(self, command, self.protection))
 
     # -- merging -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from crmcore.identity.keys import KeyIds
 
-PERSONAL_FIELDS = frozenset({"phones", "emails", "wechat", "contact_name"})
+PERSONAL_FIELDS = ("phones", "emails", "wechat", "contact_name")
 """The fields protected at rest, and masked by the relay unless configured otherwise."""
 
 KEY_FIELDS = {

@@ -152,11 +152,13 @@ def _key_removed(writer: ViewWriter, event: Customer.IdentityKeyRemoved) -> None
 
 
 def _erased(writer: ViewWriter, event: Erased) -> None:
-    count = directory.c.key_count - event.personal_keys
-    _row(writer, event.originator_id, contact_name=None, key_count=count)
-    for absorbed in event.subjects:  # the tombstones merged into it lost their key too
-        if absorbed != event.originator_id:
-            _row(writer, absorbed, contact_name=None)
+    """The customer and the tombstones merged into it (all ``subjects``) lose their
+    contact; the customer its personal keys."""
+    subjects = [str(subject) for subject in event.subjects]
+    writer.execute(
+        update(directory).where(directory.c.customer_id.in_(subjects)).values(contact_name=None)
+    )
+    _row(writer, event.originator_id, key_count=directory.c.key_count - event.personal_keys)
 
 
 DIRECTORY_VIEW = Projection(

@@ -210,7 +210,8 @@ def erase_customer(
     json_output: JsonOption = False,
 ) -> None:
     """Erase a customer's personal data on request (crypto-shredding): its data key and
-    those of the customers merged into it are destroyed; the history stays, its contact
+    those of the customers merged into it and of the leads that became them are
+    destroyed; the history stays, its contact
     name, phones, e-mails and WeChat id read [erased]. Needs pii.master_key. Running it
     again finishes an erasure that was interrupted."""
     from crmcore.commands import parse_command

@@ -51,7 +51,7 @@ class PersonalDataMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         cls = type(domain_event)
         state = vars(domain_event)
-        subject: UUID = state[getattr(cls, "personal_data_of", "originator_id")]
+        subject = _subject(cls, state)
         new = subject == state["originator_id"] and state["originator_version"] == 1
         sealer: Sealer | None = None
         looked_up = False
@@ -94,8 +94,7 @@ class PersonalDataMapper(Mapper[UUID]):
             self._vault.forget(getattr(event, "subjects", ()), erased=True)
         if _SEALED_BYTES not in stored_event.state:
             return event
-        subject = vars(event)[getattr(type(event), "personal_data_of", "originator_id")]
-        assert isinstance(subject, UUID)
+        subject = _subject(type(event), vars(event))
         opener: Sealer | None = None
         looked_up = False
 
@@ -118,3 +117,11 @@ class PersonalDataMapper(Mapper[UUID]):
         opened: dict[str, Any] = PersonalValues(PERSONAL_FIELDS, open_).apply(vars(event))
         object.__setattr__(event, "__dict__", opened)
         return event
+
+
+def _subject(cls: type, state: dict[str, Any]) -> UUID:
+    """Whose data key seals the event's personal values: its aggregate's, unless the
+    class names another field (``personal_data_of``)."""
+    subject = state[getattr(cls, "personal_data_of", "originator_id")]
+    assert isinstance(subject, UUID)
+    return subject

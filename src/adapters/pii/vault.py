@@ -97,14 +97,11 @@ class Vault:
     def sealer(self, subject: UUID, *, new: bool) -> Sealer | None:
         """The subject's sealer for writing (None once erased). ``new``: the subject's
         first event, so it has no key yet and none is read for it."""
-        with self._lock:
-            if subject in self._cache:
-                self._cache.move_to_end(subject)
-                return self._cache[subject]
-        if not new:
+        known, found = self._cached(subject)
+        if not known and not new:
             known, found = self._read(subject)
-            if known:
-                return found
+        if known:
+            return found
         data_key = new_data_key()
         row = KeyRow(subject, self._master.key_id, wrap(self._master, subject, data_key))
         self._pending()[subject] = row
@@ -116,11 +113,9 @@ class Vault:
         """The subject's sealer for reading (None once erased); KeyUnusable when the
         subject has sealed values but no key row at all (a store restored without its
         key table)."""
-        with self._lock:
-            if subject in self._cache:
-                self._cache.move_to_end(subject)
-                return self._cache[subject]
-        known, found = self._read(subject)
+        known, found = self._cached(subject)
+        if not known:
+            known, found = self._read(subject)
         if not known:
             raise KeyUnusable(f"{subject} has sealed personal data but no data key")
         return found
@@ -132,8 +127,8 @@ class Vault:
             missing = [s for s in subjects if s not in self._cache]
         if not missing:
             return
-        for subject, row in self._rows(missing).items():
-            self._remember(subject, None if row.erased else Sealer(subject, self._unwrap(row)))
+        for row in self._rows(missing).values():
+            self._keep(row)
 
     def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None:
         """Drops cached keys (``erased``: remembers they are gone)."""
@@ -200,6 +195,14 @@ class Vault:
             pending = self._local.pending = {}
         return pending
 
+    def _cached(self, subject: UUID) -> tuple[bool, Sealer | None]:
+        """(whether the subject's key is cached, its sealer - None if erased)."""
+        with self._lock:
+            if subject not in self._cache:
+                return False, None
+            self._cache.move_to_end(subject)
+            return True, self._cache[subject]
+
     def _remember(self, subject: UUID, sealer: Sealer | None) -> None:
         with self._lock:
             self._cache[subject] = sealer
@@ -214,11 +217,13 @@ class Vault:
     def _read(self, subject: UUID) -> tuple[bool, Sealer | None]:
         """(whether the subject has a row, its sealer - None if erased)."""
         row = self._rows([subject]).get(subject)
-        if row is None:
-            return False, None
-        sealer = None if row.erased else Sealer(subject, self._unwrap(row))
-        self._remember(subject, sealer)
-        return True, sealer
+        return (False, None) if row is None else (True, self._keep(row))
+
+    def _keep(self, row: KeyRow) -> Sealer | None:
+        """The row's sealer (None: erased), cached."""
+        sealer = None if row.erased else Sealer(row.subject, self._unwrap(row))
+        self._remember(row.subject, sealer)
+        return sealer
 
     def _unwrap(self, row: KeyRow) -> bytes:
         assert row.wrapped is not None
@@ -257,4 +262,3 @@ class Vault:
                 raise
             return theirs
         return secret
-

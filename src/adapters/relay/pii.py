@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from crmcore.errors import ValidationFailed
-from crmcore.personal_data import PersonalValues
+from crmcore.personal_data import PERSONAL_FIELDS, PersonalValues
 
 
 class PiiAction(StrEnum):
@@ -35,12 +35,7 @@ class PiiAction(StrEnum):
     REDACT = "redact"
 
 
-DEFAULT_PII_RULES: dict[str, PiiAction] = {
-    "phones": PiiAction.MASK,
-    "emails": PiiAction.MASK,
-    "wechat": PiiAction.MASK,
-    "contact_name": PiiAction.MASK,
-}
+DEFAULT_PII_RULES: dict[str, PiiAction] = dict.fromkeys(PERSONAL_FIELDS, PiiAction.MASK)
 """Personal data is masked unless a deployment says otherwise (PIPL's minimum necessary)."""
 
 REDACTED = "[redacted]"

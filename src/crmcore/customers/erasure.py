@@ -2,10 +2,10 @@
 
 One save records ``Erased`` on the customer and releases its personal keys (phone,
 e-mail, WeChat) from their indexes, so the same person can be registered again and no
-index still names them; then the protection destroys the data keys of the customer
-and of every customer merged into it, and of every lead that became one of them
-(crypto-shredding). If the process dies between
-the two, the customer reads as erased and running the command again destroys the keys.
+index still names them; then the protection destroys the data keys of the customer, of
+every customer merged into it and of every lead that became one of them
+(crypto-shredding). If the process dies between the two, the customer reads as erased
+and running the command again destroys the keys.
 
 A refused registration that matched the customer (``DuplicateAttempt``) is sealed with
 the customer's key too, so it goes with them.
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import Command, RequiredNote
-from crmcore.domain.customer_erasure import PERSONAL_KINDS
 from crmcore.errors import CustomerErased, ValidationFailed
 
 if TYPE_CHECKING:
@@ -51,9 +50,8 @@ def erase(
     subjects = _subjects(app, customer)
     if customer.erased_at is None:
         context = app.context_of(command)
-        personal = [k for k in customer.identity_keys if k.kind in PERSONAL_KINDS]
         released = []
-        for index in app.find_indexes(personal).values():
+        for index in app.find_indexes(customer.personal_keys).values():
             if index is not None and index.holder == customer.id and not index.generic:
                 index.release(customer.id, context)
                 released.append(index)

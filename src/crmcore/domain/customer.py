@@ -294,15 +294,17 @@ class Customer(Aggregate):
         its personal keys and destroys the subjects' data keys)."""
         if self.erased_at is not None:
             raise ValueError(f"customer {self.id} was erased already")
-        personal = sum(
-            1 for key in self.identity_keys if key.kind in customer_erasure.PERSONAL_KINDS
-        )
         self.trigger_event(
             customer_erasure.Erased,
             subjects=subjects,
-            personal_keys=personal,
+            personal_keys=len(self.personal_keys),
             **context.fields(),
         )
+
+    @property
+    def personal_keys(self) -> tuple[IdentityKey, ...]:
+        """The keys that are personal data (phone, e-mail, WeChat): erased with it."""
+        return tuple(k for k in self.identity_keys if k.kind in customer_erasure.PERSONAL_KINDS)
 
     # -- merging and splitting (events in crmcore.domain.customer_merges) ---------------
 

@@ -3,9 +3,10 @@
 History is not rewritten: the erasure is one more event, and what makes the personal
 values unreadable is the destruction of the data keys that sealed them (the store's
 protection, ``crmcore.personal_data``). ``subjects`` names every aggregate whose key
-went: the customer and each customer merged into it. After it the customer keeps its
-company, its ownership and its deals; its contact name and its phone, e-mail and WeChat
-keys are gone, and those keys are free for anyone to register again.
+went: the customer, each customer merged into it and each lead that became one of them.
+After it the customer keeps its company, its ownership and its deals; its contact name
+and its phone, e-mail and WeChat keys are gone, and those keys are free for anyone to
+register again.
 """
 
 from __future__ import annotations

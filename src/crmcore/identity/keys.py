@@ -61,7 +61,7 @@ class IdentityKey:
     def index_id(self) -> UUID:
         """The id of this key's index in a book without a secret (``KeyIds``); commands
         ask their store's ``key_ids``, which knows whether the book has one."""
-        return uuid5(_KEY_INDEX_NAMESPACE, self.label)
+        return PLAIN_KEY_IDS.index_id(self)
 
 
 HASHED = "hmac-sha256:"
@@ -89,10 +89,6 @@ class KeyIds:
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret
-
-    @property
-    def keyed(self) -> bool:
-        return self._secret is not None
 
     def _digest(self, namespace: UUID, label: str) -> bytes:
         assert self._secret is not None
