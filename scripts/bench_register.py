@@ -16,8 +16,9 @@ command path with and without a master key, alternated in the same run.
 
 With ``--db postgresql://user@host:port/database`` it measures PostgreSQL instead:
 ``--processes`` writer processes (4 by default) register their share of the customers
-at once, one command per transaction, against the same processes saving the same
-aggregates raw; both into databases it creates on that server (and drops after).
+at once, one command per transaction and then ``--batch`` per transaction, each against
+the same processes saving the same aggregates raw the same way; all into databases it
+creates on that server (and drops after).
 ``--postgres`` starts a throw-away local server for the run (Debian's binaries).
 """
 
@@ -195,17 +196,26 @@ def run(customers: int, batch: int, folder: Path, seed: int) -> None:
         app.close()
 
 
-def _writer(url: str, mode: str, rows: list[dict[str, str]], barrier: Any, out: Any) -> None:
-    """One writer process: opens its application, waits for the others, writes."""
+def _writer(
+    url: str, mode: str, batch: int, rows: list[dict[str, str]], barrier: Any, out: Any
+) -> None:
+    """One writer process: opens its application, waits for the others, writes - one
+    command (or one customer's aggregates) per transaction, or ``batch`` of them."""
     settings = Settings(db=url)
     cmds = commands(rows)
+    steps: list[Callable[[], object]]
     if mode == "command":
         app = open_application(settings, clock=ManualClock(START))
-        steps: list[Callable[[], object]] = [lambda c=c: app.register_customer(c) for c in cmds]
+        if batch == 1:
+            steps = [lambda c=c: app.register_customer(c) for c in cmds]
+        else:
+            chunks = [cmds[i : i + batch] for i in range(0, len(cmds), batch)]
+            steps = [lambda ch=ch: app.register_customers(ch) for ch in chunks]
     else:
         app = CrmApplication(settings.eventsourcing_env())
         prepared = [raw_aggregates(c) for c in cmds]
-        steps = [lambda a=a: app.save(*a) for a in prepared]
+        groups = [prepared[i : i + batch] for i in range(0, len(prepared), batch)]
+        steps = [lambda g=g: app.save(*(a for aggs in g for a in aggs)) for g in groups]
     barrier.wait(timeout=300)
     began = time.perf_counter()
     _, latencies = timed(steps)
@@ -214,14 +224,15 @@ def _writer(url: str, mode: str, rows: list[dict[str, str]], barrier: Any, out: 
 
 
 def _concurrently(
-    url: str, mode: str, rows: list[dict[str, str]], processes: int
+    url: str, mode: str, batch: int, rows: list[dict[str, str]], processes: int
 ) -> tuple[float, list[float]]:
     """(registrations/s over the wall time of all writers, every latency)."""
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(processes), ctx.Queue()
     shares = [rows[n::processes] for n in range(processes)]
     workers = [
-        ctx.Process(target=_writer, args=(url, mode, share, barrier, out)) for share in shares
+        ctx.Process(target=_writer, args=(url, mode, batch, share, barrier, out))
+        for share in shares
     ]
     for worker in workers:
         worker.start()
@@ -232,13 +243,14 @@ def _concurrently(
     return len(rows) / wall, [lat for _, _, lats in results for lat in lats]
 
 
-def run_postgres(server_url: str, customers: int, processes: int, seed: int) -> None:
+def run_postgres(server_url: str, customers: int, processes: int, batch: int, seed: int) -> None:
     import psycopg
 
     from adapters.postgres_url import postgres_url
 
     server = postgres_url(server_url)
-    names = {mode: f"bench_{mode}_{uuid4().hex[:8]}" for mode in ("raw", "command")}
+    runs = [(mode, size) for size in dict.fromkeys((1, batch)) for mode in ("raw", "command")]
+    names = {run: f"bench_{run[0]}_{run[1]}_{uuid4().hex[:8]}" for run in runs}
     admin = f"host={server.host} port={server.port} user={server.user} dbname={server.database}"
     if server.password:
         admin += f" password={server.password}"
@@ -249,19 +261,26 @@ def run_postgres(server_url: str, customers: int, processes: int, seed: int) -> 
     print(
         f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
         f" | PostgreSQL {server.host}:{server.port} | customers: {customers:,} | "
-        f"{processes} writer processes, one command per transaction"
+        f"{processes} writer processes"
     )
     rows = book(customers, seed)
     try:
         for name in names.values():  # tables created before the clock starts
             CrmApplication(Settings(db=f"{base}/{name}").eventsourcing_env()).close()
-        raw_rate, _ = _concurrently(f"{base}/{names['raw']}", "raw", rows, processes)
-        cmd_rate, lat = _concurrently(f"{base}/{names['command']}", "command", rows, processes)
-        print(
-            f"command path {cmd_rate:,.0f}/s in total (p50 {percentile(lat, 50) * 1e3:.2f} ms, "
-            f"p99 {percentile(lat, 99) * 1e3:.2f} ms); raw save {raw_rate:,.0f}/s; ratio "
-            f"{cmd_rate / raw_rate:.0%} (target >= 2,000/s in total)"
-        )
+        for size in dict.fromkeys((1, batch)):
+            raw_rate, _ = _concurrently(
+                f"{base}/{names['raw', size]}", "raw", size, rows, processes
+            )
+            cmd_rate, lat = _concurrently(
+                f"{base}/{names['command', size]}", "command", size, rows, processes
+            )
+            label = "one command per transaction" if size == 1 else f"batched ({size} per save)"
+            print(
+                f"{label}: command path {cmd_rate:,.0f}/s in total "
+                f"(p50 {percentile(lat, 50) * 1e3:.2f} ms, p99 {percentile(lat, 99) * 1e3:.2f} ms"
+                f" per save); raw save {raw_rate:,.0f}/s; ratio {cmd_rate / raw_rate:.0%} "
+                "(target >= 2,000/s in total)"
+            )
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             for name in names.values():
@@ -290,7 +309,7 @@ def main() -> None:
 
         args.db = server().url("postgres")
     if args.db:
-        run_postgres(args.db, args.customers, args.processes, args.seed)
+        run_postgres(args.db, args.customers, args.processes, args.batch, args.seed)
     else:
         measure = run_pii if args.pii else run
         if args.dir:
