@@ -8,14 +8,16 @@ depends on the record asked about, not on the size of the book.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import ColumnElement, Executable, TextClause, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.identity.blocking import blocking_keys
@@ -49,6 +51,7 @@ class SqlCandidateSource:
     ) -> None:
         self._runner = ProjectionRunner(app, engine, (IDENTITY_VIEW,))
         self._max_block_size = max_block_size
+        self._sql = _statements(engine.dialect.name == "postgresql")
         # The one connection every question reads through (autocommit: no snapshot).
         self._reads = HeldReader(engine, dispose=dispose)
         # Answers kept from a catch-up to the end of the batch it serves: the batch
@@ -110,8 +113,8 @@ class SqlCandidateSource:
         step = self._merged_step
         missing = [n for n in numbers if n not in found]
         connection = self._reads.connection()
-        for chunk in _chunks(missing):
-            for row in connection.execute(_ENTRIES_BY_NUMBER, {"numbers": chunk}):
+        for chunk in _chunks(missing, self._sql.chunk):
+            for row in connection.execute(self._sql.entries_by_number, {"numbers": chunk}):
                 customer_id = UUID(row.customer_id)
                 found[row.entry_no] = IndexEntry(
                     UUID(row.entry_id), customer_id, decode_profile(row.profile)
@@ -126,11 +129,9 @@ class SqlCandidateSource:
         missing = [value for value in hashes if value not in self._postings]
         limit = self._max_block_size + 1
         connection = self._reads.connection()
-        for chunk in _chunks(missing, _MAX_ARMS):
-            values = {f"k{n}": value for n, value in enumerate(chunk)}
+        for chunk in _chunks(missing, self._sql.arms):
             postings: dict[int, list[int]] = {value: [] for value in chunk}
-            rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
-            for value, number in rows:
+            for value, number in self._sql.postings(connection, chunk, limit):
                 postings[value].append(number)
             for value, numbers in postings.items():
                 # A key shared by too many entries says nothing (like a stop word).
@@ -157,8 +158,8 @@ class SqlCandidateSource:
         connection = self._reads.connection()
         while pending:
             found: dict[UUID, UUID] = {}
-            for chunk in _chunks(sorted(str(c) for c in pending)):
-                rows = connection.execute(_MERGED, {"ids": chunk})
+            for chunk in _chunks(sorted(str(c) for c in pending), self._sql.chunk):
+                rows = connection.execute(self._sql.merged, {"ids": chunk})
                 found.update((UUID(c), UUID(s)) for c, s in rows.tuples())
             step.update((c, found.get(c)) for c in pending)
             pending = {s for s in found.values() if s not in step}
@@ -173,8 +174,8 @@ class SqlCandidateSource:
         known = self._generic_labels
         missing = [key.label for key in keys if key.label not in known]
         connection = self._reads.connection()
-        for chunk in _chunks(missing):
-            generic = set(connection.execute(_GENERIC, {"keys": chunk}).scalars())
+        for chunk in _chunks(missing, self._sql.chunk):
+            generic = set(connection.execute(self._sql.generic, {"keys": chunk}).scalars())
             known.update((label, label in generic) for label in chunk)
         return {key for key in keys if known[key.label]}
 
@@ -182,8 +183,8 @@ class SqlCandidateSource:
         known = self._group_of
         missing = sorted(str(c) for c in customer_ids if c not in known)
         connection = self._reads.connection()
-        for chunk in _chunks(missing):
-            rows = dict(connection.execute(_GROUPS_OF, {"ids": chunk}).tuples().all())
+        for chunk in _chunks(missing, self._sql.chunk):
+            rows = dict(connection.execute(self._sql.groups_of, {"ids": chunk}).tuples().all())
             known.update((UUID(c), UUID(rows[c]) if c in rows else None) for c in chunk)
         return {c: group for c in customer_ids if (group := known[c]) is not None}
 
@@ -271,7 +272,7 @@ def _postings_query(keys: int) -> TextClause:
 
     Plain SQL built once per key count: the check runs it on every record, and building
     the equivalent union of limited subqueries through the expression language cost
-    more than running it. Each arm is a subquery so SQLite and PostgreSQL both accept
+    more than running it. Each arm is a subquery so SQLite's compound SELECT accepts
     its own LIMIT.
     """
     arms = " UNION ALL ".join(
@@ -282,10 +283,76 @@ def _postings_query(keys: int) -> TextClause:
     return text(arms)
 
 
-# The other questions, built once for the same reason.
-_MERGED = select(merges.c.customer_id, merges.c.survivor_id).where(
-    merges.c.customer_id.in_(bindparam("ids", expanding=True))
+# PostgreSQL takes the key hashes as one array: one statement text whatever their
+# number, so the server plans it once (prepared) instead of a new union of up to 400
+# arms per batch, and the driver does not re-parse a long query each time.
+_ARRAY_POSTINGS = text(
+    f"SELECT k.h, b.entry_no FROM unnest(CAST(:keys AS bigint[])) AS k(h) "
+    f"CROSS JOIN LATERAL (SELECT entry_no FROM {blocks.name} "
+    "WHERE key_hash = k.h LIMIT :limit) AS b"
 )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The questions' statements in the dialect's best form, built once.
+
+    SQLite binds a list as one parameter per item (``IN (?, ?, …)``, a statement per
+    length, at most 900 or 400 arms each); PostgreSQL binds it as an array
+    (``= ANY(%s)``): one statement, planned once, any length.
+    """
+
+    arrays: bool
+    chunk: int
+    arms: int
+    merged: Executable
+    generic: Executable
+    groups_of: Executable
+    entries_by_number: Executable
+
+    def postings(
+        self, connection: Connection, hashes: list[int], limit: int
+    ) -> Iterable[tuple[int, int]]:
+        """(key hash, entry number) rows, up to ``limit`` under each of ``hashes``."""
+        if self.arrays:
+            rows = connection.execute(_ARRAY_POSTINGS, {"keys": hashes, "limit": limit})
+        else:
+            values = {f"k{n}": value for n, value in enumerate(hashes)}
+            rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
+        return rows.tuples()
+
+
+@lru_cache(maxsize=2)
+def _statements(arrays: bool) -> _Statements:
+    def member(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        if arrays:
+            return column == any_(bindparam(name, type_=ARRAY(column.type)))
+        return column.in_(bindparam(name, expanding=True))
+
+    numbers = "= ANY(CAST(:numbers AS integer[]))" if arrays else "IN :numbers"
+    entries_by_number = text(
+        f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id "
+        f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id "
+        f"WHERE e.entry_no {numbers}"
+    )
+    if not arrays:
+        entries_by_number = entries_by_number.bindparams(bindparam("numbers", expanding=True))
+    return _Statements(
+        arrays=arrays,
+        chunk=10_000 if arrays else 900,
+        arms=10_000 if arrays else _MAX_ARMS,
+        merged=select(merges.c.customer_id, merges.c.survivor_id).where(
+            member(merges.c.customer_id, "ids")
+        ),
+        generic=select(generic_keys.c.key).where(member(generic_keys.c.key, "keys")),
+        groups_of=select(groups.c.customer_id, groups.c.group_id).where(
+            member(groups.c.customer_id, "ids")
+        ),
+        entries_by_number=entries_by_number,
+    )
+
+
+# The other questions, built once for the same reason.
 _ENTRIES_OF = (
     select(entries.c.entry_id, entries.c.profile)
     .where(entries.c.customer_id == bindparam("id"))
@@ -297,12 +364,6 @@ _MERGED_FROM = (
     .order_by(merges.c.customer_id)
 )
 _OWN_PROFILE = select(entries.c.profile).where(entries.c.entry_id == bindparam("id"))
-_GENERIC = select(generic_keys.c.key).where(
-    generic_keys.c.key.in_(bindparam("keys", expanding=True))
-)
-_GROUPS_OF = select(groups.c.customer_id, groups.c.group_id).where(
-    groups.c.customer_id.in_(bindparam("ids", expanding=True))
-)
 
 
 @lru_cache(maxsize=512)
@@ -310,13 +371,6 @@ def _grouped_query(brands: int) -> TextClause:
     """Grouped customers whose core lies in any of ``brands`` prefix ranges."""
     ranges = " OR ".join(f"(core >= :l{n} AND core < :h{n})" for n in range(brands))
     return text(f"SELECT customer_id, core FROM {groups.name} WHERE {ranges}")
-
-
-_ENTRIES_BY_NUMBER = text(
-    f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id "
-    f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id "
-    "WHERE e.entry_no IN :numbers"
-).bindparams(bindparam("numbers", expanding=True))
 
 
 def _whole_block(connection: Connection, value: int) -> list[int]:
