@@ -9,9 +9,13 @@ atomically with the view, "greater than the last id" reads, so ids with gaps are
 safe - and applies up to ``batch_size`` events per transaction.
 
 Two processes may catch up the same view at once (a command and ``crm projections
-run``): each batch first moves the view's position from the value it read to the
-batch's last id, and only if nobody moved it meanwhile (compare-and-set); the loser
-rolls back and carries on from the new position. No event is applied twice.
+run``, or several writers on PostgreSQL): each batch first locks the views' position
+rows and reads them under the lock, then applies only the events after each view's
+locked position and moves it, in the same transaction. A second runner waits on the
+lock, then finds the positions moved and applies what is left of its page, if
+anything: no event is applied twice, and nobody re-reads and retries (the earlier
+compare-and-set made every loser roll back, read the positions again and go round
+once more - most of a command's catch-up when four writers shared a view).
 """
 
 from __future__ import annotations
@@ -44,14 +48,26 @@ _DDL_LOCK = 0x63726D5F76696577  # "crm_view"
 _STORED = select(_POSITIONS.c.name, _POSITIONS.c.position, _POSITIONS.c.layout).where(
     _POSITIONS.c.name.in_(bindparam("names", expanding=True))
 )
+# A write that changes nothing, returning the positions: it takes PostgreSQL's row locks
+# (waiting for a runner that holds them, then reading what it committed) and SQLite's
+# file lock, and reads under them in the same statement.
+_LOCK = (
+    update(_POSITIONS)
+    .where(_POSITIONS.c.name.in_(bindparam("names", expanding=True)))
+    .values(name=_POSITIONS.c.name)
+    .returning(_POSITIONS.c.name, _POSITIONS.c.position)
+)
 _MOVE = (
     update(_POSITIONS)
-    .where(_POSITIONS.c.name == bindparam("view"), _POSITIONS.c.position == bindparam("old"))
+    .where(_POSITIONS.c.name.in_(bindparam("names", expanding=True)))
     .values(position=bindparam("new"))
 )
-_MOVE_FROM_START = (
+_MOVE_FROM = (
     update(_POSITIONS)
-    .where(_POSITIONS.c.name == bindparam("view"), _POSITIONS.c.position.is_(None))
+    .where(
+        _POSITIONS.c.name.in_(bindparam("names", expanding=True)),
+        _POSITIONS.c.position == bindparam("old"),
+    )
     .values(position=bindparam("new"))
 )
 
@@ -77,7 +93,8 @@ class ViewStatus:
 
 
 class _Moved(Exception):
-    """Another process moved a view's position first; read it again."""
+    """Another process moved a view's position first (or a rebuild removed its row);
+    read the positions again."""
 
 
 class ProjectionRunner:
@@ -145,12 +162,11 @@ class ProjectionRunner:
                 break
             try:
                 with self._engine.begin() as connection:
-                    self._apply(connection, page, positions, last)
+                    applied = self._apply(connection, page, positions, last)
+                positions = applied  # committed
             except _Moved:
                 positions = self._positions()
                 continue
-            for name, position in positions.items():
-                positions[name] = max(position or 0, last)
             read += len(page)
             if on_batch is not None and page:
                 on_batch(len(page))
@@ -181,13 +197,14 @@ class ProjectionRunner:
         page = sorted((r.notification for r in recordings), key=lambda n: n.id)
         try:
             with self._engine.begin() as connection:
-                self._apply(connection, page, positions, ids[-1], known)
-        except (_Moved, OperationalError):
-            # Moved: another process applied them. Locked: the next catch-up will.
+                applied = self._apply(connection, page, positions, ids[-1], known)
+        except _Moved:  # another process applied them (or more): read where it left them
             self._known = None
             return False
-        for name in positions:
-            positions[name] = ids[-1]
+        except OperationalError:  # locked: the next catch-up will
+            self._known = None
+            return False
+        self._known = applied  # committed
         return True
 
     def _apply(
@@ -197,16 +214,31 @@ class ProjectionRunner:
         positions: dict[str, int | None],
         last: int,
         known: Mapping[int, object] | None = None,
-    ) -> None:
-        behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
-        for projection in behind:  # first, so a second runner waits here, then loses
-            old = positions[projection.name]
-            move = _MOVE_FROM_START if old is None else _MOVE
-            moved = connection.execute(
-                move, {"view": projection.name, "old": old, "new": last}
-            ).rowcount
-            if moved != 1:
+    ) -> dict[str, int | None]:
+        """Applies the page's events after each view's position and moves the views
+        behind ``last`` to it; returns the positions as this transaction leaves them
+        (``positions`` is not changed: the caller takes them once it has committed).
+
+        A catch-up locks the positions and reads them under the lock first. A process's
+        own events (``known``) are applied only if every view is still where this
+        runner last saw it - one compare-and-set moving them all, the single statement
+        a lone writer pays per command - else ``_Moved``: others' events may lie between.
+        """
+        if known is not None:
+            names = list(self._projections)
+            (start,) = set(positions.values())
+            move = {"names": names, "old": start, "new": last}
+            if connection.execute(_MOVE_FROM, move).rowcount != len(names):
                 raise _Moved
+            behind = list(self._projections.values())
+        else:
+            positions = self._lock(connection)
+            behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
+            if not behind:
+                return positions
+            names = [p.name for p in behind]
+            if connection.execute(_MOVE, {"names": names, "new": last}).rowcount != len(names):
+                raise _Moved  # a view's row is gone: being rebuilt
         writer = ViewWriter(connection)
         to_domain_event = self._app.mapper.to_domain_event
         if not known:
@@ -222,6 +254,14 @@ class ProjectionRunner:
                 writer.notification_id = notification.id
                 handler(writer, event)
         writer.flush()
+        return {**positions, **dict.fromkeys(names, last)}
+
+    def _lock(self, connection: Connection) -> dict[str, int | None]:
+        """This runner's view positions, read under a lock held to the end of
+        ``connection``'s transaction (a view without a row: None)."""
+        rows = connection.execute(_LOCK, {"names": list(self._projections)})
+        stored = dict(rows.tuples().all())
+        return {name: stored.get(name) for name in self._projections}
 
     def run(
         self,
