@@ -29,20 +29,35 @@ directory); set by the ``each_store`` fixture (tests/e2e/conftest.py)."""
 def crm(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRM, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env=crm_env(env), check=False)
+
+
+def crm_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment ``crm`` runs in: no CRM_ setting of the caller's, the test's store."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     store = {"CRM_DB": url} if (url := STORE_URL.get()) else {}
-    return subprocess.run([*CRM, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**clean, **store, **(env or {})}, check=False)
+    return {**clean, **store, **(env or {})}
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(result.stdout)
 
 
+def store_env(db: Path) -> dict[str, str]:
+    """The event store's settings: ``db``, or the test's PostgreSQL database."""
+    url = STORE_URL.get()
+    return Settings(db=url).eventsourcing_env() if url else sqlite_env(db)
+
+
+def views_url(db: Path) -> str:
+    """The read-model database's URL: ``db`` itself, or the test's PostgreSQL database."""
+    return Settings(db=STORE_URL.get() or db).read_models_url()
+
+
 def stored_events(db: Path) -> int:
     """How many events the store holds: ``db``, or the test's PostgreSQL database."""
-    url = STORE_URL.get()
-    app = CrmApplication(Settings(db=url).eventsourcing_env() if url else sqlite_env(db))
+    app = CrmApplication(store_env(db))
     try:
         return event_count(app)
     finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crmcore import CrmApplication
 from crmcore.identity.duplicate_scan import scan_duplicates
 from projections.duplicate_candidates import read_report
 from projections.tables import open_read_models
-from tests.conftest import sqlite_env
-from tests.e2e.test_cli import as_json, crm
+from tests.e2e.test_cli import as_json, crm, store_env, views_url
 from tests.e2e.test_import_export import SEED_ROWS, read_csv, write_csv
 
 # The seeds as a legacy system exported them: A-3's phone is left out so that warn mode
@@ -19,6 +20,8 @@ LEGACY_ROWS = [
     for row in SEED_ROWS
     if row["external_id"] != "A-10"  # the invalid row
 ]
+
+pytestmark = pytest.mark.usefixtures("each_store")
 
 
 def ids_by_external_id(tmp_path: Path) -> dict[str, str]:
@@ -107,9 +110,9 @@ def test_a_rebuilt_report_is_identical(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "legacy.csv", LEGACY_ROWS)
     crm("import", "customers", str(source), "--mode", "warn", cwd=tmp_path)
     crm("duplicates", "scan", cwd=tmp_path)
-    engine = open_read_models(f"sqlite:///{tmp_path / 'crm.db'}")
+    engine = open_read_models(views_url(tmp_path / "crm.db"))
     first = read_report(engine)
-    app = CrmApplication(sqlite_env(tmp_path / "crm.db"))  # folds the log into memory
+    app = CrmApplication(store_env(tmp_path / "crm.db"))  # folds the log into memory
     rebuilt = scan_duplicates(app.identity)
     app.close()
     engine.dispose()

@@ -1,8 +1,9 @@
 """``crm import customers`` survives any row: a failing row is reported, not a traceback,
 and a stopped import leaves a results line for every row it saved.
 
-The failing row is made by the real store: a SQLite trigger refuses to store any event
-that carries the row's external id, as a full disk or a broken constraint would.
+The failing row is made by the real store: a trigger (SQLite's, or PostgreSQL's in
+PL/pgSQL) refuses to store any event that carries the row's external id, as a full disk
+or a broken constraint would.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
+
 from adapters.demo_data import generate
 from adapters.files.customers_csv import CUSTOMER_COLUMNS
 from crmcore import CrmApplication
 from crmcore.domain import Customer
-from tests.conftest import all_events, sqlite_env
-from tests.e2e.test_cli import CRM, as_json, crm
+from tests.conftest import all_events
+from tests.e2e.test_cli import CRM, STORE_URL, as_json, crm, crm_env, store_env, views_url
 from tests.e2e.test_import_export import read_csv
+
+pytestmark = pytest.mark.usefixtures("each_store")
 
 
 def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -35,6 +41,23 @@ def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
 
 def _store_refusing(db: Path, marker: str) -> None:
     """An event store whose table refuses every event mentioning ``marker``."""
+    if STORE_URL.get() is not None:
+        app = CrmApplication(store_env(db))  # creates the tables
+        table = app.recorder.events_table_name  # type: ignore[attr-defined]
+        app.close()
+        engine = create_engine(views_url(db))
+        with engine.begin() as connection:
+            connection.execute(text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF convert_from(NEW.state, 'UTF8') LIKE '%{marker}%' THEN "
+                "RAISE EXCEPTION 'refused by the store'; END IF; RETURN NEW; END $$"
+            ))
+            connection.execute(text(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ))
+        engine.dispose()
+        return
     with sqlite3.connect(db) as connection:
         connection.execute(
             "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
@@ -48,7 +71,7 @@ def _store_refusing(db: Path, marker: str) -> None:
 
 
 def _registered(db: Path) -> list[Customer.Registered]:
-    app = CrmApplication(sqlite_env(db))
+    app = CrmApplication(store_env(db))
     try:
         return [e for e in all_events(app) if isinstance(e, Customer.Registered)]
     finally:
@@ -99,7 +122,7 @@ def test_ctrl_c_leaves_a_results_line_for_every_saved_row_and_a_rerun_finishes(
     results = tmp_path / "first.csv"
     process = subprocess.Popen(
         [*CRM, "import", "customers", str(source), "--results", str(results), "--json"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=crm_env(),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _lines(results) < 300:
