@@ -20,6 +20,7 @@ them inside the command's own atomic save.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 from uuid import UUID
@@ -84,10 +85,12 @@ groups = Table(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def key_hash(key: str) -> int:
     """A blocking key's stable signed 64-bit hash (Python's ``hash`` differs per process).
 
-    A collision only adds a candidate that the comparison then rejects.
+    A collision only adds a candidate that the comparison then rejects. Cached: a
+    registration hashes each of its keys several times (prepare, check, filing).
     """
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 

@@ -64,6 +64,8 @@ class IdentityKey:
         return PLAIN_KEY_IDS.index_id(self)
 
 
+_REMEMBERED_IDS = 50_000
+
 HASHED = "hmac-sha256:"
 """Prefix of a key value stored as its keyed hash (never encrypted again)."""
 
@@ -89,6 +91,9 @@ class KeyIds:
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret
+        # A registration asks a key's index id a dozen times (read ahead, claim, file):
+        # a uuid5 or HMAC each time was ~5% of a batched registration.
+        self._index_ids: dict[IdentityKey, UUID] = {}
 
     def _digest(self, namespace: UUID, label: str) -> bytes:
         assert self._secret is not None
@@ -102,7 +107,12 @@ class KeyIds:
         return UUID(bytes=self._digest(namespace, label)[:16], version=5)
 
     def index_id(self, key: IdentityKey) -> UUID:
-        return self.uuid_of(_KEY_INDEX_NAMESPACE, key.label)
+        found = self._index_ids.get(key)
+        if found is None:
+            if len(self._index_ids) >= _REMEMBERED_IDS:
+                self._index_ids.clear()  # bounded: a long import must not grow it
+            found = self._index_ids[key] = self.uuid_of(_KEY_INDEX_NAMESPACE, key.label)
+        return found
 
     def stored_value(self, key: IdentityKey) -> str:
         """What the key's index records as its value."""
