@@ -135,8 +135,8 @@ class ProjectionRunner:
         ends it between batches."""
         self._open()
         # The positions this runner last wrote or read: a command catching up before
-        # every decision need not read them each time. If another process moved them,
-        # the compare-and-set below fails and they are read again. (While another
+        # every decision need not read them each time: each batch reads them again
+        # under its lock, so a stale value costs nothing but a page. (While another
         # process rebuilds a view, this one serves the partly rebuilt rows until then.)
         positions = self._known if self._known is not None else self._positions()
         topics = self._topics
