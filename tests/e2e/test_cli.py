@@ -55,6 +55,20 @@ def views_url(db: Path) -> str:
     return Settings(db=STORE_URL.get() or db).read_models_url()
 
 
+def stored_rows(db: Path, query: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on the store's own database, as an outsider reading it raw sees
+    them; ``{events}`` names the events table (eventsourcing names it per store)."""
+    from sqlalchemy import create_engine, text
+
+    events = "crmcore_events" if STORE_URL.get() else "stored_events"
+    engine = create_engine(views_url(db))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(query.format(events=events)))]
+    finally:
+        engine.dispose()
+
+
 def stored_events(db: Path) -> int:
     """How many events the store holds: ``db``, or the test's PostgreSQL database."""
     app = CrmApplication(store_env(db))

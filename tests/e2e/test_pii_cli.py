@@ -3,12 +3,13 @@ an auditor still gets answers, an operator reads the key status and rotates the 
 
 from __future__ import annotations
 
-import sqlite3
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.test_cli import as_json
+import pytest
+
+from tests.e2e.test_cli import as_json, stored_rows
 from tests.e2e.test_cli import crm as crm_in
 from tests.integration.test_personal_data import new_key
 
@@ -16,12 +17,11 @@ PHONE = "13812345678"
 
 
 def _stored_text(db: Path) -> bytes:
-    with sqlite3.connect(db) as connection:
-        events = b"".join(row[0] for row in connection.execute("SELECT state FROM stored_events"))
-        keys = repr(connection.execute("SELECT * FROM crm_data_keys").fetchall()).encode()
-    return events + keys
+    events = b"".join(bytes(row[0]) for row in stored_rows(db, "SELECT state FROM {events}"))
+    return events + repr(stored_rows(db, "SELECT * FROM crm_data_keys")).encode()
 
 
+@pytest.mark.usefixtures("each_store")
 def test_an_officer_erases_a_customer_and_the_audit_still_answers(tmp_path: Path) -> None:
     crm: Any = partial(crm_in, cwd=tmp_path, env={"CRM_PII__MASTER_KEY": new_key()})
     assert crm("rep", "add", "li", "--team", "north").returncode == 0
@@ -60,6 +60,7 @@ def test_an_officer_erases_a_customer_and_the_audit_still_answers(tmp_path: Path
     assert "Traceback" not in keyless.stderr
 
 
+@pytest.mark.usefixtures("each_store")
 def test_erasure_without_encryption_and_a_malformed_key_are_refused(tmp_path: Path) -> None:
     added = crm_in("customer", "add", "--company-name", "广州南方电器有限公司", "--json",
                    cwd=tmp_path)
@@ -75,13 +76,14 @@ def test_erasure_without_encryption_and_a_malformed_key_are_refused(tmp_path: Pa
     assert "pii.master_key" in bad.stderr
 
 
+@pytest.mark.usefixtures("each_store")
 def test_an_operator_rotates_the_master_key_without_touching_events(tmp_path: Path) -> None:
     old, new = new_key(), new_key()
     crm: Any = partial(crm_in, cwd=tmp_path)
     assert crm("customer", "add", "--company-name", "杭州西湖茶业有限公司", "--phone", PHONE,
                env={"CRM_PII__MASTER_KEY": old}).returncode == 0
-    with sqlite3.connect(tmp_path / "crm.db") as connection:
-        before = connection.execute("SELECT state FROM stored_events").fetchall()
+    events = "SELECT originator_id, originator_version, state FROM {events} ORDER BY 1, 2"
+    before = stored_rows(tmp_path / "crm.db", events)
     (tmp_path / "crm.toml").write_text(
         f'[pii]\nmaster_key = "{new}"\nprevious_master_keys = ["{old}"]\n', encoding="utf-8")
     rotated = crm("pii", "rotate", "--json")
@@ -91,8 +93,7 @@ def test_an_operator_rotates_the_master_key_without_touching_events(tmp_path: Pa
     status = as_json(crm("pii", "status", "--json"))
     assert list(status["data_keys_by_master"].values()) == [2]
     assert crm("customer", "list").returncode == 0
-    with sqlite3.connect(tmp_path / "crm.db") as connection:
-        assert connection.execute("SELECT state FROM stored_events").fetchall() == before
+    assert stored_rows(tmp_path / "crm.db", events) == before
     (tmp_path / "crm.toml").write_text(f'[pii]\nmaster_key = "{old}"\n', encoding="utf-8")
     stale = crm("customer", "add", "--company-name", "成都天府软件有限公司")
     assert stale.returncode == 2
