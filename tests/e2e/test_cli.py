@@ -163,6 +163,7 @@ def test_customer_list_shows_what_was_registered(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("each_store")
 def test_demo_catches_the_planted_duplicates_and_wins_the_race(tmp_path: Path) -> None:
     result = crm("demo", "--customers", "300", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
