@@ -46,6 +46,7 @@ from crmcore.records import CustomerRecord, RegistrationResult
 if TYPE_CHECKING:
     from crmcore.leads.commands import CaptureLead, ConvertLead
     from crmcore.leads.conversion import ConversionResult
+    from crmcore.leads.erasure import EraseLead
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 
@@ -152,6 +153,14 @@ class CrmApplication(AuditQueries):
 
         mode = self.config.identity.mode_for(EntryPath.CONVERSION)
         return self.with_retries(lambda: convert(self, command, mode))
+
+    def erase_lead(self, command: EraseLead) -> list[UUID]:
+        """Erases a lead's personal data (its data key and those of the leads merged into
+        it are destroyed, its keys released); returns their ids. A lead that became a
+        customer is erased with the customer (``erase_customer``)."""
+        from crmcore.leads.erasure import erase_lead
+
+        return self.with_retries(lambda: erase_lead(self, command, self.protection))
 
     def get_lead(self, lead_id: UUID) -> LeadRecord:
         """The lead as it stands now, every touch kept; LeadNotFound if there is none.

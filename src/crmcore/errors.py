@@ -237,7 +237,8 @@ class CustomerNotFound(NotFound):
 class LeadRefused(RefusedByRule):
     """A lead command a rule refuses. Rules: ``already_converted`` (the lead became
     ``customer_id`` before), ``no_name`` (a customer needs a company or contact name,
-    and the lead has neither)."""
+    and the lead has neither), ``erased`` (its personal data was erased), ``converted``
+    (an erasure of a lead that became ``customer_id``: erase the customer)."""
 
     code = "lead_refused"
 

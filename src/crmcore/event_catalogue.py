@@ -36,6 +36,7 @@ from crmcore.domain import (
 from crmcore.domain.customer_erasure import Erased
 from crmcore.domain.customer_touches import LeadConverted, LeadTouched
 from crmcore.domain.lead import Lead
+from crmcore.domain.lead_erasure import LeadErased
 from crmcore.domain.lead_key import LeadKey
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.domain.opportunity import Opportunity
@@ -183,11 +184,14 @@ EVENT_TYPES = Catalogue(
     _about("lead", Lead.Scored, "lead.scored"),
     _about("lead", Lead.PossibleCustomerFlagged, "lead.possible_customer_flagged"),
     _about("lead", Lead.Converted, "lead.converted"),
+    _about("lead", LeadErased, "lead.erased"),
     _about("lead", LeadAbsorbed, "lead.absorbed"),
     _about("lead", LeadMergedInto, "lead.merged_into"),
     # Keyed by its lead, so a lead's key indexes travel in order with the lead.
     EventType(LeadKey.Indexed, "lead_key.indexed", "lead", "lead_id"),
     EventType(LeadKey.Moved, "lead_key.moved", "lead", "to_lead_id"),
+    EventType(LeadKey.Released, "lead_key.released", "lead", "from_lead_id"),
+    EventType(LeadKey.Retaken, "lead_key.retaken", "lead", "lead_id"),
     _about("opportunity", Opportunity.Opened, "opportunity.opened"),
     _about("opportunity", Opportunity.Updated, "opportunity.updated"),
     _about("opportunity", Opportunity.Advanced, "opportunity.advanced"),

@@ -2,10 +2,11 @@
 
 ``leads`` holds one row per lead: its name, first channel, touches, latest score, owner
 and status - ``pool`` (nobody works it: scored low, no rep eligible, or released or
-recycled back), ``owned``, ``converted`` (it became a customer) or ``merged`` (into
-another lead). An owned lead's ownership is an ``Ownership`` like a customer's, so the
-ownership events move a lead in and out of the pool here; the same events about a
-customer find no lead row and change nothing. Rows derive from the log alone.
+recycled back), ``owned``, ``converted`` (it became a customer), ``merged`` (into
+another lead) or ``erased`` (its personal data erased on request: nobody to call). An
+owned lead's ownership is an ``Ownership`` like a customer's, so the ownership events
+move a lead in and out of the pool here; the same events about a customer find no lead
+row and change nothing. Rows derive from the log alone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from crmcore.domain.customer_erasure import Erased
 from crmcore.domain.lead import Lead
+from crmcore.domain.lead_erasure import LeadErased
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.domain.ownership import Ownership
 from projections.projection import Projection, ViewWriter, new_value
@@ -42,6 +44,7 @@ leads = Table(
 )
 
 _CID: BindParameter[str] = bindparam("cid")
+_ERASED_STATUS = "erased"
 _TOUCHED = update(leads).where(leads.c.lead_id == _CID).values(
     touches=leads.c.touches + bindparam("more")
 )
@@ -108,6 +111,17 @@ def _erased(writer: ViewWriter, event: Erased) -> None:
     writer.execute(update(leads).where(leads.c.lead_id.in_(subjects)).values(name=None))
 
 
+def _lead_erased(writer: ViewWriter, event: LeadErased) -> None:
+    """An erased lead (and those merged into it) loses its name and leaves the pool and
+    its owner's list: there is nobody left to call."""
+    subjects = [str(subject) for subject in event.subjects]
+    writer.execute(
+        update(leads)
+        .where(leads.c.lead_id.in_(subjects))
+        .values(name=None, status=_ERASED_STATUS, owner=None)
+    )
+
+
 LEADS_VIEW = Projection(
     name="leads",
     layout=1,
@@ -125,6 +139,7 @@ LEADS_VIEW = Projection(
         Ownership.Released: _owner_removed,
         Ownership.Recycled: _owner_removed,
         Erased: _erased,
+        LeadErased: _lead_erased,
     },
 )
 
@@ -167,7 +182,7 @@ def lead_pool_page(engine: Engine, *, limit: int, offset: int = 0) -> list[LeadR
 
 
 def leads_by_status(engine: Engine) -> dict[str, int]:
-    """How many leads are in each status (pool, owned, converted, merged)."""
+    """How many leads are in each status (pool, owned, converted, merged, erased)."""
     query = select(leads.c.status, func.count()).group_by(leads.c.status)
     with engine.connect() as connection:
         counts: dict[str, int] = dict(connection.execute(query).tuples().all())

@@ -111,3 +111,24 @@ def test_the_demo_runs_on_an_encrypted_book_and_stores_no_phone_in_clear(
     stored = _stored_text(tmp_path / "crm.db")
     assert b"pii1:" in stored
     assert b"+861" not in stored  # no E.164 mobile number anywhere in the events
+
+
+@pytest.mark.usefixtures("each_store")
+def test_an_officer_erases_a_lead_and_the_buyer_can_arrive_again(tmp_path: Path) -> None:
+    crm: Any = partial(crm_in, cwd=tmp_path, env={"CRM_PII__MASTER_KEY": new_key()})
+    form = ("lead", "capture", "--channel", "web", "--contact-name", "李娜", "--phone", PHONE,
+            "--json", "--actor", "forms")
+    lead = as_json(crm(*form))["lead_id"]
+    no_reason = crm("lead", "erase", lead)
+    assert no_reason.returncode == 2
+    assert "--reason" in no_reason.stderr
+    erased = crm("lead", "erase", lead, "--reason", "PIPL request 2026-120", "--json")
+    assert erased.returncode == 0, erased.stderr
+    shown = as_json(erased)
+    assert (shown["outcome"], shown["keys"], shown["data_keys_destroyed"]) == (
+        "erased", [], [lead])
+    again = as_json(crm(*form))
+    assert (again["outcome"], again["lead_id"] != lead) == ("created", True)
+    assert PHONE.encode() not in _stored_text(tmp_path / "crm.db")
+    unknown = crm("lead", "erase", "00000000-0000-4000-8000-000000000000", "--reason", "x")
+    assert unknown.returncode == 4

@@ -1,4 +1,5 @@
-"""``crm lead capture|show``: a buyer's arrival from a channel, and the lead of record.
+"""``crm lead capture|show|convert|erase``: a buyer's arrival from a channel, the lead of
+record, its conversion, and its erasure on request.
 
 Option names are the lead import's column names (the customer import's plus
 ``channel, source_tag, campaign, intent, device_id, session_id, at``).
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from crmcore.leads.records import CaptureResult, LeadRecord
 
 lead_app = typer.Typer(
-    help="Capture leads from every channel; show a lead's touches; convert a lead.",
+    help="Capture leads from every channel; show a lead's touches; convert or erase a lead.",
     no_args_is_help=True,
 )
 
@@ -124,6 +125,43 @@ def convert_lead(
         )
 
 
+@lead_app.command("erase")
+def erase_lead(
+    lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
+    reason: Annotated[
+        str, typer.Option(help="Why (the request's reference), recorded on the event.")
+    ],
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Erase a lead's personal data on request (crypto-shredding): its data key and those
+    of the leads merged into it are destroyed and its keys released, so the buyer
+    arriving again starts a new lead; the history stays, its contact, phones, e-mails
+    and WeChat id read [erased]. A lead that became a customer is erased with the
+    customer (crm customer erase). Needs pii.master_key."""
+    from crmcore.commands import parse_command
+    from crmcore.leads.erasure import EraseLead
+
+    with reporting_errors(json_output):
+        lid = parse_uuid(lead_id, "lead_id", "a lead")
+        settings = settings_from(db, config, actor)
+        command = parse_command(
+            EraseLead, {"actor": settings.actor, "lead_id": lid, "reason": reason}
+        )
+        with application(settings) as app:
+            subjects = app.erase_lead(command)
+            record = app.get_lead(lid)
+        if json_output:
+            destroyed = [str(s) for s in subjects]
+            print_json({"outcome": "erased", **record.to_dict(), "data_keys_destroyed": destroyed})
+            return
+        console.print(
+            f"[green]erased[/]: lead {record.lead_id}: {len(subjects)} data key(s) destroyed"
+        )
+
+
 @lead_app.command("show")
 def show_lead(
     lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
@@ -169,6 +207,8 @@ def print_lead(record: LeadRecord) -> None:
     console.print(f"score {record.score}, route {record.route}, owner {record.owner or '-'}")
     if record.converted_to is not None:
         console.print(f"converted: customer {record.converted_to}")
+    if record.erased_at is not None:
+        console.print(f"erased on request at {record.erased_at.isoformat(timespec='seconds')}")
     table = Table("at", "channel", "tags", "campaign", "intent", "by")
     for touch in record.touches:
         table.add_row(

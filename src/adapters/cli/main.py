@@ -80,7 +80,7 @@ CATALOGUE: dict[str, Entry] = {
     "lead": Entry(
         "lead_commands",
         "lead_app",
-        "Capture leads from every channel; show a lead's touches; convert a lead.",
+        "Capture leads from every channel; show a lead's touches; convert or erase a lead.",
         extends={"report_commands": ("pool",)},
     ),
     "opportunity": Entry(

@@ -13,6 +13,7 @@ Command methods check and compute; event ``apply`` methods only assign.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from crmcore.domain import lead_merges
 from crmcore.domain.base import CrmEvent, EventContext
 from crmcore.domain.customer_touches import ArrivalMark
+from crmcore.domain.lead_erasure import LeadErased
 from crmcore.domain.lead_touch import Touch, touch_of
 from crmcore.identity import IdentityKey
 
@@ -44,6 +46,7 @@ class Lead(Aggregate):
         merged_into: UUID | None
         converted_to: UUID | None
         absorbed_leads: tuple[UUID, ...]
+        erased_at: datetime | None
 
     class Event(CrmEvent):
         pass
@@ -72,6 +75,7 @@ class Lead(Aggregate):
             lead.merged_into = None
             lead.converted_to = None
             lead.absorbed_leads = ()
+            lead.erased_at = None
 
     class Touched(Event):
         """A capture found to be this buyer joined the lead as one more touch (v1).
@@ -271,4 +275,12 @@ class Lead(Aggregate):
             rule_set_version=rule_set_version,
             candidates=candidates,
             **context.fields(),
+        )
+
+    def erase(self, subjects: list[UUID], released_keys: int, context: EventContext) -> None:
+        """Records the erasure of the lead's personal data (its keys already released)."""
+        if self.erased_at is not None:
+            raise ValueError(f"lead {self.id} is already erased")
+        self.trigger_event(
+            LeadErased, subjects=subjects, released_keys=released_keys, **context.fields()
         )

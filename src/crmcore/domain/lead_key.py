@@ -35,7 +35,7 @@ class LeadKey(Aggregate):
 
     if TYPE_CHECKING:
         key: str
-        lead_id: UUID
+        lead_id: UUID | None
 
     class Event(CrmEvent):
         pass
@@ -59,6 +59,22 @@ class LeadKey(Aggregate):
         def apply(self, index: LeadKey) -> None:
             index.lead_id = self.to_lead_id
 
+    class Released(Event):
+        """The lead holding this key was erased: the key names no lead now (v1)."""
+
+        from_lead_id: UUID
+
+        def apply(self, index: LeadKey) -> None:
+            index.lead_id = None
+
+    class Retaken(Event):
+        """A released key was given again, by lead ``lead_id`` (v1)."""
+
+        lead_id: UUID
+
+        def apply(self, index: LeadKey) -> None:
+            index.lead_id = self.lead_id
+
     @classmethod
     def index(
         cls,
@@ -80,3 +96,13 @@ class LeadKey(Aggregate):
         self.trigger_event(
             self.Moved, from_lead_id=self.lead_id, to_lead_id=to_lead_id, **context.fields()
         )
+
+    def release(self, context: EventContext) -> None:
+        """Frees the key: its lead was erased."""
+        assert self.lead_id is not None, "only a held key is released"
+        self.trigger_event(self.Released, from_lead_id=self.lead_id, **context.fields())
+
+    def retake(self, lead_id: UUID, context: EventContext) -> None:
+        """Gives a released key to ``lead_id``."""
+        assert self.lead_id is None, "only a released key is taken again"
+        self.trigger_event(self.Retaken, lead_id=lead_id, **context.fields())

@@ -23,7 +23,7 @@ index; the loser's save fails, and its retry finds and joins the winner's lead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -83,10 +83,15 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
             app, command, decision.target, decision.rule, shared, decision, context
         )
     held: dict[UUID, list[IdentityKey]] = {}
+    # Keys an erased lead released name nobody: taken again by whoever captures them.
+    released: dict[IdentityKey, LeadKey] = {}
     for key in lead_keys:
         index = found[lead_key_id(key, key_ids)]
         if isinstance(index, LeadKey):
-            held.setdefault(index.lead_id, []).append(key)
+            if index.lead_id is None:
+                released[key] = index
+            else:
+                held.setdefault(index.lead_id, []).append(key)
     mark = arrival_mark(touch, command.actor, context.occurred_at)
     if held:
         leads = _leads(app, held)
@@ -101,7 +106,9 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
         if not merged and lead.has_arrival(mark) and not lead.would_change(record, lead_keys):
             return _unchanged(app, lead, decision)
         matched = [key for keys in held.values() for key in keys]
-        free = tuple(k for k in lead_keys if found[lead_key_id(k, key_ids)] is None)
+        free = tuple(
+            k for k in lead_keys if found[lead_key_id(k, key_ids)] is None or k in released
+        )
         lead.join(
             record=record,
             touch=touch,
@@ -109,7 +116,7 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
             new_keys=free,
             context=context,
         )
-        return _route(app, lead, free, "joined_lead", context, decision, merged)
+        return _route(app, lead, free, "joined_lead", context, decision, merged, released)
     lead = Lead.capture(
         app.new_id(),
         record=record,
@@ -125,7 +132,7 @@ def capture(app: CustomerPorts, command: CaptureLead, mode: DedupMode) -> Captur
             [m.to_dict() for m in decision.matches if m.rule is not None],
             context,
         )
-    return _route(app, lead, lead_keys, "created", context, decision)
+    return _route(app, lead, lead_keys, "created", context, decision, released=released)
 
 
 def _leads(app: CustomerPorts, held: dict[UUID, list[IdentityKey]]) -> dict[UUID, Lead]:
@@ -223,13 +230,20 @@ def _route(
     context: EventContext,
     decision: IdentityDecision,
     merged: Sequence[Aggregate] = (),
+    released: Mapping[IdentityKey, LeadKey] | None = None,
 ) -> CaptureResult:
     """Scores the lead, routes it, and saves it with its new key indexes, what a merge of
     leads changed, and - when a rep is given it - the ownership and the rep."""
     config = app.config.leads
     rating = score_lead(lead, config, context.recorded_at)
     saved: list[Aggregate] = [lead, *merged]
-    saved.extend(LeadKey.index(k, lead.id, context, app.key_ids) for k in new_keys)
+    for key in new_keys:
+        index = (released or {}).get(key)
+        if index is None:
+            saved.append(LeadKey.index(key, lead.id, context, app.key_ids))
+        else:
+            index.retake(lead.id, context)
+            saved.append(index)
     ownership = load_ownership(app, lead.id)
     owner = ownership.owner if ownership is not None else None
     route = "owner" if owner else rating.route

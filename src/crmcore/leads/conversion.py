@@ -76,6 +76,12 @@ def convert(app: CustomerPorts, command: ConvertLead, mode: DedupMode) -> Conver
             f"lead {lead.id} already became customer {lead.converted_to}",
             lead.converted_to,
         )
+    if lead.erased_at is not None:
+        raise LeadRefused(
+            "erased",
+            f"lead {lead.id} was erased on request: nothing personal is left to convert - "
+            "register the customer anew",
+        )
     context = app.context_of(command)
     ownership, _ = opened(app, lead.id, context)
     app.guard_sales_data(lead.id, command, "convert_lead")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -70,6 +71,7 @@ class LeadRecord:
     route: str | None
     owner: str | None
     converted_to: UUID | None = None
+    erased_at: datetime | None = None
 
     @classmethod
     def of(cls, lead: Lead, owner: str | None) -> LeadRecord:
@@ -87,6 +89,7 @@ class LeadRecord:
             route=lead.route,
             owner=owner,
             converted_to=lead.converted_to,
+            erased_at=lead.erased_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,4 +108,5 @@ class LeadRecord:
             "route": self.route,
             "owner": self.owner,
             "converted_to": str(self.converted_to) if self.converted_to else None,
+            "erased_at": self.erased_at.isoformat() if self.erased_at else None,
         }
