@@ -36,12 +36,7 @@ def erase(
     app: CustomerPorts, command: EraseCustomer, protection: PersonalDataProtection | None
 ) -> list[UUID]:
     """One attempt at an erasure; returns the subjects whose keys were destroyed."""
-    if protection is None:
-        raise ValidationFailed(
-            "pii.master_key",
-            "erasure destroys the customer's data key, and this book stores personal data "
-            "unencrypted: configure pii.master_key when the book is created",
-        )
+    protection = erasable(protection, "customer")
     customer = app.live_customer(command.customer_id)
     # Irreversible: only who may change the customer's data (its owner, collaborators,
     # the owner's supervisors, the data stewards - a DPO is one) may erase it; anyone
@@ -60,6 +55,20 @@ def erase(
     assert customer.erased_at is not None
     protection.erase(subjects, customer.erased_at)
     return subjects
+
+
+def erasable(
+    protection: PersonalDataProtection | None, subject: str
+) -> PersonalDataProtection:
+    """The book's protection, or the refusal of an erasure on a book without one: its
+    personal values are in the events in clear, and events are never rewritten."""
+    if protection is None:
+        raise ValidationFailed(
+            "pii.master_key",
+            f"erasure destroys the {subject}'s data key, and this book stores personal "
+            "data unencrypted: configure pii.master_key when the book is created",
+        )
+    return protection
 
 
 def refuse_if_erased(customer: Customer) -> None:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import Command, RequiredNote
+from crmcore.customers.erasure import erasable
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_key import LeadKey, lead_key_id
-from crmcore.errors import LeadRefused, ValidationFailed
+from crmcore.errors import LeadRefused
 from crmcore.leads.merging import live_lead
 
 if TYPE_CHECKING:
@@ -36,12 +37,7 @@ def erase_lead(
     app: CustomerPorts, command: EraseLead, protection: PersonalDataProtection | None
 ) -> list[UUID]:
     """One attempt at a lead's erasure; returns the subjects whose keys were destroyed."""
-    if protection is None:
-        raise ValidationFailed(
-            "pii.master_key",
-            "erasure destroys the lead's data key, and this book stores personal data "
-            "unencrypted: configure pii.master_key when the book is created",
-        )
+    protection = erasable(protection, "lead")
     lead = live_lead(app, command.lead_id)
     if lead.converted_to is not None:
         raise LeadRefused(
