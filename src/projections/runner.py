@@ -162,7 +162,7 @@ class ProjectionRunner:
                 break
             try:
                 with self._engine.begin() as connection:
-                    applied = self._apply(connection, page, positions, last)
+                    applied = self._apply(connection, page, positions, last, start=start)
                 positions = applied  # committed
             except _Moved:
                 positions = self._positions()
@@ -214,12 +214,16 @@ class ProjectionRunner:
         positions: dict[str, int | None],
         last: int,
         known: Mapping[int, object] | None = None,
+        *,
+        start: int | None = None,
     ) -> dict[str, int | None]:
         """Applies the page's events after each view's position and moves the views
         behind ``last`` to it; returns the positions as this transaction leaves them
         (``positions`` is not changed: the caller takes them once it has committed).
 
-        A catch-up locks the positions and reads them under the lock first. A process's
+        A catch-up locks the positions and reads them under the lock first; a view found
+        behind ``start`` (the page's exclusive lower bound: another runner has just reset
+        it for a rebuild) is not covered by the page - ``_Moved``, read again. A process's
         own events (``known``) are applied only if every view is still where this
         runner last saw it - one compare-and-set moving them all, the single statement
         a lone writer pays per command - else ``_Moved``: others' events may lie between.
@@ -233,6 +237,8 @@ class ProjectionRunner:
             behind = list(self._projections.values())
         else:
             positions = self._lock(connection)
+            if any((position or 0) < (start or 0) for position in positions.values()):
+                raise _Moved
             behind = [p for p in self._projections.values() if (positions[p.name] or 0) < last]
             if not behind:
                 return positions

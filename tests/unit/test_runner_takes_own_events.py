@@ -102,3 +102,22 @@ def test_a_rebuild_by_a_runner_that_caught_up_before_refills_its_views(
     assert any(before.values())
     assert runner.rebuild() > 0, "the positions it remembered must not stop the refill"
     assert view_rows(runner.engine, _VIEWS) == before
+
+
+def test_a_view_reset_by_another_runner_meanwhile_is_caught_up_from_its_start(
+    app: CrmApplication,
+) -> None:
+    """A rebuild empties a view, then refills it in another transaction: a runner that
+    catches up in between, from the position it remembered, must not fill the view
+    with only the newest events (it would skip the rest for good)."""
+    engine = open_read_models("sqlite://")
+    mine, rebuilding = ProjectionRunner(app, engine, _VIEWS), ProjectionRunner(app, engine, _VIEWS)
+    _register(app, 0)
+    mine.catch_up()
+    _register(app, 1)
+    rebuilding.catch_up()
+    for view in _VIEWS:  # the first half of ``rebuild``: empty, position None
+        rebuilding._reset(view)
+    _register(app, 2)
+    mine.catch_up()
+    assert view_rows(engine, _VIEWS) == _rebuilt(app)
