@@ -192,7 +192,8 @@ def test_erasure_destroys_the_key_and_history_audit_and_views_still_answer(
 
 def test_a_lead_that_became_the_customer_is_erased_with_it(db: str, clock: ManualClock) -> None:
     """The lead's own events hold the same person's data, under the lead's key: the
-    erasure destroys it too, and the person arriving again is refused, not silently lost."""
+    erasure destroys it too, and frees the lead's keys - the person arriving again is a
+    new lead, not a touch on the erased customer."""
     config = settings(db, new_key())
     form = {"channel": "web", "company_name": "成都天府软件有限公司", "contact_name": CONTACT,
             "phone": PHONE, "email": EMAIL, "intent": "CRM"}
@@ -205,13 +206,20 @@ def test_a_lead_that_became_the_customer_is_erased_with_it(db: str, clock: Manua
         assert subjects == [cid, lead_id]
         lead = app.get_lead(lead_id)
         assert (lead.contact_name, lead.company_name) == (ERASED, "成都天府软件有限公司")
-        clock.advance(hours=1)
-        with pytest.raises(CustomerErased):
-            app.capture_lead(parse_command(CaptureLead, {"actor": "forms", **form}))
     with caught_up_views(config):
         pass
     for secret in (EMAIL, CONTACT):
         assert database_holds(config.db, secret) == [], secret
+    with application(config, clock) as app:
+        clock.advance(hours=1)
+        # The same person's phone and e-mail, no company (the company is still the
+        # customer: a touch on it would add personal data, and is refused).
+        person = {k: v for k, v in form.items() if k != "company_name"}
+        again = app.capture_lead(parse_command(CaptureLead, {"actor": "forms", **person}))
+        assert (again.outcome, again.customer_id) == ("created", None)
+        assert again.lead_id != lead_id
+        with pytest.raises(CustomerErased):
+            app.capture_lead(parse_command(CaptureLead, {"actor": "forms", **form}))
 
 
 def test_only_who_may_change_the_customer_may_erase_it(

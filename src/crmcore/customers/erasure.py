@@ -1,8 +1,9 @@
 """Erasing a customer's personal data on request, without rewriting history.
 
 One save records ``Erased`` on the customer and releases its personal keys (phone,
-e-mail, WeChat) from their indexes, so the same person can be registered again and no
-index still names them; then the protection destroys the data keys of the customer, of
+e-mail, WeChat) from their indexes, and the lead keys of the leads that became it, so
+the same person can be registered or captured again and no index still names them;
+then the protection destroys the data keys of the customer, of
 every customer merged into it and of every lead that became one of them
 (crypto-shredding). If the process dies between the two, the customer reads as erased
 and running the command again destroys the keys.
@@ -16,8 +17,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from crmcore.commands import Command, RequiredNote
+from crmcore.domain.lead import Lead
 from crmcore.errors import CustomerErased, ValidationFailed
+from crmcore.leads.key_release import release_lead_keys
 
 if TYPE_CHECKING:
     from crmcore.customers.ports import CustomerPorts
@@ -42,14 +47,17 @@ def erase(
     # the owner's supervisors, the data stewards - a DPO is one) may erase it; anyone
     # else is refused, and the attempt recorded.
     app.guard_sales_data(customer.id, command, "erase_customer")
-    subjects = _subjects(app, customer)
+    subjects, leads = _subjects(app, customer)
     if customer.erased_at is None:
         context = app.context_of(command)
-        released = []
+        released: list[Aggregate] = []
         for index in app.find_indexes(customer.personal_keys).values():
             if index is not None and index.holder == customer.id and not index.generic:
                 index.release(customer.id, context)
                 released.append(index)
+        # The leads that became it name nobody now: the buyer arriving again is a new
+        # lead, not a touch refused on an erased customer.
+        released.extend(release_lead_keys(app, leads, context))
         customer.erase(subjects, context)
         app.save(customer, *released)
     assert customer.erased_at is not None
@@ -77,15 +85,18 @@ def refuse_if_erased(customer: Customer) -> None:
         raise CustomerErased(customer.id)
 
 
-def _subjects(app: CustomerPorts, customer: Customer) -> list[UUID]:
+def _subjects(app: CustomerPorts, customer: Customer) -> tuple[list[UUID], list[Lead]]:
     """The customer, every customer merged into it (through any chain) and every lead
-    that became one of them: whose data keys the erasure destroys."""
+    that became one of them: whose data keys the erasure destroys; and those leads."""
     found: list[UUID] = [customer.id]
-    leads: set[UUID] = set(customer.converted_leads)
+    lead_ids: set[UUID] = set(customer.converted_leads)
     pending = list(customer.absorptions)
     while pending:
         tombstone = app.stored_customer(pending.pop())
         found.append(tombstone.id)
-        leads |= tombstone.converted_leads
+        lead_ids |= tombstone.converted_leads
         pending.extend(tombstone.absorptions)
-    return found + sorted(leads, key=str)
+    ordered = sorted(lead_ids, key=str)
+    loaded = app.load_many(ordered)
+    leads = [lead for lead_id in ordered if isinstance(lead := loaded.get(lead_id), Lead)]
+    return found + ordered, leads

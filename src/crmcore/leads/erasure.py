@@ -17,8 +17,8 @@ from uuid import UUID
 from crmcore.commands import Command, RequiredNote
 from crmcore.customers.erasure import erasable
 from crmcore.domain.lead import Lead
-from crmcore.domain.lead_key import LeadKey, lead_key_id
 from crmcore.errors import LeadRefused
+from crmcore.leads.key_release import release_lead_keys
 from crmcore.leads.merging import live_lead
 
 if TYPE_CHECKING:
@@ -50,15 +50,7 @@ def erase_lead(
     subjects = _subjects(app, lead)
     if lead.erased_at is None:
         context = app.context_of(command)
-        key_ids = app.key_ids
-        found = app.load_many([lead_key_id(key, key_ids) for key in lead.identity_keys])
-        released = [
-            index
-            for index in found.values()
-            if isinstance(index, LeadKey) and index.lead_id == lead.id
-        ]
-        for index in released:
-            index.release(context)
+        released = release_lead_keys(app, [lead], context)
         lead.erase(subjects, len(released), context)
         app.save(lead, *released)
     assert lead.erased_at is not None
