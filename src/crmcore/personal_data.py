@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 
     from crmcore.identity.keys import KeyIds
 
-PERSONAL_FIELDS = ("phones", "emails", "wechat", "contact_name")
-"""The fields protected at rest, and masked by the relay unless configured otherwise."""
+PERSONAL_FIELDS = ("phones", "emails", "wechat", "contact_name", "device_id", "session_id")
+"""The fields protected at rest, and masked by the relay unless configured otherwise.
+
+A lead form's browser fingerprint and visit session (``device_id``, ``session_id``, and
+``device:``/``session:`` key labels) identify a person online as a phone does."""
 
 KEY_FIELDS = {
     "phone": "phones",

@@ -75,9 +75,8 @@ def test_an_erased_lead_is_unreadable_and_the_buyer_arriving_again_starts_a_new_
     with caught_up_views(config):
         pass
     # The new lead holds the same values under its own key; the erased one's are gone:
-    # no table holds them in clear either way. (A device fingerprint is not sealed:
-    # PERSONAL_FIELDS leaves it out; its key was released all the same.)
-    for secret in (PHONE, EMAIL, CONTACT):
+    # no table holds them in clear either way.
+    for secret in (PHONE, EMAIL, CONTACT, "fp-7f3a9c"):
         assert database_holds(config.db, secret) == [], secret
 
 

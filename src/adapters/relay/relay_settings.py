@@ -69,8 +69,9 @@ class RelaySettings(Section):
         default_factory=lambda: dict(DEFAULT_PII_RULES),
         description=(
             "Action per field name: keep, mask, hash or redact; merged over the defaults "
-            "(phones, emails, wechat, contact_name masked). A rule for phones, emails, "
-            "wechat, uscc or external_id also covers identity keys of that kind."
+            "(phones, emails, wechat, contact_name, device_id, session_id masked). A rule "
+            "for phones, emails, wechat, uscc, external_id, device_id or session_id also "
+            "covers identity keys of that kind."
         ),
     )
     pii_hash_key: SecretStr | None = Field(
