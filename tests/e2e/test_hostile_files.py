@@ -11,11 +11,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from adapters.cli.main import app as crm_app
+from tests.conftest import STORES
 
 CUSTOMER_COLUMNS = ("external_id", "company_name", "contact_name", "phone", "email", "uscc",
                     "wechat", "region", "industry", "source")
@@ -66,8 +68,18 @@ def _answered(result: Any) -> None:
         assert isinstance(result.exception, SystemExit), repr(result.exception)[:500]
 
 
-def _export_is_safe(db: Path, out: Path) -> None:
-    exported = _run("export", "customers", "-o", str(out), "--db", str(db))
+def _book(folder: Path, store: str) -> str:
+    """The ``--db`` of a new book: a SQLite file in ``folder``, or a new PostgreSQL
+    database (the importers write through either store's recorder)."""
+    if store == "postgres":
+        from tests.postgres_server import fresh_database
+
+        return fresh_database()
+    return str(folder / "crm.db")
+
+
+def _export_is_safe(db: str, out: Path) -> None:
+    exported = _run("export", "customers", "-o", str(out), "--db", db)
     _answered(exported)
     if exported.exit_code != 0:
         return
@@ -78,37 +90,45 @@ def _export_is_safe(db: Path, out: Path) -> None:
     assert risky == []
 
 
-def _import_hostile(folder: Path, what: str, file: bytes, outcomes: set[str]) -> None:
+def _import_hostile(
+    folder: Path, db: str, what: str, file: bytes, outcomes: set[str]
+) -> None:
     """``crm import <what>`` of ``file``: a contract exit code, and every row of the
     results decided (hostile is not broken: no ``error`` row)."""
     source = folder / "in.csv"
     source.write_bytes(file)
     _answered(_run("import", what, str(source), "--results", str(folder / "r.csv"),
-                   "--db", str(folder / "crm.db")))
+                   "--db", db))
     if (folder / "r.csv").exists():
         with (folder / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
             seen = {row["outcome"] for row in csv.DictReader(handle)}
         assert seen <= outcomes, seen
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.data())
-def test_hostile_customer_files_are_reported_and_exports_stay_safe(
-    tmp_path_factory: Any, data: st.DataObject
-) -> None:
-    folder: Path = tmp_path_factory.mktemp("import")
-    _import_hostile(folder, "customers", data.draw(hostile_files(CUSTOMER_COLUMNS)),
-                    {"created", "blocked", "warned", "merged", "invalid"})
-    if (folder / "crm.db").exists():
-        _export_is_safe(folder / "crm.db", folder / "out.csv")
-
-
+@pytest.mark.parametrize("store", STORES)
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.data())
-def test_hostile_lead_files_are_reported(tmp_path_factory: Any, data: st.DataObject) -> None:
-    _import_hostile(tmp_path_factory.mktemp("leads"), "leads",
+def test_hostile_customer_files_are_reported_and_exports_stay_safe(
+    tmp_path_factory: Any, store: str, data: st.DataObject
+) -> None:
+    folder: Path = tmp_path_factory.mktemp("import")
+    db = _book(folder, store)
+    _import_hostile(folder, db, "customers", data.draw(hostile_files(CUSTOMER_COLUMNS)),
+                    {"created", "blocked", "warned", "merged", "invalid"})
+    if store == "postgres" or (folder / "crm.db").exists():
+        _export_is_safe(db, folder / "out.csv")
+
+
+@pytest.mark.parametrize("store", STORES)
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_hostile_lead_files_are_reported(
+    tmp_path_factory: Any, store: str, data: st.DataObject
+) -> None:
+    folder: Path = tmp_path_factory.mktemp("leads")
+    _import_hostile(folder, _book(folder, store), "leads",
                     data.draw(hostile_files(LEAD_COLUMNS)),
                     {"created", "joined_lead", "joined_customer", "unchanged", "invalid"})
 
