@@ -139,8 +139,8 @@ def erase_lead(
     """Erase a lead's personal data on request (crypto-shredding): its data key and those
     of the leads merged into it are destroyed and its keys released, so the buyer
     arriving again starts a new lead; the history stays, its contact, phones, e-mails,
-    WeChat, device and session ids read [erased]. A lead that became a customer is erased with the
-    customer (crm customer erase). Needs pii.master_key."""
+    WeChat, device and session ids read [erased]. A lead that became a customer is
+    erased with the customer (crm customer erase). Needs pii.master_key."""
     from crmcore.commands import parse_command
     from crmcore.leads.erasure import EraseLead
 

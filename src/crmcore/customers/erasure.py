@@ -1,12 +1,12 @@
 """Erasing a customer's personal data on request, without rewriting history.
 
 One save records ``Erased`` on the customer and releases its personal keys (phone,
-e-mail, WeChat) from their indexes, and the lead keys of the leads that became it, so
-the same person can be registered or captured again and no index still names them;
-then the protection destroys the data keys of the customer, of
-every customer merged into it and of every lead that became one of them
-(crypto-shredding). If the process dies between the two, the customer reads as erased
-and running the command again destroys the keys.
+e-mail, WeChat, device, session) from their indexes, and the lead keys of the leads that
+became it, so the same person can be registered or captured again and no index still
+names them; then the protection destroys the data keys of the customer, of every
+customer merged into it and of every lead that became one of them (crypto-shredding). If
+the process dies between the two, the customer reads as erased and running the command
+again destroys the keys.
 
 A refused registration that matched the customer (``DuplicateAttempt``) is sealed with
 the customer's key too, so it goes with them.

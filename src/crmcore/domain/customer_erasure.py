@@ -22,7 +22,8 @@ from crmcore.personal_data import KEY_FIELDS, PERSONAL_FIELDS
 PERSONAL_KINDS = frozenset(
     kind for kind in KeyKind if KEY_FIELDS.get(kind.value) in PERSONAL_FIELDS
 )
-"""Identity keys that are personal data (phone, e-mail, WeChat), released on erasure."""
+"""Identity keys that are personal data (phone, e-mail, WeChat, a lead form's device and
+session), released on erasure."""
 
 
 class Erasable(Protocol):
