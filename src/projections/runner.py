@@ -197,7 +197,7 @@ class ProjectionRunner:
         page = sorted((r.notification for r in recordings), key=lambda n: n.id)
         try:
             with self._engine.begin() as connection:
-                applied = self._apply(connection, page, positions, ids[-1], known)
+                applied = self._apply(connection, page, positions, ids[-1], known, start=start)
         except _Moved:  # another process applied them (or more): read where it left them
             self._known = None
             return False
@@ -221,16 +221,16 @@ class ProjectionRunner:
         behind ``last`` to it; returns the positions as this transaction leaves them
         (``positions`` is not changed: the caller takes them once it has committed).
 
-        A catch-up locks the positions and reads them under the lock first; a view found
-        behind ``start`` (the page's exclusive lower bound: another runner has just reset
-        it for a rebuild) is not covered by the page - ``_Moved``, read again. A process's
-        own events (``known``) are applied only if every view is still where this
-        runner last saw it - one compare-and-set moving them all, the single statement
-        a lone writer pays per command - else ``_Moved``: others' events may lie between.
+        ``start`` is the page's exclusive lower bound. A catch-up locks the positions and
+        reads them under the lock first; a view found behind ``start`` (another runner
+        has just reset it for a rebuild) is not covered by the page - ``_Moved``, read
+        again. A process's own events (``known``) are applied only if every view is
+        still at ``start``, where this runner last saw them all - one compare-and-set
+        moving them all, the single statement a lone writer pays per command - else
+        ``_Moved``: others' events may lie between.
         """
         if known is not None:
             names = list(self._projections)
-            (start,) = set(positions.values())
             move = {"names": names, "old": start, "new": last}
             if connection.execute(_MOVE_FROM, move).rowcount != len(names):
                 raise _Moved

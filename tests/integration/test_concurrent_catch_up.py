@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock
 from projections.registry import ALL_VIEWS
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
-from tests.conftest import START, STORES, registration, view_rows
+from tests.conftest import START, STORES, registration, store_settings_env, view_rows
 
 RUNNERS = 3
 CUSTOMERS = 40
@@ -29,23 +28,15 @@ CUSTOMERS = 40
 
 def _views_url(store: str, tmp_path: Path) -> str:
     if store == "postgres":
-        from tests.postgres_server import fresh_database
+        from tests.postgres_server import postgres_views_url
 
-        return Settings(db=fresh_database()).read_models_url()
+        return postgres_views_url()
     return f"sqlite:///{tmp_path / 'views.db'}"
-
-
-def _store_env(store: str, tmp_path: Path) -> dict[str, str]:
-    if store == "postgres":
-        from tests.postgres_server import fresh_database
-
-        return Settings(db=fresh_database()).eventsourcing_env()
-    return {**Settings(db=tmp_path / "crm.db").eventsourcing_env(), "SQLITE_LOCK_TIMEOUT": "30"}
 
 
 @pytest.mark.parametrize("store", STORES)
 def test_runners_catching_up_together_apply_each_event_once(store: str, tmp_path: Path) -> None:
-    app = CrmApplication(_store_env(store, tmp_path), clock=ManualClock(START))
+    app = CrmApplication(store_settings_env(store, tmp_path), clock=ManualClock(START))
     url = _views_url(store, tmp_path)
     engines: list[Engine] = [open_read_models(url) for _ in range(RUNNERS)]
     runners = [ProjectionRunner(app, engine, ALL_VIEWS, batch_size=7) for engine in engines]

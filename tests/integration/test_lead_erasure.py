@@ -16,7 +16,7 @@ from crmcore.domain import Collision
 from crmcore.errors import LeadRefused, OwnershipRefused, ValidationFailed
 from crmcore.leads.commands import CaptureLead, ConvertLead
 from crmcore.leads.erasure import EraseLead
-from tests.conftest import START, all_events, hire
+from tests.conftest import all_events, hire
 from tests.integration.test_personal_data import (
     CONTACT,
     EMAIL,
@@ -29,11 +29,6 @@ from tests.integration.test_personal_data import db as db  # a fixture
 
 FORM = {"channel": "web", "company_name": "成都天府软件有限公司", "contact_name": CONTACT,
         "phone": PHONE, "email": EMAIL, "device_id": "fp-7f3a9c", "intent": "CRM"}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
 
 
 def _capture(app: Any, **fields: Any) -> UUID:

@@ -18,6 +18,7 @@ from adapters.cli.options import (
     AtOption,
     ConfigOption,
     DbOption,
+    ErasureReasonOption,
     JsonOption,
     business_time,
     parse_uuid,
@@ -201,9 +202,7 @@ def list_customers(
 @customer_app.command("erase")
 def erase_customer(
     customer_id: Annotated[str, typer.Argument(help="The customer's id (a UUID).")],
-    reason: Annotated[
-        str, typer.Option(help="Why (the request's reference), recorded on the event.")
-    ],
+    reason: ErasureReasonOption,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -18,6 +18,7 @@ from adapters.cli.options import (
     AtOption,
     ConfigOption,
     DbOption,
+    ErasureReasonOption,
     JsonOption,
     business_time,
     parse_uuid,
@@ -128,9 +129,7 @@ def convert_lead(
 @lead_app.command("erase")
 def erase_lead(
     lead_id: Annotated[str, typer.Argument(help="The lead's id (a UUID).")],
-    reason: Annotated[
-        str, typer.Option(help="Why (the request's reference), recorded on the event.")
-    ],
+    reason: ErasureReasonOption,
     actor: ActorOption = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -46,6 +46,9 @@ ActorOption = Annotated[
     str | None,
     typer.Option("--actor", help="Who is acting, recorded on each event [env CRM_ACTOR]."),
 ]
+ErasureReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why (the request's reference), recorded on the event.")
+]
 
 
 def settings_from(db: str | None, config: Path | None, actor: str | None = None) -> Settings:

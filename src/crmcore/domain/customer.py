@@ -303,7 +303,8 @@ class Customer(Aggregate):
 
     @property
     def personal_keys(self) -> tuple[IdentityKey, ...]:
-        """The keys that are personal data (phone, e-mail, WeChat): erased with it."""
+        """The keys that are personal data (``customer_erasure.PERSONAL_KINDS``): released
+        when it is erased."""
         return tuple(k for k in self.identity_keys if k.kind in customer_erasure.PERSONAL_KINDS)
 
     # -- merging and splitting (events in crmcore.domain.customer_merges) ---------------
