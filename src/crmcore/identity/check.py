@@ -22,16 +22,9 @@ from uuid import UUID
 from crmcore.config import DedupMode, IdentityConfig
 from crmcore.identity import IdentityKey
 from crmcore.identity.candidates import CandidateIndex, CandidateSource, IndexEntry, group_brand
-from crmcore.identity.compare import compare
-from crmcore.identity.decide import (
-    CandidateMatch,
-    IdentityDecision,
-    RuleBook,
-    decide,
-    weight_of_evidence,
-)
+from crmcore.identity.decide import CandidateMatch, IdentityDecision, decide, weight_of_evidence
+from crmcore.identity.judge import PairJudge
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.score import pair_score
 
 
 class IdentityChecker:
@@ -40,10 +33,8 @@ class IdentityChecker:
     def __init__(self, config: IdentityConfig, source: CandidateSource) -> None:
         self.config = config
         self.source = source
-        # Both are derived from the frozen config; computed once, not per comparison.
-        self._weights = config.weights
         self._rule_set_version = config.rule_set_version
-        self._rules = RuleBook(config.rules)
+        self.judge = PairJudge(config)
         self._batch = CandidateIndex(config.max_block_size)
         self._batch_generic: set[IdentityKey] = set()
 
@@ -126,17 +117,8 @@ class IdentityChecker:
             if current is None or weight_of_evidence(match) > weight_of_evidence(current):
                 best[match.customer_id] = match
         for customer_id, labels in held_by.items():
-            current = best.get(customer_id)
-            features = dict(current.features) if current else {}
-            features["exact_key"] = 1.0
-            rule = self._rules.first(features)
-            best[customer_id] = CandidateMatch(
-                customer_id,
-                pair_score(features),
-                features,
-                rule.name if rule else None,
-                rule.action if rule else None,
-                tuple(sorted(labels)),
+            best[customer_id] = self.judge.held(
+                best.get(customer_id), customer_id, tuple(sorted(labels))
             )
         floor = self.config.candidate_floor
         return [m for m in best.values() if everyone or m.rule is not None or m.score >= floor]
@@ -148,17 +130,8 @@ class IdentityChecker:
         entry: IndexEntry,
         survivors: Mapping[UUID, UUID],
     ) -> CandidateMatch:
-        shared = tuple(sorted(k.label for k in entry.profile.keys if k in own_keys))
-        features = compare(profile, entry.profile, self._weights, bool(shared))
-        rule = self._rules.first(features)
-        return CandidateMatch(
-            survivors.get(entry.customer_id, entry.customer_id),
-            pair_score(features),
-            features,
-            rule.name if rule else None,
-            rule.action if rule else None,
-            shared,
-        )
+        customer_id = survivors.get(entry.customer_id, entry.customer_id)
+        return self.judge.classify(profile, own_keys, entry.profile, customer_id)
 
     def check(
         self, profile: MatchProfile, held_by: Mapping[UUID, Iterable[str]], mode: DedupMode
