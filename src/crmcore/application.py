@@ -44,6 +44,8 @@ from crmcore.personal_data import PersonalDataProtection
 from crmcore.records import CustomerRecord, RegistrationResult
 
 if TYPE_CHECKING:
+    from crmcore.customers.dismissal import DismissDuplicatePair
+    from crmcore.domain.duplicate_dismissal import DuplicateDismissal
     from crmcore.leads.commands import CaptureLead, ConvertLead
     from crmcore.leads.conversion import ConversionResult
     from crmcore.leads.erasure import EraseLead
@@ -203,6 +205,13 @@ class CrmApplication(AuditQueries):
         one customer.
         """
         return self.with_retries(lambda: merging.merge(self, command))
+
+    def dismiss_duplicate_pair(self, command: DismissDuplicatePair) -> DuplicateDismissal:
+        """Records that the two customers are not one: the duplicate report stops
+        suggesting them. DismissalRefused if they are one customer or were dismissed."""
+        from crmcore.customers.dismissal import dismiss
+
+        return self.with_retries(lambda: dismiss(self, command))
 
     def split_customer(self, command: SplitCustomer) -> UUID:
         """Undoes the merge of ``tombstone_id``; returns its id, a live customer again."""

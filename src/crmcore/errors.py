@@ -134,6 +134,17 @@ class IdentityKeyNotHeld(RefusedByRule):
         return {**super().to_dict(), "customer_id": str(self.customer_id), "key": self.key}
 
 
+class DismissalRefused(RefusedByRule):
+    """A duplicate pair that cannot be dismissed: ``same_customer`` (both ids lead to one
+    live customer), ``already_dismissed`` (someone said so before)."""
+
+    code = "dismissal_refused"
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
 class MergeRefused(RefusedByRule):
     """A merge or split that cannot be done as asked; ``rule`` says which rule refused it.
 

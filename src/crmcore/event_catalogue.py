@@ -35,6 +35,7 @@ from crmcore.domain import (
 )
 from crmcore.domain.customer_erasure import Erased
 from crmcore.domain.customer_touches import LeadConverted, LeadTouched
+from crmcore.domain.duplicate_dismissal import DuplicateDismissal
 from crmcore.domain.lead import Lead
 from crmcore.domain.lead_erasure import LeadErased
 from crmcore.domain.lead_key import LeadKey
@@ -176,6 +177,9 @@ EVENT_TYPES = Catalogue(
     _about("customer_group", CustomerGroup.Ended, "customer_group.ended"),
     EventType(
         DuplicateAttempt.Blocked, "duplicate_attempt.blocked", "customer", "existing_customer_id"
+    ),
+    EventType(
+        DuplicateDismissal.Dismissed, "duplicate_pair.dismissed", "customer", "customer_a"
     ),
     _about_customer(LeadTouched, "customer.lead_touched"),
     _about_customer(LeadConverted, "customer.lead_converted"),
