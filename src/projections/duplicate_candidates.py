@@ -1,9 +1,10 @@
 """The duplicate-candidates view: the batch scan's report, kept current as the log moves.
 
 A pair of live customers is in the report when the entry check's rules would call them
-one customer (suggest merge) or worth a look (review), or when they resemble each other
-above the candidate floor (ignore) - exactly what
-:func:`crmcore.identity.duplicate_scan.scan_duplicates` finds over the whole book.
+one customer (suggest merge) or worth a look (review) - exactly what a whole-book scan
+finds (:mod:`crmcore.identity.duplicate_scan`) - and nobody dismissed it (``crm
+duplicates dismiss``, an event: ``duplicate_dismissals`` keeps them). Pairs no rule
+fires on are counted by the scan, never stored.
 
 Keeping it current costs what changed, not the book:
 
@@ -21,8 +22,9 @@ with the scan instead: both paths give the same rows (a property test checks it)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -44,8 +46,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from crmcore.domain import Customer, DuplicateAttempt, IdentityKeyIndex, customer_merges
 from crmcore.domain.customer_erasure import Erased
+from crmcore.domain.duplicate_dismissal import DuplicateDismissal
 from crmcore.identity.check import IdentityChecker
-from crmcore.identity.duplicate_scan import DuplicatePair, pairs_of, scan_duplicates
+from crmcore.identity.duplicate_scan import (
+    DuplicatePair,
+    ScanOutcome,
+    pairs_of,
+    scan_duplicates,
+)
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import build_profile
 from projections.projection import Handler, Projection, ViewWriter
@@ -75,6 +83,17 @@ marks = Table(
     # "customer:<id>" or "key:<label>" (a key declared generic).
     Column("subject", String, primary_key=True),
 )
+dismissals = Table(
+    "duplicate_dismissals",
+    views,
+    # A pair a person said is two customers: never reported again (byte order, as the
+    # report's own ids).
+    Column("customer_a", byte_ordered(36), primary_key=True),
+    Column("customer_b", byte_ordered(36), primary_key=True),
+    Column("reason", String, nullable=True),
+    Column("dismissed_by", String, nullable=False),
+    Column("dismissed_at", String, nullable=False),
+)
 state = Table(
     "duplicate_report_state",
     views,
@@ -102,13 +121,31 @@ def _mark(*subjects: str) -> Handler:
     return handle
 
 
+def _dismissed(writer: ViewWriter, event: DuplicateDismissal.Dismissed) -> None:
+    """The pair leaves the report now and stays out of every later scan."""
+    a, b = str(event.customer_a), str(event.customer_b)
+    writer.insert(
+        dismissals,
+        {
+            "customer_a": a,
+            "customer_b": b,
+            "reason": event.reason,
+            "dismissed_by": event.actor,
+            "dismissed_at": event.occurred_at.isoformat(),
+        },
+    )
+    writer.execute(
+        delete(candidates).where(candidates.c.customer_a == a, candidates.c.customer_b == b)
+    )
+
+
 _OWN = _mark("customer:originator_id")
 DUPLICATES_VIEW = Projection(
     name=NAME,
-    # 2: the identity view's phone blocks changed (its layout 2), and with them which
-    # pairs a scan compares: rescanned on opening.
-    layout=2,
-    tables=(candidates, marks, state),
+    # 3: only pairs worth a look are stored (no "ignore" rows), dismissals kept: a
+    # report of layout 2 is rebuilt and rescanned on opening.
+    layout=3,
+    tables=(candidates, marks, dismissals, state),
     handlers={
         Customer.Registered: _OWN,
         Customer.RecordMerged: _OWN,
@@ -122,26 +159,42 @@ DUPLICATES_VIEW = Projection(
         customer_merges.Restored: _mark("customer:originator_id", "customer:survivor_id"),
         DuplicateAttempt.Blocked: _mark("customer:existing_customer_id"),
         IdentityKeyIndex.DeclaredGeneric: _mark("key:key"),
+        DuplicateDismissal.Dismissed: _dismissed,
     },
 )
+
+
+Scan = Callable[[IdentityChecker], ScanOutcome]
+"""A whole-book scan: the in-memory reference, or an engine's (``adapters.duplicate_scan``)."""
 
 
 @dataclass(frozen=True)
 class Refreshed:
     """What a refresh did: ``scan`` (the whole book) or ``incremental``; how many
-    customers' pairs it recomputed and how many pairs it wrote."""
+    customers' pairs it recomputed and how many pairs it wrote; the scan's outcome
+    when it scanned (its counts and stage times)."""
 
     how: str
     customers: int
     pairs: int
+    outcome: ScanOutcome | None = None
+    dismissed: int = 0
+    by_action: dict[str, int] = field(default_factory=dict)
 
 
-def refresh(checker: IdentityChecker, engine: Engine, *, full: bool = False) -> Refreshed:
+def refresh(
+    checker: IdentityChecker,
+    engine: Engine,
+    *,
+    full: bool = False,
+    scan: Scan = scan_duplicates,
+) -> Refreshed:
     """Makes the report current with the identity view.
 
     The caller catches this view up first: its marks must not run ahead of the
     identity view the pairs are read from (the checker is caught up here, after).
     ``full`` scans the whole book whatever the marks say (``crm duplicates scan``).
+    Dismissed pairs are left out either way.
     """
     checker.catch_up()
     with engine.connect() as connection:
@@ -158,26 +211,47 @@ def refresh(checker: IdentityChecker, engine: Engine, *, full: bool = False) -> 
         or stored.rule_set_version != version
         or len(subjects) > FULL_SCAN_ABOVE
     ):
-        pairs = scan_duplicates(checker)
-        rows, position = _rows(checker, pairs), checker.position
+        outcome = scan(checker)
+        began = time.perf_counter()
+        kept, dismissed = _undismissed(engine, outcome.pairs)
+        rows, position = _rows(checker, kept), checker.position
         with engine.begin() as connection:
             connection.execute(delete(candidates))
             _insert(connection, rows)
             _done(connection, version, position, upto)
-        customers = {c for p in pairs for c in (p.customer_a, p.customer_b)}
-        return Refreshed("scan", len(customers), len(pairs))
+        outcome.stages["write the report"] = time.perf_counter() - began
+        customers = {c for p in kept for c in (p.customer_a, p.customer_b)}
+        return Refreshed("scan", len(customers), len(kept), outcome, dismissed, _by_action(kept))
     affected = _customers(checker, subjects)
     fresh: dict[tuple[UUID, UUID], DuplicatePair] = {}
     for customer_id in sorted(affected, key=str):
         for pair in pairs_of(checker, customer_id):
             fresh[(pair.customer_a, pair.customer_b)] = pair
-    rows, position = _rows(checker, list(fresh.values())), checker.position
+    kept, dismissed = _undismissed(engine, list(fresh.values()))
+    rows, position = _rows(checker, kept), checker.position
     with engine.begin() as connection:
         for chunk in _chunks(sorted(str(c) for c in affected)):
             connection.execute(_DROP_PAIRS_OF, {"ids": chunk})
         _insert(connection, rows)
         _done(connection, version, position, upto)
-    return Refreshed("incremental", len(affected), len(fresh))
+    return Refreshed(
+        "incremental", len(affected), len(kept), dismissed=dismissed, by_action=_by_action(kept)
+    )
+
+
+def _by_action(pairs: Iterable[DuplicatePair]) -> dict[str, int]:
+    counts = {"merge": 0, "review": 0}
+    for pair in pairs:
+        counts[pair.suggested_action] += 1
+    return counts
+
+
+def _undismissed(engine: Engine, pairs: Sequence[DuplicatePair]) -> tuple[list[DuplicatePair], int]:
+    """The pairs nobody dismissed, and how many were left out."""
+    with engine.connect() as connection:
+        said = set(connection.execute(select(dismissals.c.customer_a, dismissals.c.customer_b)))
+    kept = [p for p in pairs if (str(p.customer_a), str(p.customer_b)) not in said]
+    return kept, len(pairs) - len(kept)
 
 
 def _customers(checker: IdentityChecker, subjects: Iterable[str]) -> set[UUID]:

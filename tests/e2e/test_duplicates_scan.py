@@ -56,7 +56,9 @@ def test_scan_finds_the_seed_duplicates_that_got_in_and_a_merge_removes_them(
         "review", "near_phone_same_contact")
     assert near_phone["features"]["phone_near"] == 1.0
     assert len(pairs) == 6
-    assert as_json(scanned) == {"pairs": 6, "by_action": {"merge": 5, "review": 1, "ignore": 0}}
+    summary = as_json(scanned)
+    assert (summary["engine"], summary["pairs"]) == ("duckdb", 6)
+    assert summary["by_action"] == {"merge": 5, "review": 1, "ignore": 0, "dismissed": 0}
 
     merged = crm("customer", "merge", ids["A-1"], ids["A-2"], "--reason", "scan: same company",
                  "--json", cwd=tmp_path)
@@ -113,9 +115,45 @@ def test_a_rebuilt_report_is_identical(tmp_path: Path) -> None:
     engine = open_read_models(views_url(tmp_path / "crm.db"))
     first = read_report(engine)
     app = CrmApplication(store_env(tmp_path / "crm.db"))  # folds the log into memory
-    rebuilt = scan_duplicates(app.identity)
+    rebuilt = scan_duplicates(app.identity).pairs
     app.close()
     engine.dispose()
     assert [(r.customer_a, r.customer_b, r.score, r.features, r.rule) for r in first.rows] == [
         (str(p.customer_a), str(p.customer_b), p.score, p.features, p.rule) for p in rebuilt]
     assert first.position is not None
+
+
+def test_a_dismissed_pair_leaves_the_report_and_no_scan_brings_it_back(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "legacy.csv", LEGACY_ROWS)
+    assert crm("import", "customers", str(source), "--mode", "warn", cwd=tmp_path).returncode == 0
+    ids = ids_by_external_id(tmp_path)
+    assert crm("duplicates", "scan", cwd=tmp_path).returncode == 0
+    a, b = ids["A-8"], ids["A-9"]  # the near-phone pair: a review
+
+    no_reason = crm("duplicates", "dismiss", a, b, "--reason", " ", "--json", cwd=tmp_path)
+    assert no_reason.returncode == 2
+    assert as_json(no_reason)["field"] == "reason"
+    dismissed = crm("duplicates", "dismiss", b, a, "--reason", "two shops, two owners",
+                    "--actor", "auditor", "--json", cwd=tmp_path)
+    assert dismissed.returncode == 0, dismissed.stderr
+    assert as_json(dismissed)["dismissed"] == {
+        "customer_a": min(a, b), "customer_b": max(a, b)}
+    again = crm("duplicates", "dismiss", a, b, "--reason", "again", "--json", cwd=tmp_path)
+    assert again.returncode == 3
+    assert as_json(again)["rule"] == "already_dismissed"
+    unknown = crm("duplicates", "dismiss", a, "00000000-0000-4000-8000-000000000000",
+                  "--reason", "x", cwd=tmp_path)
+    assert unknown.returncode == 4
+
+    def pairs() -> set[frozenset[str]]:
+        report = as_json(crm("duplicates", "report", "--json", cwd=tmp_path))
+        return {frozenset((p["customer_a"], p["customer_b"])) for p in report["pairs"]}
+
+    assert frozenset((a, b)) not in pairs()
+    assert len(pairs()) == 5
+    rescanned = as_json(crm("duplicates", "scan", "--json", cwd=tmp_path))
+    assert rescanned["by_action"] == {"merge": 5, "review": 0, "ignore": 0, "dismissed": 1}
+    assert frozenset((a, b)) not in pairs()
+    shown = crm("duplicates", "scan", cwd=tmp_path)
+    assert "5 pairs worth a look (5 merge, 0 review, 0 ignore, 1 dismissed)" in shown.stdout
+    assert "candidate pairs" in shown.stdout

@@ -34,6 +34,7 @@ from crmcore import (
     parse_command,
 )
 from crmcore.config import DedupMode
+from crmcore.customers.dismissal import DismissDuplicatePair
 from crmcore.domain import CrossGroupCollisionFlagged, Customer, DuplicateAttempt
 from crmcore.identity import normalise_key
 from crmcore.identity.memory_index import MemoryIndex
@@ -134,6 +135,9 @@ def _apply(app: CrmApplication, ids: list[UUID], kind: str, target: Any, value: 
         app.link_customer(parse_command(LinkCustomer, command))
     elif kind == "unlink":
         app.unlink_customer(parse_command(UnlinkCustomer, {"actor": "m", "customer_id": cid}))
+    elif kind == "dismiss" and other != cid:
+        command = {"actor": "m", "customer_a": cid, "customer_b": other, "reason": "two"}
+        app.dismiss_duplicate_pair(parse_command(DismissDuplicatePair, command))
 
 
 def _new_app(engine: Engine | None) -> CrmApplication:

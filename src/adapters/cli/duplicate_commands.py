@@ -1,4 +1,4 @@
-"""``crm duplicates scan|report``: suspected duplicates among existing customers."""
+"""``crm duplicates scan|report|dismiss``: suspected duplicates among existing customers."""
 
 from __future__ import annotations
 
@@ -6,38 +6,89 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from adapters.bootstrap import application, open_views
-from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.options import (
+    ActorOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    settings_from,
+)
+from adapters.cli.output import (
+    console,
+    err_console,
+    print_json,
+    progress_bar,
+    reporting_errors,
+)
+from adapters.duplicate_scan.scan import engine_scan
 from adapters.settings import Settings
+from crmcore import parse_command
+from crmcore.customers.dismissal import DismissDuplicatePair
 from projections.duplicate_candidates import (
     DUPLICATES_VIEW,
+    Refreshed,
     Report,
     read_report,
     refresh,
 )
 
 duplicates_app = typer.Typer(
-    help="Find and list suspected duplicate customers.", no_args_is_help=True
+    help="Find, list and dismiss suspected duplicate customers.", no_args_is_help=True
 )
 
 
 class Action(StrEnum):
     MERGE = "merge"
     REVIEW = "review"
-    IGNORE = "ignore"
 
 
-def _current_report(settings: Settings, *, full: bool, action: str | None = None) -> Report:
-    """Catches the view up, brings its pairs current (``full``: by scanning the book),
-    and reads it back."""
+class Engine(StrEnum):
+    DUCKDB = "duckdb"
+
+
+class _Bar:
+    """The scan's stages on a rich progress bar (``adapters.duplicate_scan.scan.Progress``)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total or 0)
+        self._task = self._progress.add_task(name, total=total)
+
+    def advance(self, steps: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+
+def _refreshed(
+    settings: Settings, *, full: bool, engine: str = "duckdb", progress: _Bar | None = None
+) -> Refreshed:
+    """Catches the view up and brings its pairs current: by recomputing the customers
+    that changed, or (``full``, a first report, new rules) by scanning the book on
+    ``engine``."""
     with application(settings) as app:
         runner = open_views(settings, app, DUPLICATES_VIEW)
         try:
             runner.catch_up()  # first the marks, then the identity view they are read from
-            refresh(app.identity, runner.engine, full=full)
+            scan = engine_scan(runner.engine, engine, progress)
+            return refresh(app.identity, runner.engine, full=full, scan=scan)
+        finally:
+            runner.engine.dispose()
+
+
+def _current_report(settings: Settings, action: str | None) -> Report:
+    with application(settings) as app:
+        runner = open_views(settings, app, DUPLICATES_VIEW)
+        try:
+            runner.catch_up()
+            refresh(app.identity, runner.engine, scan=engine_scan(runner.engine))
             return read_report(runner.engine, action=action)
         finally:
             runner.engine.dispose()
@@ -45,6 +96,9 @@ def _current_report(settings: Settings, *, full: bool, action: str | None = None
 
 @duplicates_app.command("scan")
 def scan(
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Where candidate pairs are generated.")
+    ] = Engine.DUCKDB,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -52,21 +106,36 @@ def scan(
     """Match every customer against the others and write the duplicate-candidates report.
 
     Finds what the entry check could not: records entered before the rules, in warn
-    mode, or racing each other. Replaces the whole report; `crm duplicates report`
-    keeps it current afterwards by recomputing only the customers that changed.
+    mode, or racing each other. Candidate pairs are generated and screened on the
+    engine; the entry check's own rules decide them. Only pairs worth a look (merge,
+    review) are kept, pairs no rule fires on are counted; dismissed pairs stay out.
+    `crm duplicates report` keeps the report current afterwards by recomputing only
+    the customers that changed.
     """
     with reporting_errors(json_output):
-        found = _current_report(settings_from(db, config), full=True)
-        counts = {action.value: 0 for action in Action}
-        for row in found.rows:
-            counts[row.suggested_action] += 1
+        settings = settings_from(db, config)
+        quiet = json_output or not err_console.is_terminal
+        with progress_bar(quiet=quiet) as progress:
+            done = _refreshed(settings, full=True, engine=engine.value, progress=_Bar(progress))
+        outcome = done.outcome
+        assert outcome is not None
+        counts = {**done.by_action, "ignore": outcome.ignored, "dismissed": done.dismissed}
+        stages = {name: round(seconds, 3) for name, seconds in outcome.stages.items()}
         if json_output:
-            print_json({"pairs": len(found.rows), "by_action": counts})
-        else:
-            shown = ", ".join(f"{n} {action}" for action, n in counts.items())
-            console.print(
-                f"{len(found.rows)} suspected pairs ({shown}); see `crm duplicates report`"
+            print_json(
+                {
+                    "engine": outcome.engine,
+                    "pairs": done.pairs,
+                    "by_action": counts,
+                    "seconds": stages,
+                }
             )
+            return
+        shown = ", ".join(f"{n:,} {action}" for action, n in counts.items())
+        console.print(f"{done.pairs:,} pairs worth a look ({shown}); see `crm duplicates report`")
+        console.print(
+            "time: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stages.items())
+        )
 
 
 @duplicates_app.command("report")
@@ -83,10 +152,11 @@ def report(
 
     Customers registered, corrected, merged or split since the last look have their
     pairs recomputed; the first report on a book (or after new rules) scans it whole.
+    Each pair says what matched (the features), the rule that fired and what to do.
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        found = _current_report(settings, full=False, action=action.value if action else None)
+        found = _current_report(settings, action.value if action else None)
         if json_output:
             print_json(
                 {
@@ -121,3 +191,38 @@ def report(
                 row.suggested_action,
             )
         console.print(table)
+
+
+@duplicates_app.command("dismiss")
+def dismiss(
+    customer_a: Annotated[str, typer.Argument(help="One customer of the pair.")],
+    customer_b: Annotated[str, typer.Argument(help="The other customer.")],
+    reason: Annotated[
+        str,
+        typer.Option("--reason", help="How you know they are two (kept on the event)."),
+    ],
+    actor: ActorOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Say that CUSTOMER_A and CUSTOMER_B are two customers: the report drops the pair
+    and no later scan brings it back. Recorded as an event (who, when, why)."""
+    with reporting_errors(json_output):
+        settings = settings_from(db, config, actor)
+        command = parse_command(
+            DismissDuplicatePair,
+            {
+                "actor": settings.actor,
+                "customer_a": customer_a.strip(),
+                "customer_b": customer_b.strip(),
+                "reason": reason,
+            },
+        )
+        with application(settings) as app:
+            dismissal = app.dismiss_duplicate_pair(command)
+        pair = {"customer_a": str(dismissal.customer_a), "customer_b": str(dismissal.customer_b)}
+        if json_output:
+            print_json({"dismissed": pair, "reason": command.reason})
+            return
+        console.print(f"dismissed: {pair['customer_a']} and {pair['customer_b']} are two customers")

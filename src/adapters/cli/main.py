@@ -114,7 +114,9 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "export": Entry("transfer_commands", "export_app", "Write customers out to files."),
     "duplicates": Entry(
-        "duplicate_commands", "duplicates_app", "Find and list suspected duplicate customers."
+        "duplicate_commands",
+        "duplicates_app",
+        "Find, list and dismiss suspected duplicate customers.",
     ),
     "projections": Entry(
         "projection_commands",

@@ -4,7 +4,13 @@ The entry check sees one record against the store. Records that got in before th
 rules existed (or were entered in warn mode, or raced each other through the fuzzy
 check - see docs/identity.md) are found here instead: every entry of the candidate
 index is matched against the rest, exactly as a new record would be, and each pair of
-live customers is reported once with its best evidence and a suggested action.
+live customers the rules call duplicates is reported once with its best evidence and a
+suggested action. Pairs no rule fires on are counted, not kept: nobody acts on them.
+
+A scan engine (DuckDB, Spark: ``adapters.duplicate_scan``) generates the candidate
+pairs and screens them (:mod:`crmcore.identity.pair_screen`); :func:`judge_pairs`
+decides the rest with the entry path's judge. :func:`scan_duplicates` is the same scan
+done entry by entry in memory: the reference the engines are tested against.
 
 The result is a pure function of the event log and the identity config, so a rebuilt
 report is identical to the one it replaces.
@@ -12,13 +18,18 @@ report is identical to the one it replaces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
+from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.decide import CandidateMatch, weight_of_evidence
+from crmcore.identity.judge import PairJudge
+from crmcore.identity.keys import IdentityKey
 from crmcore.identity.memory_index import MemoryIndex
+from crmcore.identity.profile import MatchProfile
 
 SuggestedAction = Literal["merge", "review", "ignore"]
 
@@ -56,13 +67,89 @@ class DuplicatePair:
         }
 
 
-def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
-    """Every suspected pair, strongest first (then by ids, so the order is stable).
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What a whole-book scan found: the pairs worth a look (merge or review), strongest
+    first, and how many compared pairs no rule fired on (counted, never stored)."""
 
-    The checker is caught up with the log first; pairs below the config's candidate
-    floor are not reported. The whole pass runs on a copy of the candidate index in
-    memory, loaded from the source's stored profiles (none is rebuilt): a million
-    look-ups are cheaper there than a million queries.
+    pairs: list[DuplicatePair]
+    ignored: int
+    engine: str = "memory"
+    # Seconds per stage, in the order they ran (the CLI's summary prints them).
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Pairs per suggested action."""
+        found = {"merge": 0, "review": 0, "ignore": self.ignored}
+        for pair in self.pairs:
+            found[pair.suggested_action] += 1
+        return found
+
+
+@dataclass(frozen=True)
+class EntryPair:
+    """Two index entries of different live customers that share a blocking key.
+
+    ``forward``: ``a``'s profile, its generic keys set aside, looked up ``b`` - what an
+    entry check of ``a`` would compare; ``backward`` the other way round. Only a profile
+    holding a generic key makes the two differ (its look-up keys are fewer).
+    """
+
+    a: IndexEntry
+    customer_a: UUID
+    b: IndexEntry
+    customer_b: UUID
+    forward: bool = True
+    backward: bool = True
+
+
+def judge_pairs(
+    judge: PairJudge, pairs: Iterable[EntryPair], generic: Collection[IdentityKey]
+) -> list[DuplicatePair]:
+    """The pairs the rules call duplicates, one per pair of customers (its strongest
+    evidence over their entries and both directions), strongest first.
+
+    Each direction is judged as the entry check would judge it: the looking profile
+    without its generic keys, against the other's profile as filed.
+    """
+    best: dict[tuple[UUID, UUID], CandidateMatch] = {}
+    for pair in pairs:
+        for looks, found, customer, present in (
+            (pair.a, pair.b, pair.customer_b, pair.forward),
+            (pair.b, pair.a, pair.customer_a, pair.backward),
+        ):
+            if not present:
+                continue
+            profile = _without(looks.profile, generic)
+            match = judge.classify(profile, frozenset(profile.keys), found.profile, customer)
+            if match.rule is not None:
+                _keep(best, _ordered(pair.customer_a, pair.customer_b), match)
+            if not _has_generic(pair.a.profile, generic) and not _has_generic(
+                pair.b.profile, generic
+            ):
+                break  # the comparison is symmetric: the other direction says the same
+    return _sorted([_pair(a, b, match) for (a, b), match in best.items()])
+
+
+def _has_generic(profile: MatchProfile, generic: Collection[IdentityKey]) -> bool:
+    return bool(generic) and any(key in generic for key in profile.keys)
+
+
+def _without(profile: MatchProfile, generic: Collection[IdentityKey]) -> MatchProfile:
+    """The profile an entry check looks up with: generic keys identify nobody."""
+    if not _has_generic(profile, generic):
+        return profile
+    return profile.revised(keys=[key for key in profile.keys if key not in generic])
+
+
+def scan_duplicates(checker: IdentityChecker) -> ScanOutcome:
+    """The whole book scanned in memory, entry by entry, as an entry check would look:
+    the reference every engine's scan is tested against (and the scan of a book on the
+    in-memory store).
+
+    The checker is caught up with the log first. The pass runs on a copy of the
+    candidate index in memory, loaded from the source's stored profiles (none is
+    rebuilt): a million look-ups are cheaper there than a million queries.
     """
     checker.catch_up()
     config = checker.config
@@ -73,21 +160,15 @@ def scan_duplicates(checker: IdentityChecker) -> list[DuplicatePair]:
     best: dict[tuple[UUID, UUID], CandidateMatch] = {}
     for entry in index.index.entries():
         own = whole.survivor_of(entry.customer_id)
-        for match in whole.matches(entry.profile, {}):
-            other = match.customer_id
-            if other == own:
-                continue
-            pair = (own, other) if str(own) < str(other) else (other, own)
-            current = best.get(pair)
-            if current is None or weight_of_evidence(match) > weight_of_evidence(current):
-                best[pair] = match
-    pairs = [_pair(a, b, match) for (a, b), match in best.items()]
-    pairs.sort(key=lambda p: (-p.score, str(p.customer_a), str(p.customer_b)))
-    return pairs
+        for match in whole.matches(entry.profile, {}, everyone=True):
+            if match.customer_id != own:
+                _keep(best, _ordered(own, match.customer_id), match)
+    flagged = [_pair(a, b, match) for (a, b), match in best.items() if match.rule is not None]
+    return ScanOutcome(_sorted(flagged), len(best) - len(flagged))
 
 
 def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]:
-    """The pairs :func:`scan_duplicates` would report for one live customer, asked of
+    """The pairs a scan would report (merge or review) for one live customer, asked of
     the candidate source directly (as of its last catch-up): what keeps the report
     current without scanning the book again.
 
@@ -102,7 +183,7 @@ def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]
     own_entries = source.entries_for(customer_id)
     if not own_entries:
         return []
-    best: dict[UUID, CandidateMatch] = {}
+    best: dict[tuple[UUID, UUID], CandidateMatch] = {}
     neighbours: set[UUID] = set()
     for entry in own_entries:
         for match in checker.matches(entry.profile, {}, everyone=True):
@@ -110,25 +191,31 @@ def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]
             if other == customer_id:
                 continue
             neighbours.add(other)
-            if match.rule is not None or match.score >= checker.config.candidate_floor:
-                _keep(best, other, match)
+            if match.rule is not None:
+                _keep(best, _ordered(customer_id, other), match)
     for other in sorted(neighbours, key=str):
         for entry in source.entries_for(other):
             for match in checker.matches(entry.profile, {}):
-                if match.customer_id == customer_id:
-                    _keep(best, other, match)
-    pairs = []
-    for other, match in best.items():
-        a, b = (customer_id, other) if str(customer_id) < str(other) else (other, customer_id)
-        pairs.append(_pair(a, b, match))
+                if match.customer_id == customer_id and match.rule is not None:
+                    _keep(best, _ordered(customer_id, other), match)
+    return _sorted([_pair(a, b, match) for (a, b), match in best.items()])
+
+
+def _ordered(one: UUID, other: UUID) -> tuple[UUID, UUID]:
+    return (one, other) if str(one) < str(other) else (other, one)
+
+
+def _keep(
+    best: dict[tuple[UUID, UUID], CandidateMatch], pair: tuple[UUID, UUID], match: CandidateMatch
+) -> None:
+    current = best.get(pair)
+    if current is None or weight_of_evidence(match) > weight_of_evidence(current):
+        best[pair] = match
+
+
+def _sorted(pairs: list[DuplicatePair]) -> list[DuplicatePair]:
     pairs.sort(key=lambda p: (-p.score, str(p.customer_a), str(p.customer_b)))
     return pairs
-
-
-def _keep(best: dict[UUID, CandidateMatch], other: UUID, match: CandidateMatch) -> None:
-    current = best.get(other)
-    if current is None or weight_of_evidence(match) > weight_of_evidence(current):
-        best[other] = match
 
 
 def _pair(a: UUID, b: UUID, match: CandidateMatch) -> DuplicatePair:
