@@ -32,62 +32,12 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from adapters.demo_data import generate
-from crmcore import CrmApplication, RegisterCustomer, ValidationFailed, parse_command
+from crmcore import RegisterCustomer, ValidationFailed, parse_command
 from crmcore.config import DedupMode, IdentityConfig
-from crmcore.identity.candidates import CandidateSource, IndexEntry
+from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.filing import record_profile
-from crmcore.identity.memory_index import MemoryIndex
-from projections.identity_index import IDENTITY_VIEW, SqlIndexStore
-from projections.identity_queries import SqlCandidateSource
-from projections.projection import ViewWriter
-from projections.tables import open_read_models
-
-_FILING_BATCH = 5_000  # entries per transaction, as the runner's batch
-
-
-class _Filer:
-    """Files entries into the chosen index: the memory index, or the view's tables
-    through the store its handlers write with, a transaction per batch."""
-
-    def __init__(self, kind: str, folder: Path, config: IdentityConfig) -> None:
-        self.kind = kind
-        self.source: CandidateSource
-        self._pending: list[IndexEntry] = []
-        self._number = 0
-        if kind == "memory":
-            self._memory = MemoryIndex(config.max_block_size, config.group_brand_chars)
-            self.source = self._memory
-            return
-        self._engine = open_read_models(f"sqlite:///{folder / 'views.db'}")
-        for table in IDENTITY_VIEW.tables:
-            table.create(self._engine)
-        # The source's runner is never asked to catch up here: the entries are filed
-        # directly, so an empty in-memory log stands in for the application.
-        log = CrmApplication({"PERSISTENCE_MODULE": "eventsourcing.popo"})
-        self.source = SqlCandidateSource(log, self._engine, config.max_block_size,
-                                         dispose=True)
-
-    def file(self, entry: IndexEntry) -> None:
-        if self.kind == "memory":
-            self._memory.put(entry, new=True)
-            return
-        self._pending.append(entry)
-        if len(self._pending) >= _FILING_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        with self._engine.begin() as connection:
-            writer = ViewWriter(connection)
-            store = SqlIndexStore(writer)
-            for entry in self._pending:
-                self._number += 1
-                writer.notification_id = self._number
-                store.put(entry, new=True)
-            writer.flush()
-        self._pending = []
+from identity_book import IndexFiler
 
 
 def rss_mib() -> float:
@@ -121,7 +71,7 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
           f"RSS here {rss_mib():,.0f} MiB")
 
     config = IdentityConfig()
-    filer = _Filer(index, folder, config)
+    filer = IndexFiler(index, folder, config)
     checker = IdentityChecker(config, filer.source)
     filed = 0
     names: list[str] = []
