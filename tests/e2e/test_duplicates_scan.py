@@ -156,4 +156,4 @@ def test_a_dismissed_pair_leaves_the_report_and_no_scan_brings_it_back(tmp_path:
     assert frozenset((a, b)) not in pairs()
     shown = crm("duplicates", "scan", cwd=tmp_path)
     assert "5 pairs worth a look (5 merge, 0 review, 0 ignore, 1 dismissed)" in shown.stdout
-    assert "candidate pairs" in shown.stdout
+    assert "pair and screen" in shown.stdout

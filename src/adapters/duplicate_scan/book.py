@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 from uuid import UUID
@@ -26,10 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from crmcore.identity.blocking import blocking_keys
-from crmcore.identity.candidates import IndexEntry, follow_merges
+from crmcore.identity.candidates import follow_merges
+from crmcore.identity.company import brand_and_trade
 from crmcore.identity.keys import IdentityKey
-from crmcore.identity.profile import MatchProfile
-from crmcore.identity.profile_codec import decode_profile
+from crmcore.identity.profile import EmailParts, MatchProfile
+from crmcore.identity.profile_codec import StoredParts, decode_parts, decode_profile
 from projections.identity_index import blocks, entries, generic_keys, key_hash, merges
 
 PAGE = 50_000
@@ -46,19 +47,26 @@ class Book:
     """The whole-book facts a scan needs besides the pages: who survives whom, which
     keys are generic, and the dense number of each live customer."""
 
-    survivors: dict[UUID, UUID]
+    survivors: dict[str, str]  # ids as the view stores them: parsed only for the pairs found
     generic: set[IdentityKey]
-    customers: list[UUID]
-    numbers: dict[UUID, int]
+    customers: list[str]
+    numbers: dict[str, int]
     entries: int = 0
+    _uuids: dict[int, UUID] = field(default_factory=dict)
 
-    def customer_number(self, customer_id: UUID) -> int:
+    def customer_number(self, customer_id: str) -> int:
         live = self.survivors.get(customer_id, customer_id)
         number = self.numbers.get(live)
         if number is None:
             number = self.numbers[live] = len(self.customers)
             self.customers.append(live)
         return number
+
+    def customer(self, number: int) -> UUID:
+        found = self._uuids.get(number)
+        if found is None:
+            found = self._uuids[number] = UUID(self.customers[number])
+        return found
 
 
 def read_book(connection: Connection) -> Book:
@@ -67,11 +75,15 @@ def read_book(connection: Connection) -> Book:
         UUID(c): UUID(s)
         for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
     }
+    live = {
+        str(tombstone): str(survivor)
+        for tombstone, survivor in follow_merges(merged, merged).items()
+    }
     generic = {
         IdentityKey.from_label(label)
         for label in connection.execute(select(generic_keys.c.key)).scalars()
     }
-    return Book(follow_merges(merged, merged), generic, [], {})
+    return Book(live, generic, [], {})
 
 
 class _Shared:
@@ -114,20 +126,24 @@ def entry_pages(connection: Connection, book: Book) -> Iterator[tuple[Page, Page
     """Per page of entries: their columns, and the look-up keys of those holding a
     generic key (``entry_no``, ``key_hash``)."""
     shared = _Shared()
+    generic = {key.label for key in book.generic}
     query = f"SELECT entry_no, customer_id, profile FROM {entries.name}"
     for rows in _pages(connection, query, PAGE):
         columns: dict[str, list[Any]] = {name: [] for name in _ENTRY_COLUMNS}
         revised_entries: list[int] = []
         revised_hashes: list[int] = []
         for entry_no, customer_id, text in rows:
-            profile = decode_profile(text)
-            holder = bool(book.generic) and any(k in book.generic for k in profile.keys)
-            _add_entry(columns, shared, entry_no, book.customer_number(UUID(customer_id)), profile)
+            parts = decode_parts(text)
+            holder = bool(generic) and any(label in generic for label in parts.keys)
+            _add_entry(columns, shared, parts)
+            columns["entry_no"].append(entry_no)
+            columns["cust"].append(book.customer_number(customer_id))
             columns["holder"].append(holder)
-            labels = [key.label for key in profile.keys if key not in book.generic]
+            labels = [label for label in parts.keys if label not in generic]
             columns["labels"].append(LIST_SEPARATOR.join(labels) or None)
             if holder:
-                hashes = {key_hash(key) for key in blocking_keys(_looking(profile, book.generic))}
+                looking = _looking(decode_profile(text), book.generic)
+                hashes = {key_hash(key) for key in blocking_keys(looking)}
                 revised_entries.extend([entry_no] * len(hashes))
                 revised_hashes.extend(hashes)
         book.entries += len(rows)
@@ -156,50 +172,46 @@ def exact_among(connection: Connection, oversized: dict[int, int]) -> set[int]:
     found = profiles_of(connection, sorted(set(oversized.values())))
     exact = set()
     for value, number in oversized.items():
-        entry = found.get(number)
-        if entry and value in {key_hash(f"k:{key.label}") for key in entry.profile.keys}:
+        profile = found.get(number)
+        if profile and value in {key_hash(f"k:{key.label}") for key in profile.keys}:
             exact.add(value)
     return exact
 
 
-def _add_entry(
-    columns: dict[str, list[Any]],
-    shared: _Shared,
-    entry_no: int,
-    customer: int,
-    profile: MatchProfile,
-) -> None:
-    company, contact = profile.company, profile.contact
-    columns["entry_no"].append(entry_no)
-    columns["cust"].append(customer)
+def _add_entry(columns: dict[str, list[Any]], shared: _Shared, parts: StoredParts) -> None:
+    """The entry's columns, from its stored parts (``profile_codec.StoredParts``), as the
+    comparison reads the same values from a decoded profile."""
+    company, contact = parts.company, parts.contact
     if company is not None:
-        brand, trade = company.brand_and_trade
-        columns["core"].append(company.core)
-        columns["sound"].append(FIELD_SEPARATOR.join(company.syllables))
+        _raw, core, syllables, _region, _form, branch, trade = company
+        brand, trade = brand_and_trade(core, trade)
+        columns["core"].append(core)
+        columns["sound"].append(FIELD_SEPARATOR.join(syllables))
         columns["brand"].append(brand)
         columns["trade"].append(shared(trade))
-        columns["branch"].append(shared(company.branch))
-        columns["latin"].append(company.core.isascii())
+        columns["branch"].append(shared(branch))
+        columns["latin"].append(core.isascii())
     else:
         for name in ("core", "sound", "brand", "trade", "branch"):
             columns[name].append(None)
         columns["latin"].append(False)
     if contact is not None:
-        columns["c_script"].append(shared(contact.script))
-        columns["c_sound"].append(contact.phonetic)
-        columns["c_surname"].append(shared(contact.surname))
-        columns["c_partial"].append(contact.given is None)
-        columns["c_codes"].append(FIELD_SEPARATOR.join(contact.codes))
+        _raw, script, surname, given, syllables, codes = contact
+        columns["c_script"].append(shared(script))
+        columns["c_sound"].append("".join(syllables))  # PersonName.phonetic
+        columns["c_surname"].append(shared(surname))
+        columns["c_partial"].append(given is None)
+        columns["c_codes"].append(FIELD_SEPARATOR.join(codes))
     else:
         for name in ("c_script", "c_sound", "c_surname", "c_codes"):
             columns[name].append(None)
         columns["c_partial"].append(False)
-    columns["region"].append(shared(profile.region))
-    columns["phones"].append(LIST_SEPARATOR.join(profile.national_phones) or None)
-    columns["has_emails"].append(bool(profile.emails))
+    columns["region"].append(shared(parts.region))
+    columns["phones"].append(LIST_SEPARATOR.join(parts.phones) or None)
+    columns["has_emails"].append(bool(parts.emails))
     personal = [
         FIELD_SEPARATOR.join((email.local, email.domain_label, email.domain))
-        for email in profile.emails
+        for email in (EmailParts(local, domain) for local, domain in parts.emails)
         if not email.is_role_mailbox
     ]
     columns["emails"].append(LIST_SEPARATOR.join(personal) or None)
@@ -215,11 +227,8 @@ def _array(values: list[Any]) -> np.ndarray[Any, Any]:
 
 def block_pages(connection: Connection) -> Iterator[Page]:
     """``identity_blocks`` as stored, a page of (key_hash, entry_no) at a time."""
-    query = select(blocks.c.key_hash, blocks.c.entry_no)
-    result = connection.execution_options(stream_results=True, yield_per=BLOCK_PAGE).execute(query)
-    for rows in result.partitions(BLOCK_PAGE):
-        # fromiter over the values: numpy probing each Row for array protocols costs
-        # ten times the read.
+    query = f"SELECT key_hash, entry_no FROM {blocks.name}"
+    for rows in _pages(connection, query, BLOCK_PAGE):
         flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows))
         pairs = flat.reshape(-1, 2)
         yield {"key_hash": pairs[:, 0].copy(), "entry_no": pairs[:, 1].copy()}
@@ -246,14 +255,32 @@ def _pages(connection: Connection, query: str, size: int) -> Iterator[list[tuple
         cursor.close()
 
 
-def profiles_of(connection: Connection, numbers: list[int]) -> dict[int, IndexEntry]:
-    """The entries numbered ``numbers``, their profiles decoded (the pairs to judge)."""
-    found: dict[int, IndexEntry] = {}
-    for start in range(0, len(numbers), 900):
-        chunk = numbers[start : start + 900]
-        query = select(entries).where(entries.c.entry_no.in_(chunk))
-        for row in connection.execute(query):
-            found[row.entry_no] = IndexEntry(
-                UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile)
+def profiles_of(connection: Connection, numbers: list[int]) -> dict[int, MatchProfile]:
+    """The profiles of the entries numbered ``numbers``, decoded (the pairs to judge).
+
+    Through the driver's cursor, a statement per 900 numbers (SQLite's parameter limit)
+    or one array on PostgreSQL: SQLAlchemy compiling a statement per chunk and making
+    row objects cost more than the decoding."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    found: dict[int, MatchProfile] = {}
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute(
+                f"SELECT entry_no, profile FROM {entries.name} WHERE entry_no = ANY(%s)",
+                (numbers,),
             )
+            found.update((n, decode_profile(text)) for n, text in cursor.fetchall())
+            return found
+        for start in range(0, len(numbers), 900):
+            chunk = numbers[start : start + 900]
+            marks = ", ".join("?" * len(chunk))
+            cursor.execute(
+                f"SELECT entry_no, profile FROM {entries.name} WHERE entry_no IN ({marks})",
+                chunk,
+            )
+            found.update((n, decode_profile(text)) for n, text in cursor.fetchall())
+    finally:
+        cursor.close()
     return found

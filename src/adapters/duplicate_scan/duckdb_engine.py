@@ -35,8 +35,8 @@ class DuckDbDialect:
     def overlap(self, one: str, other: str) -> str:
         return f"list_has_any({one}, {other})"
 
-    def below(self, items: str, bound: str) -> str:
-        return f"list_filter({items}, lambda k: k < {bound})"
+    def smallest_shared(self, one: str, other: str) -> str:
+        return f"list_min(list_intersect({one}, {other}))"
 
     def size(self, items: str) -> str:
         return f"len({items})"
@@ -56,7 +56,9 @@ _ENTRIES = """CREATE TABLE entries (
     entry_no BIGINT, cust INTEGER, holder BOOLEAN, core VARCHAR, sound VARCHAR,
     words VARCHAR[], brand VARCHAR, trade VARCHAR, branch VARCHAR, latin BOOLEAN,
     c_script VARCHAR, c_sound VARCHAR, c_surname VARCHAR, c_partial BOOLEAN, c_codes VARCHAR,
-    region VARCHAR, phones VARCHAR[], has_emails BOOLEAN, emails VARCHAR[], labels VARCHAR[])"""
+    region VARCHAR, phones VARCHAR[], has_emails BOOLEAN, emails VARCHAR[], labels VARCHAR[],
+    n_phones INTEGER, p_cc VARCHAR, p_digits VARCHAR, n_emails INTEGER, e_key VARCHAR,
+    e_domain VARCHAR, multi BOOLEAN DEFAULT false)"""
 # The page's list columns arrive as text (numpy has no list type): cut once, here, not
 # once per pair. Words only for Latin names (the only ones compared word by word).
 _LISTS = {
@@ -64,7 +66,19 @@ _LISTS = {
     "phones": "string_split(phones, chr(30))",
     "emails": "string_split(emails, chr(30))",
     "labels": "string_split(labels, chr(30))",
+    "n_phones": "coalesce(len(string_split(phones, chr(30))), 0)",
+    "p_cc": "split_part(split_part(phones, chr(30), 1), ':', 1)",
+    "p_digits": "split_part(split_part(phones, chr(30), 1), ':', 2)",
+    "n_emails": "coalesce(len(string_split(emails, chr(30))), 0)",
+    "e_key": "split_part(emails, chr(31), 1) || chr(31) || split_part(emails, chr(31), 2)",
+    "e_domain": "split_part(split_part(emails, chr(30), 1), chr(31), 3)",
 }
+
+
+_D = DuckDbDialect()
+PAIRS_PER_PART = 8_000_000
+"""Candidate pairs made, screened and forgotten at a time: a million customers give a
+hundred million pairs, whose DISTINCT alone would not fit the memory budget."""
 
 
 class DuckDbEngine:
@@ -72,7 +86,13 @@ class DuckDbEngine:
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str = "1GB", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        memory_limit: str = "1GB",
+        threads: int | None = None,
+        part_size: int = PAIRS_PER_PART,
+    ) -> None:
+        self._part_size = part_size
         self._folder = tempfile.TemporaryDirectory(prefix="crm-scan-")
         self._db = duckdb.connect(config={"memory_limit": memory_limit})
         spill = Path(self._folder.name) / "spill"
@@ -122,80 +142,120 @@ class DuckDbEngine:
         return {int(value): int(one) for value, one in rows}
 
     def pair_up(self, refused: set[int]) -> int:
-        """Every candidate pair of entries of two different customers, once; returns how
-        many. ``refused``: blocks the entry check never looks in."""
+        """Prepares the candidate pairs - every pair of entries of two different
+        customers sharing a block the entry check looks in (``refused``: blocks it never
+        looks in) - without making them: that is done part by part by :meth:`screened`.
+        Returns how many (entry, entry) rows the blocks give (a pair sharing two blocks
+        counts twice)."""
         db = self._db
         db.execute("CREATE TABLE refused (key_hash BIGINT)")
         if refused:
             db.executemany("INSERT INTO refused VALUES (?)", [[value] for value in refused])
         db.execute(
-            "CREATE TABLE multi AS SELECT cust FROM entries GROUP BY cust HAVING count(*) > 1"
+            "UPDATE entries SET multi = true WHERE cust IN "
+            "(SELECT cust FROM entries GROUP BY cust HAVING count(*) > 1)"
         )
         db.execute(
-            "CREATE TABLE ab AS SELECT b.key_hash, b.entry_no, e.cust, e.holder, "
-            "e.cust IN (SELECT cust FROM multi) AS multi "
+            "CREATE TABLE ab AS SELECT b.key_hash, b.entry_no, e.cust "
             "FROM blocks b JOIN entries e USING (entry_no) "
             "WHERE b.key_hash IN (SELECT key_hash FROM sizes) "
             "AND b.key_hash NOT IN (SELECT key_hash FROM refused)"
         )
         db.execute("DROP TABLE blocks")
+        # The look-up keys of entries holding a generic key (few), and the filed keys
+        # of every entry (asked only of those paired with such an entry).
         db.execute(
-            "CREATE TABLE ekeys AS SELECT entry_no, list(key_hash ORDER BY key_hash) AS keys "
+            "CREATE TABLE ekeys AS SELECT entry_no, list(key_hash) AS keys "
             "FROM ab GROUP BY entry_no"
         )
         db.execute(
-            "CREATE TABLE qkeys AS SELECT entry_no, list(key_hash ORDER BY key_hash) AS keys "
+            "CREATE TABLE qkeys AS SELECT entry_no, list(key_hash) AS keys "
             "FROM revised WHERE key_hash IN (SELECT key_hash FROM ab) GROUP BY entry_no"
         )
-        dialect = DuckDbDialect()
-        earlier = dialect.below("ka.keys", "x.key_hash")
-        db.execute(
-            "CREATE TABLE pairs AS "
-            "SELECT x.entry_no AS a, y.entry_no AS b, x.cust AS ca, y.cust AS cb, "
-            "x.multi OR y.multi AS multi, "
-            # An entry holding a generic key looks with fewer keys (qkeys) than it is
-            # filed under: whether it finds the other is asked of those.
-            f"NOT x.holder OR coalesce({dialect.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
-            f"NOT y.holder OR coalesce({dialect.overlap('qb.keys', 'ka.keys')}, false) AS bwd, "
-            "x.holder OR y.holder AS directed "
-            "FROM ab x JOIN ab y ON x.key_hash = y.key_hash AND x.entry_no < y.entry_no "
-            "JOIN ekeys ka ON ka.entry_no = x.entry_no "
-            "JOIN ekeys kb ON kb.entry_no = y.entry_no "
-            "LEFT JOIN qkeys qa ON qa.entry_no = x.entry_no "
-            "LEFT JOIN qkeys qb ON qb.entry_no = y.entry_no "
-            f"WHERE x.cust <> y.cust AND NOT {dialect.overlap(earlier, 'kb.keys')}"
-        )
-        db.execute("DROP TABLE ab")
-        db.execute("DELETE FROM pairs WHERE NOT (fwd OR bwd)")
-        found = db.execute("SELECT count(*) FROM pairs").fetchone()
-        return int(found[0]) if found else 0
-
-    def compared(self) -> int:
-        """Distinct pairs of customers among the candidate pairs (a pair of customers with
-        one entry each is one pair of entries; only the others need a DISTINCT)."""
-        found = self._db.execute(
-            "SELECT (SELECT count(*) FROM pairs WHERE NOT multi) + "
-            "(SELECT count(*) FROM (SELECT DISTINCT least(ca, cb), greatest(ca, cb) "
-            "FROM pairs WHERE multi))"
+        found = db.execute(
+            "SELECT sum(n * (n - 1) // 2) FROM sizes "
+            "WHERE key_hash NOT IN (SELECT key_hash FROM refused)"
         ).fetchone()
-        return int(found[0]) if found else 0
+        self._raw = int(found[0] or 0) if found else 0
+        db.execute("CREATE TABLE counted (ca INTEGER, cb INTEGER)")
+        holders = db.execute("SELECT count(*) FROM entries WHERE holder").fetchone()
+        self._holders = int(holders[0]) if holders else 0
+        self._single = 0
+        return self._raw
 
     def screened(self, config: IdentityConfig) -> Iterator[ScreenedRow]:
-        """The pairs on which some rule could fire (all pairs touching an entry with a
-        generic key: the judge works those out direction by direction)."""
-        bounds = feature_bounds(DuckDbDialect(), config)
-        features = ", ".join(f"{sql} AS {name}" for name, sql in bounds.items())
-        query = (
-            "WITH f AS (SELECT p.a, p.b, p.ca, p.cb, p.fwd, p.bwd, p.directed, "
-            f"{features} FROM pairs p JOIN entries a ON a.entry_no = p.a "
-            "JOIN entries b ON b.entry_no = p.b) "
-            "SELECT a, b, ca, cb, fwd, bwd FROM f "
-            f"WHERE directed OR {screen_predicate(screens(config.rules))}"
-        )
+        """The candidate pairs on which some rule could fire, and every pair touching an
+        entry with a generic key (the judge works those out direction by direction);
+        counts the pairs of customers compared on the way (:meth:`compared`)."""
+        chosen = screens(config.rules)
+        used = {name for screen in chosen for name, _ in screen.when + screen.vetoes}
+        bounds = feature_bounds(_D, config)
+        features = ", ".join(f"{sql} AS {name}" for name, sql in bounds.items() if name in used)
+        screen = screen_predicate(chosen)
+        parts = max(1, -(-self._raw // self._part_size))
+        db = self._db
+        for part in range(parts):
+            db.execute(
+                "CREATE OR REPLACE TEMP TABLE part AS SELECT DISTINCT x.entry_no AS a, "
+                "y.entry_no AS b FROM ab x JOIN ab y ON x.key_hash = y.key_hash "
+                "AND x.entry_no < y.entry_no "
+                f"WHERE x.cust <> y.cust AND x.entry_no % {parts} = {part}"
+            )
+            yield from self._fetch(
+                f"WITH f AS (SELECT p.a, p.b, a.cust AS ca, b.cust AS cb, {features} "
+                "FROM part p JOIN entries a ON a.entry_no = p.a "
+                "JOIN entries b ON b.entry_no = p.b WHERE NOT a.holder AND NOT b.holder) "
+                f"SELECT a, b, ca, cb, true, true FROM f WHERE {screen}"
+            )
+            if self._holders:
+                yield from self._fetch(_DIRECTED)
+            single = db.execute(
+                "SELECT count(*) FROM part p JOIN entries a ON a.entry_no = p.a "
+                "JOIN entries b ON b.entry_no = p.b "
+                "WHERE NOT (a.holder OR b.holder OR a.multi OR b.multi)"
+            ).fetchone()
+            self._single += int(single[0]) if single else 0
+            db.execute(
+                "INSERT INTO counted SELECT DISTINCT least(a.cust, b.cust), "
+                "greatest(a.cust, b.cust) FROM part p JOIN entries a ON a.entry_no = p.a "
+                "JOIN entries b ON b.entry_no = p.b "
+                "WHERE (a.multi OR b.multi) AND NOT (a.holder OR b.holder)"
+            )
+            if self._holders:
+                db.execute(
+                    f"INSERT INTO counted SELECT DISTINCT least(ca, cb), greatest(ca, cb) "
+                    f"FROM ({_DIRECTED})"
+                )
+        db.execute("DROP TABLE IF EXISTS part")
+
+    def compared(self) -> int:
+        """Pairs of customers compared (after :meth:`screened`): a pair of customers with
+        one entry each is one pair of entries; only the others need a DISTINCT."""
+        found = self._db.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT ca, cb FROM counted)"
+        ).fetchone()
+        return self._single + (int(found[0]) if found else 0)
+
+    def _fetch(self, query: str) -> Iterator[ScreenedRow]:
         result = self._db.execute(query)
         while rows := result.fetchmany(50_000):
             for row in rows:
                 yield _row(row)
+
+
+# Pairs touching an entry that holds a generic key: whether each looks up the other
+# (an entry holding one looks with fewer keys - qkeys - than it is filed under).
+_DIRECTED = (
+    "SELECT * FROM (SELECT h.a, h.b, h.ca, h.cb, "
+    f"NOT h.ha OR coalesce({_D.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
+    f"NOT h.hb OR coalesce({_D.overlap('qb.keys', 'ka.keys')}, false) AS bwd "
+    "FROM (SELECT p.a, p.b, a.cust AS ca, b.cust AS cb, a.holder AS ha, b.holder AS hb "
+    "FROM part p JOIN entries a ON a.entry_no = p.a JOIN entries b ON b.entry_no = p.b "
+    "WHERE a.holder OR b.holder) h "
+    "JOIN ekeys ka ON ka.entry_no = h.a JOIN ekeys kb ON kb.entry_no = h.b "
+    "LEFT JOIN qkeys qa ON qa.entry_no = h.a LEFT JOIN qkeys qb ON qb.entry_no = h.b) "
+    "WHERE fwd OR bwd"
+)
 
 
 def _row(row: Any) -> ScreenedRow:

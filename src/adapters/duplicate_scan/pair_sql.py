@@ -3,15 +3,18 @@
 Written once for every engine; the few functions SQL dialects spell differently (lists
 and lambdas) come from a :class:`Dialect`. The entry rows ``a`` and ``b`` have the
 columns of :mod:`adapters.duplicate_scan.book`, with ``words`` (a Latin company name's
-words), ``phones``, ``emails`` and ``labels`` as lists. What each feature's expression computes is
-the upper bound :mod:`crmcore.identity.pair_screen` asks for, and each one mirrors a
-branch of :mod:`crmcore.identity.compare` (the docstrings there say why the branches
-exist): exact where equal strings, a shared label, a phone one digit off or a sibling
-mailbox decide it; for the company similarity of two Chinese names, the edit-distance
-bound ``1 - lev / (len a + len b)`` of rapidfuzz's ``ratio`` (an insertion-deletion
-distance is never below the edit distance); two Latin names word by word as the
-comparison does; 1.0 where only the full comparison can tell (two Latin contact names,
-by Jaro-Winkler).
+words), ``phones``, ``emails`` (personal mailboxes) and ``labels`` as lists, and the
+first phone (``p_cc``, ``p_digits``) and mailbox (``e_key``: local part and domain label;
+``e_domain``) with the lists' lengths (``n_phones``, ``n_emails``) as plain columns.
+
+What each feature's expression computes is the upper bound
+:mod:`crmcore.identity.pair_screen` asks for, and each one mirrors a branch of
+:mod:`crmcore.identity.compare` (the docstrings there say why the branches exist): exact
+where equal strings, a shared label, a phone one digit off or a sibling mailbox decide
+it; for the company similarity of two Chinese names, the edit-distance bound ``1 - lev /
+(len a + len b)`` of rapidfuzz's ``ratio`` (an insertion-deletion distance is never
+below the edit distance); two Latin names word by word as the comparison does; 1.0 where
+only the full comparison can tell (two Latin contact names, by Jaro-Winkler).
 
 An absent feature is NULL, as the comparison leaves it out.
 """
@@ -33,8 +36,8 @@ class Dialect(Protocol):
     def overlap(self, one: str, other: str) -> str:
         """True when the two lists share an element."""
 
-    def below(self, items: str, bound: str) -> str:
-        """The elements of the list smaller than ``bound``."""
+    def smallest_shared(self, one: str, other: str) -> str:
+        """The smallest element the two lists share."""
 
     def size(self, items: str) -> str:
         """How many elements the list has."""
@@ -91,26 +94,39 @@ def feature_bounds(dialect: Dialect, config: IdentityConfig) -> dict[str, str]:
         "OR (a.branch IS NOT NULL AND a.branch <> '' AND a.branch <> b.branch))"
     )
     branch = f"(CASE WHEN {one_branch} THEN {weights.branch_factor!r} ELSE 1.0 END)"
-    phone_near = d.any_of(
-        "a.phones",
-        "x",
-        d.any_of(
-            "b.phones",
-            "y",
-            "x <> y AND split_part(x, ':', 1) = split_part(y, ':', 1) "
-            "AND levenshtein(split_part(x, ':', 2), split_part(y, ':', 2)) <= 1",
-        ),
+    # Most records have one phone and one personal mailbox: compared as plain columns
+    # (the first of each, split when the page was loaded), the lists only otherwise.
+    phone_near = (
+        "(CASE WHEN a.n_phones = 1 AND b.n_phones = 1 THEN a.p_cc = b.p_cc "
+        "AND a.p_digits <> b.p_digits AND levenshtein(a.p_digits, b.p_digits) <= 1 "
+        "ELSE "
+        + d.any_of(
+            "a.phones",
+            "x",
+            d.any_of(
+                "b.phones",
+                "y",
+                "x <> y AND split_part(x, ':', 1) = split_part(y, ':', 1) "
+                "AND levenshtein(split_part(x, ':', 2), split_part(y, ':', 2)) <= 1",
+            ),
+        )
+        + " END)"
     )
-    sibling = d.any_of(
-        "a.emails",
-        "x",
-        d.any_of(
-            "b.emails",
-            "y",
-            f"split_part(x, {FIELD}, 1) = split_part(y, {FIELD}, 1) "
-            f"AND split_part(x, {FIELD}, 2) = split_part(y, {FIELD}, 2) "
-            f"AND split_part(x, {FIELD}, 3) <> split_part(y, {FIELD}, 3)",
-        ),
+    sibling = (
+        "(CASE WHEN a.n_emails = 1 AND b.n_emails = 1 THEN a.e_key = b.e_key "
+        "AND a.e_domain <> b.e_domain ELSE "
+        + d.any_of(
+            "a.emails",
+            "x",
+            d.any_of(
+                "b.emails",
+                "y",
+                f"split_part(x, {FIELD}, 1) = split_part(y, {FIELD}, 1) "
+                f"AND split_part(x, {FIELD}, 2) = split_part(y, {FIELD}, 2) "
+                f"AND split_part(x, {FIELD}, 3) <> split_part(y, {FIELD}, 3)",
+            ),
+        )
+        + " END)"
     )
     no_contact = "a.c_script IS NULL OR b.c_script IS NULL"
     no_region = "a.region IS NULL OR b.region IS NULL"
@@ -143,12 +159,12 @@ def feature_bounds(dialect: Dialect, config: IdentityConfig) -> dict[str, str]:
             "WHEN a.c_surname = b.c_surname THEN 1.0 ELSE 0.0 END)"
         ),
         "phone_near": (
-            "(CASE WHEN a.phones IS NULL OR b.phones IS NULL THEN NULL "
+            "(CASE WHEN a.n_phones = 0 OR b.n_phones = 0 THEN NULL "
             f"WHEN {phone_near} THEN 1.0 ELSE 0.0 END)"
         ),
         "email_sibling": (
             "(CASE WHEN NOT a.has_emails OR NOT b.has_emails THEN NULL "
-            "WHEN a.emails IS NULL OR b.emails IS NULL THEN 0.0 "
+            "WHEN a.n_emails = 0 OR b.n_emails = 0 THEN 0.0 "
             f"WHEN {sibling} THEN 1.0 ELSE 0.0 END)"
         ),
     }

@@ -2,9 +2,11 @@
 
 1. **read**: the identity view's entries (profiles decoded into columns) and blocks,
    page by page into the engine;
-2. **pair**: the blocking self-join - every pair of entries of two live customers that
-   share a block the entry check would look in, once;
-3. **screen**: the feature bounds and the rules' screens, on the engine;
+2. **size the blocks**: which blocks the entry check would look in (not too large, or
+   an exact key's; never a generic key's);
+3. **pair and screen**: the blocking self-join - every pair of entries of two live
+   customers sharing such a block, once - a part at a time, each part screened by the
+   feature bounds and the rules on the engine as it is made;
 4. **judge**: the pairs left, compared and decided by
    :class:`~crmcore.identity.judge.PairJudge` - the entry path's judge - best evidence
    per pair of customers.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -31,13 +34,14 @@ from adapters.duplicate_scan.book import (
     profiles_of,
     read_book,
 )
-from adapters.duplicate_scan.duckdb_engine import DuckDbEngine, ScreenedRow
+from adapters.duplicate_scan.duckdb_engine import PAIRS_PER_PART, DuckDbEngine, ScreenedRow
 from crmcore.config import IdentityConfig
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.duplicate_scan import EntryPair, ScanOutcome, judge_pairs
 from projections.identity_index import entries
 
 ENGINES = ("duckdb",)
+JUDGE_BATCH = 20_000
 
 
 class ScanEngine(Protocol):
@@ -75,17 +79,22 @@ class _Quiet:
         pass
 
 
-def open_engine(name: str) -> ScanEngine:
+def open_engine(name: str, part_size: int = PAIRS_PER_PART) -> ScanEngine:
     if name == "duckdb":
-        return DuckDbEngine()
+        return DuckDbEngine(part_size=part_size)
     raise ValueError(f"engine: {name!r} is not one of {', '.join(ENGINES)}")
 
 
 def engine_scan(
-    views: Engine, engine: str = "duckdb", progress: Progress | None = None
+    views: Engine,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+    *,
+    part_size: int = PAIRS_PER_PART,
 ) -> Callable[[IdentityChecker], ScanOutcome]:
     """A whole-book scan (``projections.duplicate_candidates.Scan``) on ``engine``,
-    reading the identity view in ``views``."""
+    reading the identity view in ``views``; ``part_size``: about how many candidate
+    pairs the engine makes and screens at a time (the memory it needs)."""
     if engine not in ENGINES:
         raise ValueError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
     watcher = progress or _Quiet()
@@ -93,7 +102,7 @@ def engine_scan(
     def scan(checker: IdentityChecker) -> ScanOutcome:
         checker.catch_up()
         with _snapshot(views) as connection:
-            return _scan(connection, checker, open_engine(engine), watcher)
+            return _scan(connection, checker, open_engine(engine, part_size), watcher)
 
     return scan
 
@@ -120,32 +129,54 @@ def _scan(
         for page in block_pages(connection):
             engine.add_blocks(page)
         began = _lap(stages, "read the identity view", began)
-        progress.stage("pair entries sharing a block")
+        progress.stage("size the blocks")
         oversized = engine.oversized(config.max_block_size)
         refused = set(oversized) - exact_among(connection, oversized)
-        entry_pairs = engine.pair_up(refused | generic_hashes(book))
+        engine.pair_up(refused | generic_hashes(book))
+        began = _lap(stages, "size the blocks", began)
+        progress.stage("pair, screen and judge", None)
+        screened = _Timed(engine.screened(config))
+        pairs = _entry_pairs(connection, book, screened, progress)
+        flagged = judge_pairs(checker.judge, pairs, book.generic)
         compared = engine.compared()
-        began = _lap(stages, "candidate pairs", began)
-        progress.stage("screen the pairs", entry_pairs)
-        rows = list(engine.screened(config))
-        progress.advance(entry_pairs)
-        began = _lap(stages, "screen", began)
-        progress.stage("judge the pairs left", len(rows))
-        flagged = judge_pairs(checker.judge, _entry_pairs(connection, book, rows), book.generic)
-        progress.advance(len(rows))
-        _lap(stages, "judge", began)
+        # The engine makes and screens pairs while Python judges the ones it gave: the
+        # two are told apart by the time spent waiting for the engine.
+        stages["pair and screen"] = round(screened.seconds, 3)
+        stages["judge"] = round(time.perf_counter() - began - screened.seconds, 3)
     finally:
         engine.close()
     return ScanOutcome(flagged, compared - len(flagged), engine.name, stages)
 
 
-def _entry_pairs(connection: Connection, book: Book, rows: list[ScreenedRow]) -> list[EntryPair]:
-    found = profiles_of(connection, sorted({n for row in rows for n in row[:2]}))
-    customers = book.customers
-    return [
-        EntryPair(found[a], customers[ca], found[b], customers[cb], fwd, bwd)
-        for a, b, ca, cb, fwd, bwd in rows
-    ]
+class _Timed:
+    """An iterator that counts the time spent producing its items."""
+
+    def __init__(self, items: Iterator[ScreenedRow]) -> None:
+        self._items = items
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[ScreenedRow]:
+        return self
+
+    def __next__(self) -> ScreenedRow:
+        began = time.perf_counter()
+        try:
+            return next(self._items)
+        finally:
+            self.seconds += time.perf_counter() - began
+
+
+def _entry_pairs(
+    connection: Connection, book: Book, rows: Iterator[ScreenedRow], progress: Progress
+) -> Iterator[EntryPair]:
+    """The screened pairs with their entries' profiles, read a batch at a time: the
+    decoded profiles of a million-customer book's pairs would not fit the budget."""
+    customer = book.customer
+    while batch := list(islice(rows, JUDGE_BATCH)):
+        found = profiles_of(connection, sorted({n for row in batch for n in row[:2]}))
+        for a, b, ca, cb, fwd, bwd in batch:
+            yield EntryPair(found[a], customer(ca), found[b], customer(cb), fwd, bwd)
+        progress.advance(len(batch))
 
 
 def _count(connection: Connection) -> int:

@@ -185,9 +185,15 @@ class CompanyName:
         A company name is region + brand + trade + legal form; the brand is what tells
         companies apart, so similarity is judged on it when both trades agree.
         """
-        if not self.trade:
-            return self.core, ""
-        return self.core[: -len(self.trade)], self.trade
+        return brand_and_trade(self.core, self.trade)
+
+
+def brand_and_trade(core: str, trade: str) -> tuple[str, str]:
+    """:attr:`CompanyName.brand_and_trade` of a core and its trade word (the batch scan
+    splits stored names without building a :class:`CompanyName`)."""
+    if not trade:
+        return core, ""
+    return core[: -len(trade)], trade
 
 
 @cache

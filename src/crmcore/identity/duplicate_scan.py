@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
-from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.decide import CandidateMatch, weight_of_evidence
 from crmcore.identity.judge import PairJudge
@@ -88,16 +87,17 @@ class ScanOutcome:
 
 @dataclass(frozen=True)
 class EntryPair:
-    """Two index entries of different live customers that share a blocking key.
+    """The profiles of two index entries of different live customers that share a
+    blocking key, and the customers they stand for.
 
     ``forward``: ``a``'s profile, its generic keys set aside, looked up ``b`` - what an
     entry check of ``a`` would compare; ``backward`` the other way round. Only a profile
     holding a generic key makes the two differ (its look-up keys are fewer).
     """
 
-    a: IndexEntry
+    a: MatchProfile
     customer_a: UUID
-    b: IndexEntry
+    b: MatchProfile
     customer_b: UUID
     forward: bool = True
     backward: bool = True
@@ -120,13 +120,11 @@ def judge_pairs(
         ):
             if not present:
                 continue
-            profile = _without(looks.profile, generic)
-            match = judge.classify(profile, frozenset(profile.keys), found.profile, customer)
+            profile = _without(looks, generic)
+            match = judge.classify(profile, frozenset(profile.keys), found, customer)
             if match.rule is not None:
                 _keep(best, _ordered(pair.customer_a, pair.customer_b), match)
-            if not _has_generic(pair.a.profile, generic) and not _has_generic(
-                pair.b.profile, generic
-            ):
+            if not _has_generic(pair.a, generic) and not _has_generic(pair.b, generic):
                 break  # the comparison is symmetric: the other direction says the same
     return _sorted([_pair(a, b, match) for (a, b), match in best.items()])
 

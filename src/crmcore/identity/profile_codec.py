@@ -13,7 +13,7 @@ view is rebuilt from the log.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmcore.identity.company import CompanyName
 from crmcore.identity.keys import IdentityKey
@@ -58,9 +58,26 @@ def encode_profile(profile: MatchProfile) -> str:
     )
 
 
+class StoredParts(NamedTuple):
+    """A stored profile's parts as plain JSON values, positions named: what a whole-book
+    scan reads (a million profiles) without building the objects a check compares."""
+
+    company: list[Any] | None  # raw, core, syllables, region, legal form, branch, trade
+    contact: list[Any] | None  # raw, script, surname, given, syllables, codes
+    keys: list[str]  # labels
+    phones: list[str]  # national numbers, "country:digits"
+    emails: list[list[str]]  # [local, domain]
+    region: str | None
+
+
+def decode_parts(text: str) -> StoredParts:
+    """The parts of a profile :func:`encode_profile` stored."""
+    return StoredParts(*json.loads(text))
+
+
 def decode_profile(text: str) -> MatchProfile:
     """The profile :func:`encode_profile` stored."""
-    company, contact, keys, phones, emails, region = json.loads(text)
+    company, contact, keys, phones, emails, region = decode_parts(text)
     return MatchProfile(
         company=_company(company),
         contact=_contact(contact),
