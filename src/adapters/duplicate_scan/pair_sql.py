@@ -36,9 +36,6 @@ class Dialect(Protocol):
     def overlap(self, one: str, other: str) -> str:
         """True when the two lists share an element."""
 
-    def smallest_shared(self, one: str, other: str) -> str:
-        """The smallest element the two lists share."""
-
     def size(self, items: str) -> str:
         """How many elements the list has."""
 
