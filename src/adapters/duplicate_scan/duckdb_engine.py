@@ -156,30 +156,31 @@ class DuckDbEngine:
             "(SELECT cust FROM entries GROUP BY cust HAVING count(*) > 1)"
         )
         db.execute(
-            "CREATE TABLE ab AS SELECT b.key_hash, b.entry_no, e.cust "
+            "CREATE TABLE ab AS SELECT b.key_hash, b.entry_no, e.cust, e.multi, e.holder "
             "FROM blocks b JOIN entries e USING (entry_no) "
             "WHERE b.key_hash IN (SELECT key_hash FROM sizes) "
             "AND b.key_hash NOT IN (SELECT key_hash FROM refused)"
         )
         db.execute("DROP TABLE blocks")
-        # The look-up keys of entries holding a generic key (few), and the filed keys
-        # of every entry (asked only of those paired with such an entry).
-        db.execute(
-            "CREATE TABLE ekeys AS SELECT entry_no, list(key_hash) AS keys "
-            "FROM ab GROUP BY entry_no"
-        )
-        db.execute(
-            "CREATE TABLE qkeys AS SELECT entry_no, list(key_hash) AS keys "
-            "FROM revised WHERE key_hash IN (SELECT key_hash FROM ab) GROUP BY entry_no"
-        )
+        holders = db.execute("SELECT count(*) FROM entries WHERE holder").fetchone()
+        self._holders = int(holders[0]) if holders else 0
+        if self._holders:
+            # The look-up keys of entries holding a generic key (few), and the filed keys
+            # of every entry (asked only of those paired with such an entry).
+            db.execute(
+                "CREATE TABLE ekeys AS SELECT entry_no, list(key_hash) AS keys "
+                "FROM ab GROUP BY entry_no"
+            )
+            db.execute(
+                "CREATE TABLE qkeys AS SELECT entry_no, list(key_hash) AS keys "
+                "FROM revised WHERE key_hash IN (SELECT key_hash FROM ab) GROUP BY entry_no"
+            )
         found = db.execute(
             "SELECT sum(n * (n - 1) // 2) FROM sizes "
             "WHERE key_hash NOT IN (SELECT key_hash FROM refused)"
         ).fetchone()
         self._raw = int(found[0] or 0) if found else 0
         db.execute("CREATE TABLE counted (ca INTEGER, cb INTEGER)")
-        holders = db.execute("SELECT count(*) FROM entries WHERE holder").fetchone()
-        self._holders = int(holders[0]) if holders else 0
         self._single = 0
         return self._raw
 
@@ -195,31 +196,28 @@ class DuckDbEngine:
         parts = max(1, -(-self._raw // self._part_size))
         db = self._db
         for part in range(parts):
+            # The customers and flags ride along (they depend on the entries alone):
+            # counting needs no join back to the entries.
             db.execute(
                 "CREATE OR REPLACE TEMP TABLE part AS SELECT DISTINCT x.entry_no AS a, "
-                "y.entry_no AS b FROM ab x JOIN ab y ON x.key_hash = y.key_hash "
+                "y.entry_no AS b, x.cust AS ca, y.cust AS cb, x.multi OR y.multi AS m, "
+                "x.holder OR y.holder AS h FROM ab x JOIN ab y ON x.key_hash = y.key_hash "
                 "AND x.entry_no < y.entry_no "
                 f"WHERE x.cust <> y.cust AND x.entry_no % {parts} = {part}"
             )
             yield from self._fetch(
-                f"WITH f AS (SELECT p.a, p.b, a.cust AS ca, b.cust AS cb, {features} "
+                f"WITH f AS (SELECT p.a, p.b, p.ca, p.cb, {features} "
                 "FROM part p JOIN entries a ON a.entry_no = p.a "
-                "JOIN entries b ON b.entry_no = p.b WHERE NOT a.holder AND NOT b.holder) "
+                "JOIN entries b ON b.entry_no = p.b WHERE NOT p.h) "
                 f"SELECT a, b, ca, cb, true, true FROM f WHERE {screen}"
             )
             if self._holders:
                 yield from self._fetch(_DIRECTED)
-            single = db.execute(
-                "SELECT count(*) FROM part p JOIN entries a ON a.entry_no = p.a "
-                "JOIN entries b ON b.entry_no = p.b "
-                "WHERE NOT (a.holder OR b.holder OR a.multi OR b.multi)"
-            ).fetchone()
+            single = db.execute("SELECT count(*) FROM part WHERE NOT (m OR h)").fetchone()
             self._single += int(single[0]) if single else 0
             db.execute(
-                "INSERT INTO counted SELECT DISTINCT least(a.cust, b.cust), "
-                "greatest(a.cust, b.cust) FROM part p JOIN entries a ON a.entry_no = p.a "
-                "JOIN entries b ON b.entry_no = p.b "
-                "WHERE (a.multi OR b.multi) AND NOT (a.holder OR b.holder)"
+                "INSERT INTO counted SELECT DISTINCT least(ca, cb), greatest(ca, cb) "
+                "FROM part WHERE m AND NOT h"
             )
             if self._holders:
                 db.execute(
@@ -249,9 +247,9 @@ _DIRECTED = (
     "SELECT * FROM (SELECT h.a, h.b, h.ca, h.cb, "
     f"NOT h.ha OR coalesce({_D.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
     f"NOT h.hb OR coalesce({_D.overlap('qb.keys', 'ka.keys')}, false) AS bwd "
-    "FROM (SELECT p.a, p.b, a.cust AS ca, b.cust AS cb, a.holder AS ha, b.holder AS hb "
+    "FROM (SELECT p.a, p.b, p.ca, p.cb, a.holder AS ha, b.holder AS hb "
     "FROM part p JOIN entries a ON a.entry_no = p.a JOIN entries b ON b.entry_no = p.b "
-    "WHERE a.holder OR b.holder) h "
+    "WHERE p.h) h "
     "JOIN ekeys ka ON ka.entry_no = h.a JOIN ekeys kb ON kb.entry_no = h.b "
     "LEFT JOIN qkeys qa ON qa.entry_no = h.a LEFT JOIN qkeys qb ON qb.entry_no = h.b) "
     "WHERE fwd OR bwd"
