@@ -1,7 +1,7 @@
-"""The identity view read as columns: what a scan engine joins and screens.
+"""The identity view read for a scan engine: its stored profiles and blocks, as stored.
 
-Nothing is recomputed: the entries' stored profiles are decoded (the view stores them
-as filed) and split into the columns the engine's SQL compares; the blocking keys come
+Nothing is recomputed: the entries' stored profiles go to the engine as text (it parses
+them into the columns its SQL compares: ``stored_profiles``) and the blocking keys come
 from ``identity_blocks`` as stored. Two things are derived here, both for few entries:
 which oversized blocks are an exact key's (a ``k:`` block is never too large to look
 in, as in the entry check), and for an entry holding a generic key, the keys its own
@@ -14,9 +14,8 @@ page at a time whatever the size of the book; the engine keeps the columns compa
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 from uuid import UUID
@@ -27,46 +26,28 @@ from sqlalchemy.engine import Connection
 
 from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.candidates import follow_merges
-from crmcore.identity.company import brand_and_trade
 from crmcore.identity.keys import IdentityKey
-from crmcore.identity.profile import EmailParts, MatchProfile
-from crmcore.identity.profile_codec import StoredParts, decode_parts, decode_profile
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity.profile_codec import decode_profile
 from projections.identity_index import blocks, entries, generic_keys, key_hash, merges
 
 PAGE = 50_000
 BLOCK_PAGE = 500_000
-# Separators inside one column's text: never in a normalised phone or e-mail.
-LIST_SEPARATOR = "\x1e"
-FIELD_SEPARATOR = "\x1f"
 
 Page = dict[str, np.ndarray[Any, Any]]
 
 
 @dataclass
 class Book:
-    """The whole-book facts a scan needs besides the pages: who survives whom, which
-    keys are generic, and the dense number of each live customer."""
+    """The whole-book facts a scan needs besides the pages: who survives whom (ids as the
+    view stores them) and which keys are generic."""
 
-    survivors: dict[str, str]  # ids as the view stores them: parsed only for the pairs found
+    survivors: dict[str, str]
     generic: set[IdentityKey]
-    customers: list[str]
-    numbers: dict[str, int]
-    entries: int = 0
-    _uuids: dict[int, UUID] = field(default_factory=dict)
 
-    def customer_number(self, customer_id: str) -> int:
-        live = self.survivors.get(customer_id, customer_id)
-        number = self.numbers.get(live)
-        if number is None:
-            number = self.numbers[live] = len(self.customers)
-            self.customers.append(live)
-        return number
-
-    def customer(self, number: int) -> UUID:
-        found = self._uuids.get(number)
-        if found is None:
-            found = self._uuids[number] = UUID(self.customers[number])
-        return found
+    @property
+    def generic_labels(self) -> list[str]:
+        return sorted(key.label for key in self.generic)
 
 
 def read_book(connection: Connection) -> Book:
@@ -75,85 +56,40 @@ def read_book(connection: Connection) -> Book:
         UUID(c): UUID(s)
         for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
     }
-    live = {
-        str(tombstone): str(survivor)
-        for tombstone, survivor in follow_merges(merged, merged).items()
-    }
+    live = {str(dead): str(alive) for dead, alive in follow_merges(merged, merged).items()}
     generic = {
         IdentityKey.from_label(label)
         for label in connection.execute(select(generic_keys.c.key)).scalars()
     }
-    return Book(live, generic, [], {})
+    return Book(live, generic)
 
 
-class _Shared:
-    """One string object per distinct value of a low-cardinality column (regions, trades,
-    surnames): a million entries name a few hundred."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return self._seen.setdefault(value, sys.intern(value))
-
-
-_ENTRY_COLUMNS = (
-    "entry_no",
-    "cust",
-    "holder",
-    "core",
-    "sound",
-    "brand",
-    "trade",
-    "branch",
-    "latin",
-    "c_script",
-    "c_sound",
-    "c_surname",
-    "c_partial",
-    "c_codes",
-    "region",
-    "phones",
-    "has_emails",
-    "emails",
-    "labels",
-)
-
-
-def entry_pages(connection: Connection, book: Book) -> Iterator[tuple[Page, Page]]:
-    """Per page of entries: their columns, and the look-up keys of those holding a
-    generic key (``entry_no``, ``key_hash``)."""
-    shared = _Shared()
-    generic = {key.label for key in book.generic}
+def entry_pages(connection: Connection) -> Iterator[Page]:
+    """The entries as stored (``entry_no``, ``customer_id``, ``profile``), a page at a
+    time: the engine parses the profiles (``stored_profiles``)."""
     query = f"SELECT entry_no, customer_id, profile FROM {entries.name}"
     for rows in _pages(connection, query, PAGE):
-        columns: dict[str, list[Any]] = {name: [] for name in _ENTRY_COLUMNS}
-        revised_entries: list[int] = []
-        revised_hashes: list[int] = []
-        for entry_no, customer_id, text in rows:
-            parts = decode_parts(text)
-            holder = bool(generic) and any(label in generic for label in parts.keys)
-            _add_entry(columns, shared, parts)
-            columns["entry_no"].append(entry_no)
-            columns["cust"].append(book.customer_number(customer_id))
-            columns["holder"].append(holder)
-            labels = [label for label in parts.keys if label not in generic]
-            columns["labels"].append(LIST_SEPARATOR.join(labels) or None)
-            if holder:
-                looking = _looking(decode_profile(text), book.generic)
-                hashes = {key_hash(key) for key in blocking_keys(looking)}
-                revised_entries.extend([entry_no] * len(hashes))
-                revised_hashes.extend(hashes)
-        book.entries += len(rows)
-        yield (
-            {name: _array(values) for name, values in columns.items()},
-            {
-                "entry_no": np.array(revised_entries, dtype=np.int64),
-                "key_hash": np.array(revised_hashes, dtype=np.int64),
-            },
-        )
+        numbers, customers, profiles = zip(*rows, strict=True)
+        yield {
+            "entry_no": np.array(numbers, dtype=np.int64),
+            "customer_id": np.array(customers, dtype=object),
+            "profile": np.array(profiles, dtype=object),
+        }
+
+
+def looking_keys(connection: Connection, numbers: list[int], book: Book) -> Page:
+    """For the entries ``numbers`` (holding a generic key): the blocking keys the entry
+    check would look up with - those of the profile without its generic keys."""
+    entry_nos: list[int] = []
+    hashes: list[int] = []
+    for number, profile in profiles_of(connection, numbers).items():
+        looked = {key_hash(key) for key in blocking_keys(_looking(profile, book.generic))}
+        entry_nos.extend([number] * len(looked))
+        hashes.extend(looked)
+    return {
+        "entry_no": np.array(entry_nos, dtype=np.int64),
+        "key_hash": np.array(hashes, dtype=np.int64),
+    }
 
 
 def _looking(profile: MatchProfile, generic: set[IdentityKey]) -> MatchProfile:
@@ -176,53 +112,6 @@ def exact_among(connection: Connection, oversized: dict[int, int]) -> set[int]:
         if profile and value in {key_hash(f"k:{key.label}") for key in profile.keys}:
             exact.add(value)
     return exact
-
-
-def _add_entry(columns: dict[str, list[Any]], shared: _Shared, parts: StoredParts) -> None:
-    """The entry's columns, from its stored parts (``profile_codec.StoredParts``), as the
-    comparison reads the same values from a decoded profile."""
-    company, contact = parts.company, parts.contact
-    if company is not None:
-        _raw, core, syllables, _region, _form, branch, trade = company
-        brand, trade = brand_and_trade(core, trade)
-        columns["core"].append(core)
-        columns["sound"].append(FIELD_SEPARATOR.join(syllables))
-        columns["brand"].append(brand)
-        columns["trade"].append(shared(trade))
-        columns["branch"].append(shared(branch))
-        columns["latin"].append(core.isascii())
-    else:
-        for name in ("core", "sound", "brand", "trade", "branch"):
-            columns[name].append(None)
-        columns["latin"].append(False)
-    if contact is not None:
-        _raw, script, surname, given, syllables, codes = contact
-        columns["c_script"].append(shared(script))
-        columns["c_sound"].append("".join(syllables))  # PersonName.phonetic
-        columns["c_surname"].append(shared(surname))
-        columns["c_partial"].append(given is None)
-        columns["c_codes"].append(FIELD_SEPARATOR.join(codes))
-    else:
-        for name in ("c_script", "c_sound", "c_surname", "c_codes"):
-            columns[name].append(None)
-        columns["c_partial"].append(False)
-    columns["region"].append(shared(parts.region))
-    columns["phones"].append(LIST_SEPARATOR.join(parts.phones) or None)
-    columns["has_emails"].append(bool(parts.emails))
-    personal = [
-        FIELD_SEPARATOR.join((email.local, email.domain_label, email.domain))
-        for email in (EmailParts(local, domain) for local, domain in parts.emails)
-        if not email.is_role_mailbox
-    ]
-    columns["emails"].append(LIST_SEPARATOR.join(personal) or None)
-
-
-def _array(values: list[Any]) -> np.ndarray[Any, Any]:
-    if values and isinstance(values[0], bool):
-        return np.array(values, dtype=np.bool_)
-    if values and isinstance(values[0], int):
-        return np.array(values, dtype=np.int64)
-    return np.array(values, dtype=object)
 
 
 def block_pages(connection: Connection) -> Iterator[Page]:

@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from adapters.duplicate_scan.book import Page
 from adapters.duplicate_scan.pair_sql import feature_bounds, screen_predicate
+from adapters.duplicate_scan.stored_profiles import INSERT_ENTRIES
 from crmcore.config import IdentityConfig
 from crmcore.identity.pair_screen import screens
 
-ScreenedRow = tuple[int, int, int, int, bool, bool]
-"""(entry a, entry b, customer a, customer b, forward, backward)"""
+ScreenedRow = tuple[int, int, str, str, bool, bool]
+"""(entry a, entry b, customer a, customer b (the live ones), forward, backward)"""
 
 
 class DuckDbDialect:
@@ -53,26 +55,12 @@ class DuckDbDialect:
 
 
 _ENTRIES = """CREATE TABLE entries (
-    entry_no BIGINT, cust INTEGER, holder BOOLEAN, core VARCHAR, sound VARCHAR,
-    words VARCHAR[], brand VARCHAR, trade VARCHAR, branch VARCHAR, latin BOOLEAN,
-    c_script VARCHAR, c_sound VARCHAR, c_surname VARCHAR, c_partial BOOLEAN, c_codes VARCHAR,
-    region VARCHAR, phones VARCHAR[], has_emails BOOLEAN, emails VARCHAR[], labels VARCHAR[],
-    n_phones INTEGER, p_cc VARCHAR, p_digits VARCHAR, n_emails INTEGER, e_key VARCHAR,
-    e_domain VARCHAR, multi BOOLEAN DEFAULT false)"""
-# The page's list columns arrive as text (numpy has no list type): cut once, here, not
-# once per pair. Words only for Latin names (the only ones compared word by word).
-_LISTS = {
-    "words": "CASE WHEN latin THEN string_split(sound, chr(31)) END",
-    "phones": "string_split(phones, chr(30))",
-    "emails": "string_split(emails, chr(30))",
-    "labels": "string_split(labels, chr(30))",
-    "n_phones": "coalesce(len(string_split(phones, chr(30))), 0)",
-    "p_cc": "split_part(split_part(phones, chr(30), 1), ':', 1)",
-    "p_digits": "split_part(split_part(phones, chr(30), 1), ':', 2)",
-    "n_emails": "coalesce(len(string_split(emails, chr(30))), 0)",
-    "e_key": "split_part(emails, chr(31), 1) || chr(31) || split_part(emails, chr(31), 2)",
-    "e_domain": "split_part(split_part(emails, chr(30), 1), chr(31), 3)",
-}
+    entry_no BIGINT, live VARCHAR, cust INTEGER, holder BOOLEAN, core VARCHAR,
+    sound VARCHAR, words VARCHAR[], brand VARCHAR, trade VARCHAR, branch VARCHAR,
+    latin BOOLEAN, c_script VARCHAR, c_sound VARCHAR, c_surname VARCHAR, c_partial BOOLEAN,
+    c_codes VARCHAR, region VARCHAR, phones VARCHAR[], has_emails BOOLEAN, emails VARCHAR[],
+    labels VARCHAR[], n_phones INTEGER, p_cc VARCHAR, p_digits VARCHAR, n_emails INTEGER,
+    e_key VARCHAR, e_domain VARCHAR, multi BOOLEAN DEFAULT false)"""
 
 
 _D = DuckDbDialect()
@@ -110,20 +98,56 @@ class DuckDbEngine:
 
     # -- loading -----------------------------------------------------------------------
 
-    def _append(self, table: str, page: Page, lists: dict[str, str] | None = None) -> None:
+    def _append(self, table: str, page: Page) -> None:
         if not len(next(iter(page.values()))):
             return
         self._db.register("page", page)
         try:
-            names = list(page) + [name for name in lists or {} if name not in page]
-            values = ", ".join((lists or {}).get(name, name) for name in names)
-            self._db.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} FROM page")
+            names = ", ".join(page)
+            self._db.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM page")
         finally:
             self._db.unregister("page")
 
-    def add_entries(self, columns: Page, revised: Page) -> None:
-        self._append("entries", columns, _LISTS)
-        self._append("revised", revised)
+    def open_book(self, survivors: dict[str, str], generic: list[str]) -> None:
+        """Who survives whom (merged customers' ids -> the live one) and the labels of
+        the generic keys: what filing the entries needs."""
+        self._generic = generic
+        self._db.execute("CREATE TABLE survivors (tombstone VARCHAR, survivor VARCHAR)")
+        if survivors:
+            dead, alive = zip(*survivors.items(), strict=True)
+            self._append(
+                "survivors",
+                {
+                    "tombstone": np.array(dead, dtype=object),
+                    "survivor": np.array(alive, dtype=object),
+                },
+            )
+
+    def add_entries(self, page: Page) -> None:
+        """Files a page of stored entries (``entry_no``, ``customer_id``, ``profile``)."""
+        self._db.register("page", page)
+        try:
+            self._db.execute(INSERT_ENTRIES, {"generic": self._generic})
+        finally:
+            self._db.unregister("page")
+
+    def holders(self) -> list[int]:
+        """Once every entry is filed: numbers each live customer (``cust``) and says
+        which entries hold a generic key (their look-up keys are asked next)."""
+        db = self._db
+        db.execute(
+            "CREATE TABLE custs AS SELECT live, CAST(row_number() OVER () - 1 AS INTEGER) "
+            "AS cust FROM (SELECT DISTINCT live FROM entries)"
+        )
+        db.execute(
+            "UPDATE entries SET cust = custs.cust FROM custs WHERE entries.live = custs.live"
+        )
+        return [
+            int(n) for (n,) in db.execute("SELECT entry_no FROM entries WHERE holder").fetchall()
+        ]
+
+    def add_looking_keys(self, page: Page) -> None:
+        self._append("revised", page)
 
     def add_blocks(self, page: Page) -> None:
         self._append("blocks", page)
@@ -206,13 +230,13 @@ class DuckDbEngine:
                 f"WHERE x.cust <> y.cust AND x.entry_no % {parts} = {part}"
             )
             yield from self._fetch(
-                f"WITH f AS (SELECT p.a, p.b, p.ca, p.cb, {features} "
+                f"WITH f AS (SELECT p.a, p.b, a.live AS la, b.live AS lb, {features} "
                 "FROM part p JOIN entries a ON a.entry_no = p.a "
                 "JOIN entries b ON b.entry_no = p.b WHERE NOT p.h) "
-                f"SELECT a, b, ca, cb, true, true FROM f WHERE {screen}"
+                f"SELECT a, b, la, lb, true, true FROM f WHERE {screen}"
             )
             if self._holders:
-                yield from self._fetch(_DIRECTED)
+                yield from self._fetch(f"SELECT a, b, la, lb, fwd, bwd FROM ({_DIRECTED})")
             single = db.execute("SELECT count(*) FROM part WHERE NOT (m OR h)").fetchone()
             self._single += int(single[0]) if single else 0
             db.execute(
@@ -244,10 +268,11 @@ class DuckDbEngine:
 # Pairs touching an entry that holds a generic key: whether each looks up the other
 # (an entry holding one looks with fewer keys - qkeys - than it is filed under).
 _DIRECTED = (
-    "SELECT * FROM (SELECT h.a, h.b, h.ca, h.cb, "
+    "SELECT * FROM (SELECT h.a, h.b, h.la, h.lb, h.ca, h.cb, "
     f"NOT h.ha OR coalesce({_D.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
     f"NOT h.hb OR coalesce({_D.overlap('qb.keys', 'ka.keys')}, false) AS bwd "
-    "FROM (SELECT p.a, p.b, p.ca, p.cb, a.holder AS ha, b.holder AS hb "
+    "FROM (SELECT p.a, p.b, p.ca, p.cb, a.live AS la, b.live AS lb, a.holder AS ha, "
+    "b.holder AS hb "
     "FROM part p JOIN entries a ON a.entry_no = p.a JOIN entries b ON b.entry_no = p.b "
     "WHERE p.h) h "
     "JOIN ekeys ka ON ka.entry_no = h.a JOIN ekeys kb ON kb.entry_no = h.b "
@@ -258,4 +283,4 @@ _DIRECTED = (
 
 def _row(row: Any) -> ScreenedRow:
     a, b, ca, cb, fwd, bwd = row
-    return int(a), int(b), int(ca), int(cb), bool(fwd), bool(bwd)
+    return int(a), int(b), str(ca), str(cb), bool(fwd), bool(bwd)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Protocol
+from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
@@ -31,6 +32,7 @@ from adapters.duplicate_scan.book import (
     entry_pages,
     exact_among,
     generic_hashes,
+    looking_keys,
     profiles_of,
     read_book,
 )
@@ -47,7 +49,13 @@ JUDGE_BATCH = 20_000
 class ScanEngine(Protocol):
     name: str
 
-    def add_entries(self, columns: Page, revised: Page) -> None: ...
+    def open_book(self, survivors: dict[str, str], generic: list[str]) -> None: ...
+
+    def add_entries(self, page: Page) -> None: ...
+
+    def holders(self) -> list[int]: ...
+
+    def add_looking_keys(self, page: Page) -> None: ...
 
     def add_blocks(self, page: Page) -> None: ...
 
@@ -123,9 +131,12 @@ def _scan(
     try:
         book = read_book(connection)
         progress.stage("read the identity view", _count(connection))
-        for columns, revised in entry_pages(connection, book):
-            engine.add_entries(columns, revised)
-            progress.advance(len(columns["entry_no"]))
+        engine.open_book(book.survivors, book.generic_labels)
+        for page in entry_pages(connection):
+            engine.add_entries(page)
+            progress.advance(len(page["entry_no"]))
+        if holders := engine.holders():
+            engine.add_looking_keys(looking_keys(connection, holders, book))
         for page in block_pages(connection):
             engine.add_blocks(page)
         began = _lap(stages, "read the identity view", began)
@@ -171,7 +182,14 @@ def _entry_pairs(
 ) -> Iterator[EntryPair]:
     """The screened pairs with their entries' profiles, read a batch at a time: the
     decoded profiles of a million-customer book's pairs would not fit the budget."""
-    customer = book.customer
+    ids: dict[str, UUID] = {}
+
+    def customer(live: str) -> UUID:
+        found = ids.get(live)
+        if found is None:
+            found = ids[live] = UUID(live)
+        return found
+
     while batch := list(islice(rows, JUDGE_BATCH)):
         found = profiles_of(connection, sorted({n for row in batch for n in row[:2]}))
         for a, b, ca, cb, fwd, bwd in batch:

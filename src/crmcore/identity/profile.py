@@ -18,8 +18,10 @@ from crmcore.identity.person import PersonName, parse_person_name
 from crmcore.identity.regions import region_table
 from crmcore.personal_data import ERASED
 
+# Labels under a country's domain that are not the registrable name: acme.com.cn is acme.
+SECOND_LEVEL_LABELS = frozenset(["com", "net", "org", "gov", "edu", "co", "ac"])
 # Mailbox names that say nothing about a person: info@a.com and info@a.cn are not one.
-_ROLE_MAILBOXES = frozenset(
+ROLE_MAILBOXES = frozenset(
     [
         "info",
         "sales",
@@ -53,13 +55,13 @@ class EmailParts:
 
     @property
     def is_role_mailbox(self) -> bool:
-        return self.local in _ROLE_MAILBOXES
+        return self.local in ROLE_MAILBOXES
 
     @property
     def domain_label(self) -> str:
         """The registrable label: ``acme`` for acme.com, acme.com.cn and mail.acme.cn."""
         labels = self.domain.split(".")
-        if len(labels) >= 3 and labels[-2] in {"com", "net", "org", "gov", "edu", "co", "ac"}:
+        if len(labels) >= 3 and labels[-2] in SECOND_LEVEL_LABELS:
             return labels[-3]
         return labels[-2] if len(labels) >= 2 else labels[0]
 

@@ -20,6 +20,11 @@ from crmcore.identity.keys import IdentityKey
 from crmcore.identity.person import PersonName
 from crmcore.identity.profile import EmailParts, MatchProfile
 
+COMPANY_LAYOUT = ("raw", "core", "syllables", "region", "legal_form", "branch", "trade")
+"""The stored company's positions (``CompanyName``'s fields, in order)."""
+CONTACT_LAYOUT = ("raw", "script", "surname", "given", "syllables", "codes")
+"""The stored contact's positions (``PersonName``'s fields, in order)."""
+
 
 def encode_profile(profile: MatchProfile) -> str:
     """The profile as compact JSON (round-trips through :func:`decode_profile`)."""
@@ -27,27 +32,8 @@ def encode_profile(profile: MatchProfile) -> str:
     contact = profile.contact
     return json.dumps(
         [
-            None
-            if company is None
-            else [
-                company.raw,
-                company.core,
-                company.syllables,
-                company.region,
-                company.legal_form,
-                company.branch,
-                company.trade,
-            ],
-            None
-            if contact is None
-            else [
-                contact.raw,
-                contact.script,
-                contact.surname,
-                contact.given,
-                contact.syllables,
-                contact.codes,
-            ],
+            None if company is None else [getattr(company, name) for name in COMPANY_LAYOUT],
+            None if contact is None else [getattr(contact, name) for name in CONTACT_LAYOUT],
             [key.label for key in profile.keys],
             profile.national_phones,
             [[email.local, email.domain] for email in profile.emails],
@@ -59,11 +45,12 @@ def encode_profile(profile: MatchProfile) -> str:
 
 
 class StoredParts(NamedTuple):
-    """A stored profile's parts as plain JSON values, positions named: what a whole-book
-    scan reads (a million profiles) without building the objects a check compares."""
+    """A stored profile's parts as plain JSON values, in stored order: the layout a
+    whole-book scan reads (a million profiles) without building the objects a check
+    compares."""
 
-    company: list[Any] | None  # raw, core, syllables, region, legal form, branch, trade
-    contact: list[Any] | None  # raw, script, surname, given, syllables, codes
+    company: list[Any] | None  # COMPANY_LAYOUT
+    contact: list[Any] | None  # CONTACT_LAYOUT
     keys: list[str]  # labels
     phones: list[str]  # national numbers, "country:digits"
     emails: list[list[str]]  # [local, domain]
