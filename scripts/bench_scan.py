@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import scan_book
 from adapters.demo_data import EXACT_KEY_VARIATIONS, FUZZY_VARIATIONS
@@ -146,6 +147,14 @@ def _pairs(path: Path) -> list[tuple[str, str]]:
         return [tuple(line.rstrip("\n").split("\t")[:2]) for line in lines]  # type: ignore[misc]
 
 
+def _run(command: list[str]) -> tuple[dict[str, Any], float]:
+    """A child's last line of JSON, and its wall time with the process start."""
+    began = time.perf_counter()
+    child = subprocess.run(command, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    return json.loads(child.stdout.strip().splitlines()[-1]), wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -166,15 +175,9 @@ def main() -> None:
     )
     _book(folder, args.customers, args.seed)
 
-    began = time.perf_counter()
-    child = subprocess.run(
-        [sys.executable, __file__, "--scan-only", str(folder), "--engine", args.engine],
-        check=True,
-        capture_output=True,
-        text=True,
+    ours, wall = _run(
+        [sys.executable, __file__, "--scan-only", str(folder), "--engine", args.engine]
     )
-    wall = time.perf_counter() - began
-    ours = json.loads(child.stdout.strip().splitlines()[-1])
     ours_quality = quality(folder, _pairs(folder / "crmcore_pairs.tsv"))
     print(f"crmcore ({args.engine}): {ours['seconds']:.1f} s scan, {wall:.1f} s with the "
           f"process start; peak RSS {ours['peak_rss_mib']:,} MiB; {ours['by_action']}")
@@ -184,16 +187,10 @@ def main() -> None:
         return
     python = _splink_env(args.splink_env)
     source = _splink_input(folder)
-    began = time.perf_counter()
-    baseline = subprocess.run(
+    theirs, wall = _run(
         [str(python), str(HERE / "splink_baseline.py"), str(source),
-         str(folder / "splink_pairs.tsv")],
-        check=True,
-        capture_output=True,
-        text=True,
+         str(folder / "splink_pairs.tsv")]
     )
-    wall = time.perf_counter() - began
-    theirs = json.loads(baseline.stdout.strip().splitlines()[-1])
     theirs_quality = quality(folder, _pairs(folder / "splink_pairs.tsv"))
     print(f"splink 5 (duckdb): {theirs['seconds']:.1f} s in the model ({wall:.1f} s with the "
           f"process start); peak RSS {theirs['peak_rss_mib']:,} MiB; {theirs}")

@@ -36,15 +36,8 @@ class PairJudge:
         """``profile`` (whose exact keys are ``own_keys``) against ``other``, a profile
         standing for ``customer_id``: the features, the score and the first rule."""
         shared = tuple(sorted(k.label for k in other.keys if k in own_keys))
-        features = compare(profile, other, self._weights, bool(shared))
-        rule = self._rules.first(features)
-        return CandidateMatch(
-            customer_id,
-            pair_score(features),
-            features,
-            rule.name if rule else None,
-            rule.action if rule else None,
-            shared,
+        return self._match(
+            customer_id, compare(profile, other, self._weights, bool(shared)), shared
         )
 
     def held(
@@ -54,6 +47,11 @@ class PairJudge:
         entry's features (if it was a candidate at all) with the exact key set."""
         features = dict(current.features) if current else {}
         features["exact_key"] = 1.0
+        return self._match(customer_id, features, labels)
+
+    def _match(
+        self, customer_id: UUID, features: dict[str, float], shared: tuple[str, ...]
+    ) -> CandidateMatch:
         rule = self._rules.first(features)
         return CandidateMatch(
             customer_id,
@@ -61,5 +59,5 @@ class PairJudge:
             features,
             rule.name if rule else None,
             rule.action if rule else None,
-            labels,
+            shared,
         )
