@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, TaskID
 from rich.table import Table
+from sqlalchemy.engine import Engine as SqlEngine
 
 from adapters.bootstrap import application, open_views
 from adapters.cli.options import (
@@ -31,7 +34,6 @@ from crmcore.customers.dismissal import DismissDuplicatePair
 from projections.duplicate_candidates import (
     DUPLICATES_VIEW,
     Refreshed,
-    Report,
     read_report,
     refresh,
 )
@@ -67,29 +69,19 @@ class _Bar:
             self._progress.advance(self._task, steps)
 
 
-def _refreshed(
+@contextmanager
+def _current(
     settings: Settings, *, full: bool, engine: str = "duckdb", progress: _Bar | None = None
-) -> Refreshed:
-    """Catches the view up and brings its pairs current: by recomputing the customers
+) -> Iterator[tuple[Refreshed, SqlEngine]]:
+    """The view caught up and its pairs brought current - by recomputing the customers
     that changed, or (``full``, a first report, new rules) by scanning the book on
-    ``engine``."""
+    ``engine`` - with the database to read the report from."""
     with application(settings) as app:
         runner = open_views(settings, app, DUPLICATES_VIEW)
         try:
             runner.catch_up()  # first the marks, then the identity view they are read from
             scan = engine_scan(runner.engine, engine, progress)
-            return refresh(app.identity, runner.engine, full=full, scan=scan)
-        finally:
-            runner.engine.dispose()
-
-
-def _current_report(settings: Settings, action: str | None) -> Report:
-    with application(settings) as app:
-        runner = open_views(settings, app, DUPLICATES_VIEW)
-        try:
-            runner.catch_up()
-            refresh(app.identity, runner.engine, scan=engine_scan(runner.engine))
-            return read_report(runner.engine, action=action)
+            yield refresh(app.identity, runner.engine, full=full, scan=scan), runner.engine
         finally:
             runner.engine.dispose()
 
@@ -116,7 +108,9 @@ def scan(
         settings = settings_from(db, config)
         quiet = json_output or not err_console.is_terminal
         with progress_bar(quiet=quiet) as progress:
-            done = _refreshed(settings, full=True, engine=engine.value, progress=_Bar(progress))
+            bar = _Bar(progress)
+            with _current(settings, full=True, engine=engine.value, progress=bar) as (done, _):
+                pass  # the scan is the refresh; the report is read by `report`
         outcome = done.outcome
         assert outcome is not None
         counts = {**done.by_action, "ignore": outcome.ignored, "dismissed": done.dismissed}
@@ -156,7 +150,8 @@ def report(
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        found = _current_report(settings, action.value if action else None)
+        with _current(settings, full=False) as (_, views):
+            found = read_report(views, action=action.value if action else None)
         if json_output:
             print_json(
                 {

@@ -1,7 +1,7 @@
 """The stages of an engine's scan, timed, with progress for whoever watches.
 
-1. **read**: the identity view's entries (profiles decoded into columns) and blocks,
-   page by page into the engine;
+1. **read**: the identity view's entries (stored profiles, parsed by the engine into
+   columns) and blocks, page by page into the engine;
 2. **size the blocks**: which blocks the entry check would look in (not too large, or
    an exact key's; never a generic key's);
 3. **pair and screen**: the blocking self-join - every pair of entries of two live
@@ -9,7 +9,8 @@
    feature bounds and the rules on the engine as it is made;
 4. **judge**: the pairs left, compared and decided by
    :class:`~crmcore.identity.judge.PairJudge` - the entry path's judge - best evidence
-   per pair of customers.
+   per pair of customers, a batch at a time as the engine hands them over (the two
+   stages' times are told apart by the time spent waiting for the engine).
 
 The report is written by the caller (``projections.duplicate_candidates.refresh``).
 """
@@ -26,7 +27,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from adapters.duplicate_scan.book import (
-    Book,
     Page,
     block_pages,
     entry_pages,
@@ -147,7 +147,7 @@ def _scan(
         began = _lap(stages, "size the blocks", began)
         progress.stage("pair, screen and judge", None)
         screened = _Timed(engine.screened(config))
-        pairs = _entry_pairs(connection, book, screened, progress)
+        pairs = _entry_pairs(connection, screened, progress)
         flagged = judge_pairs(checker.judge, pairs, book.generic)
         compared = engine.compared()
         # The engine makes and screens pairs while Python judges the ones it gave: the
@@ -178,7 +178,7 @@ class _Timed:
 
 
 def _entry_pairs(
-    connection: Connection, book: Book, rows: Iterator[ScreenedRow], progress: Progress
+    connection: Connection, rows: Iterator[ScreenedRow], progress: Progress
 ) -> Iterator[EntryPair]:
     """The screened pairs with their entries' profiles, read a batch at a time: the
     decoded profiles of a million-customer book's pairs would not fit the budget."""
