@@ -201,8 +201,11 @@ def dismiss(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Say that CUSTOMER_A and CUSTOMER_B are two customers: the report drops the pair
-    and no later scan brings it back. Recorded as an event (who, when, why)."""
+    """Say that CUSTOMER_A and CUSTOMER_B are two customers, not duplicates.
+
+    The report drops the pair and no later scan brings it back. Recorded as an event
+    (who, when, why); a pair is dismissed once.
+    """
     with reporting_errors(json_output):
         settings = settings_from(db, config, actor)
         command = parse_command(
