@@ -51,6 +51,7 @@ from crmcore.identity.check import IdentityChecker
 from crmcore.identity.duplicate_scan import (
     DuplicatePair,
     ScanOutcome,
+    by_action,
     pairs_of,
     scan_duplicates,
 )
@@ -221,7 +222,7 @@ def refresh(
             _done(connection, version, position, upto)
         outcome.stages["write the report"] = time.perf_counter() - began
         customers = {c for p in kept for c in (p.customer_a, p.customer_b)}
-        return Refreshed("scan", len(customers), len(kept), outcome, dismissed, _by_action(kept))
+        return Refreshed("scan", len(customers), len(kept), outcome, dismissed, by_action(kept))
     affected = _customers(checker, subjects)
     fresh: dict[tuple[UUID, UUID], DuplicatePair] = {}
     for customer_id in sorted(affected, key=str):
@@ -235,15 +236,8 @@ def refresh(
         _insert(connection, rows)
         _done(connection, version, position, upto)
     return Refreshed(
-        "incremental", len(affected), len(kept), dismissed=dismissed, by_action=_by_action(kept)
+        "incremental", len(affected), len(kept), dismissed=dismissed, by_action=by_action(kept)
     )
-
-
-def _by_action(pairs: Iterable[DuplicatePair]) -> dict[str, int]:
-    counts = {"merge": 0, "review": 0}
-    for pair in pairs:
-        counts[pair.suggested_action] += 1
-    return counts
 
 
 def _undismissed(engine: Engine, pairs: Sequence[DuplicatePair]) -> tuple[list[DuplicatePair], int]:

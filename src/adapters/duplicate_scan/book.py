@@ -83,17 +83,13 @@ def looking_keys(connection: Connection, numbers: list[int], book: Book) -> Page
     entry_nos: list[int] = []
     hashes: list[int] = []
     for number, profile in profiles_of(connection, numbers).items():
-        looked = {key_hash(key) for key in blocking_keys(_looking(profile, book.generic))}
+        looked = {key_hash(key) for key in blocking_keys(profile.without(book.generic))}
         entry_nos.extend([number] * len(looked))
         hashes.extend(looked)
     return {
         "entry_no": np.array(entry_nos, dtype=np.int64),
         "key_hash": np.array(hashes, dtype=np.int64),
     }
-
-
-def _looking(profile: MatchProfile, generic: set[IdentityKey]) -> MatchProfile:
-    return profile.revised(keys=[key for key in profile.keys if key not in generic])
 
 
 def generic_hashes(book: Book) -> set[int]:

@@ -87,10 +87,10 @@ class _Quiet:
         pass
 
 
-def open_engine(name: str, part_size: int = PAIRS_PER_PART) -> ScanEngine:
-    if name == "duckdb":
-        return DuckDbEngine(part_size=part_size)
-    raise ValueError(f"engine: {name!r} is not one of {', '.join(ENGINES)}")
+def _open_engine(name: str, part_size: int) -> ScanEngine:
+    """The engine ``name`` (one of :data:`ENGINES`, checked by :func:`engine_scan`)."""
+    assert name in ENGINES
+    return DuckDbEngine(part_size=part_size)
 
 
 def engine_scan(
@@ -110,7 +110,7 @@ def engine_scan(
     def scan(checker: IdentityChecker) -> ScanOutcome:
         checker.catch_up()
         with _snapshot(views) as connection:
-            return _scan(connection, checker, open_engine(engine, part_size), watcher)
+            return _scan(connection, checker, _open_engine(engine, part_size), watcher)
 
     return scan
 

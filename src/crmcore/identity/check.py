@@ -103,8 +103,7 @@ class IdentityChecker:
         a block: the duplicate report asks them the question the other way round)."""
         generic = self.source.generic_among(profile.keys) if profile.keys else set()
         generic.update(self._batch_generic.intersection(profile.keys))
-        if generic:
-            profile = profile.revised(keys=[k for k in profile.keys if k not in generic])
+        profile = profile.without(generic)
         best: dict[UUID, CandidateMatch] = {}
         own_keys = frozenset(profile.keys)
         entries = self.source.candidates(profile)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
+from crmcore.domain.duplicate_dismissal import ordered_pair
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.decide import CandidateMatch, weight_of_evidence
 from crmcore.identity.judge import PairJudge
@@ -79,10 +80,15 @@ class ScanOutcome:
 
     def counts(self) -> dict[str, int]:
         """Pairs per suggested action."""
-        found = {"merge": 0, "review": 0, "ignore": self.ignored}
-        for pair in self.pairs:
-            found[pair.suggested_action] += 1
-        return found
+        return {**by_action(self.pairs), "ignore": self.ignored}
+
+
+def by_action(pairs: Iterable[DuplicatePair]) -> dict[str, int]:
+    """How many of ``pairs`` suggest merge, how many review."""
+    counts = {"merge": 0, "review": 0}
+    for pair in pairs:
+        counts[pair.suggested_action] += 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -120,24 +126,13 @@ def judge_pairs(
         ):
             if not present:
                 continue
-            profile = _without(looks, generic)
+            profile = looks.without(generic)
             match = judge.classify(profile, frozenset(profile.keys), found, customer)
             if match.rule is not None:
-                _keep(best, _ordered(pair.customer_a, pair.customer_b), match)
-            if not _has_generic(pair.a, generic) and not _has_generic(pair.b, generic):
+                _keep(best, ordered_pair(pair.customer_a, pair.customer_b), match)
+            if not pair.a.holds_any(generic) and not pair.b.holds_any(generic):
                 break  # the comparison is symmetric: the other direction says the same
     return _sorted([_pair(a, b, match) for (a, b), match in best.items()])
-
-
-def _has_generic(profile: MatchProfile, generic: Collection[IdentityKey]) -> bool:
-    return bool(generic) and any(key in generic for key in profile.keys)
-
-
-def _without(profile: MatchProfile, generic: Collection[IdentityKey]) -> MatchProfile:
-    """The profile an entry check looks up with: generic keys identify nobody."""
-    if not _has_generic(profile, generic):
-        return profile
-    return profile.revised(keys=[key for key in profile.keys if key not in generic])
 
 
 def scan_duplicates(checker: IdentityChecker) -> ScanOutcome:
@@ -160,7 +155,7 @@ def scan_duplicates(checker: IdentityChecker) -> ScanOutcome:
         own = whole.survivor_of(entry.customer_id)
         for match in whole.matches(entry.profile, {}, everyone=True):
             if match.customer_id != own:
-                _keep(best, _ordered(own, match.customer_id), match)
+                _keep(best, ordered_pair(own, match.customer_id), match)
     flagged = [_pair(a, b, match) for (a, b), match in best.items() if match.rule is not None]
     return ScanOutcome(_sorted(flagged), len(best) - len(flagged))
 
@@ -190,17 +185,13 @@ def pairs_of(checker: IdentityChecker, customer_id: UUID) -> list[DuplicatePair]
                 continue
             neighbours.add(other)
             if match.rule is not None:
-                _keep(best, _ordered(customer_id, other), match)
+                _keep(best, ordered_pair(customer_id, other), match)
     for other in sorted(neighbours, key=str):
         for entry in source.entries_for(other):
             for match in checker.matches(entry.profile, {}):
                 if match.customer_id == customer_id and match.rule is not None:
-                    _keep(best, _ordered(customer_id, other), match)
+                    _keep(best, ordered_pair(customer_id, other), match)
     return _sorted([_pair(a, b, match) for (a, b), match in best.items()])
-
-
-def _ordered(one: UUID, other: UUID) -> tuple[UUID, UUID]:
-    return (one, other) if str(one) < str(other) else (other, one)
 
 
 def _keep(

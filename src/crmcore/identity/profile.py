@@ -7,7 +7,7 @@ names and the phone and e-mail parts that near-miss matching looks at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -98,6 +98,17 @@ class MatchProfile:
             keys=self.keys if keys is None else keys,
             region=changes.get("region", self.region),
         )
+
+    def holds_any(self, keys: Collection[IdentityKey]) -> bool:
+        """Whether the profile carries any of ``keys``."""
+        return bool(keys) and any(key in keys for key in self.keys)
+
+    def without(self, keys: Collection[IdentityKey]) -> MatchProfile:
+        """The profile a check looks up with when ``keys`` identify nobody (generic
+        keys): rebuilt without them, or itself when it carries none."""
+        if not self.holds_any(keys):
+            return self
+        return self.revised(keys=[key for key in self.keys if key not in keys])
 
     def shared_keys(self, other: MatchProfile) -> set[IdentityKey]:
         """The exact keys both records carry."""
