@@ -23,11 +23,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from adapters.duplicate_scan import pair_queries as q
 from adapters.duplicate_scan.book import Page
-from adapters.duplicate_scan.pair_sql import feature_bounds, screen_predicate
 from adapters.duplicate_scan.stored_profiles import INSERT_ENTRIES
 from crmcore.config import IdentityConfig
-from crmcore.identity.pair_screen import screens
 
 ScreenedRow = tuple[int, int, str, str, bool, bool]
 """(entry a, entry b, customer a, customer b (the live ones), forward, backward)"""
@@ -53,6 +52,9 @@ class DuckDbDialect:
         # Restricted and unrestricted Damerau-Levenshtein agree on distance 1.
         return f"damerau_levenshtein({x}, {y}) = 1"
 
+    def gather(self, value: str) -> str:
+        return f"list({value})"
+
 
 _ENTRIES = """CREATE TABLE entries (
     entry_no BIGINT, live VARCHAR, cust INTEGER, holder BOOLEAN, core VARCHAR,
@@ -60,7 +62,7 @@ _ENTRIES = """CREATE TABLE entries (
     latin BOOLEAN, c_script VARCHAR, c_sound VARCHAR, c_surname VARCHAR, c_partial BOOLEAN,
     c_codes VARCHAR, region VARCHAR, phones VARCHAR[], has_emails BOOLEAN, emails VARCHAR[],
     labels VARCHAR[], n_phones INTEGER, p_cc VARCHAR, p_digits VARCHAR, n_emails INTEGER,
-    e_key VARCHAR, e_domain VARCHAR, multi BOOLEAN DEFAULT false)"""
+    e_key VARCHAR, e_domain VARCHAR)"""
 
 
 _D = DuckDbDialect()
@@ -156,13 +158,8 @@ class DuckDbEngine:
 
     def oversized(self, max_block_size: int) -> dict[int, int]:
         """Blocks of more than ``max_block_size`` entries: hash -> one entry in it."""
-        self._db.execute(
-            "CREATE TABLE sizes AS SELECT key_hash, count(*) AS n, min(entry_no) AS one "
-            "FROM blocks GROUP BY key_hash HAVING count(*) > 1"
-        )
-        rows = self._db.execute(
-            "SELECT key_hash, one FROM sizes WHERE n > ?", [max_block_size]
-        ).fetchall()
+        self._db.execute(f"CREATE TABLE sizes AS {q.SIZES}")
+        rows = self._db.execute(q.oversized(max_block_size)).fetchall()
         return {int(value): int(one) for value, one in rows}
 
     def pair_up(self, refused: set[int]) -> int:
@@ -175,35 +172,13 @@ class DuckDbEngine:
         db.execute("CREATE TABLE refused (key_hash BIGINT)")
         if refused:
             db.executemany("INSERT INTO refused VALUES (?)", [[value] for value in refused])
-        db.execute(
-            "UPDATE entries SET multi = true WHERE cust IN "
-            "(SELECT cust FROM entries GROUP BY cust HAVING count(*) > 1)"
-        )
-        db.execute(
-            "CREATE TABLE ab AS SELECT b.key_hash, b.entry_no, e.cust, e.multi, e.holder "
-            "FROM blocks b JOIN entries e USING (entry_no) "
-            "WHERE b.key_hash IN (SELECT key_hash FROM sizes) "
-            "AND b.key_hash NOT IN (SELECT key_hash FROM refused)"
-        )
+        db.execute(f"CREATE TABLE ab AS {q.LOOKED_IN}")
         db.execute("DROP TABLE blocks")
-        holders = db.execute("SELECT count(*) FROM entries WHERE holder").fetchone()
-        self._holders = int(holders[0]) if holders else 0
+        self._holders = _count(db, q.HOLDERS)
         if self._holders:
-            # The look-up keys of entries holding a generic key (few), and the filed keys
-            # of every entry (asked only of those paired with such an entry).
-            db.execute(
-                "CREATE TABLE ekeys AS SELECT entry_no, list(key_hash) AS keys "
-                "FROM ab GROUP BY entry_no"
-            )
-            db.execute(
-                "CREATE TABLE qkeys AS SELECT entry_no, list(key_hash) AS keys "
-                "FROM revised WHERE key_hash IN (SELECT key_hash FROM ab) GROUP BY entry_no"
-            )
-        found = db.execute(
-            "SELECT sum(n * (n - 1) // 2) FROM sizes "
-            "WHERE key_hash NOT IN (SELECT key_hash FROM refused)"
-        ).fetchone()
-        self._raw = int(found[0] or 0) if found else 0
+            db.execute(f"CREATE TABLE ekeys AS {q.filed_keys(_D)}")
+            db.execute(f"CREATE TABLE qkeys AS {q.looking_keys(_D)}")
+        self._raw = _count(db, q.RAW_PAIRS_TWICE) // 2
         db.execute("CREATE TABLE counted (ca INTEGER, cb INTEGER)")
         self._single = 0
         return self._raw
@@ -212,75 +187,38 @@ class DuckDbEngine:
         """The candidate pairs on which some rule could fire, and every pair touching an
         entry with a generic key (the judge works those out direction by direction);
         counts the pairs of customers compared on the way (:meth:`compared`)."""
-        chosen = screens(config.rules)
-        used = {name for screen in chosen for name, _ in screen.when + screen.vetoes}
-        bounds = feature_bounds(_D, config)
-        features = ", ".join(f"{sql} AS {name}" for name, sql in bounds.items() if name in used)
-        screen = screen_predicate(chosen)
+        screen = q.screened(_D, config)
         parts = max(1, -(-self._raw // self._part_size))
         db = self._db
-        for part in range(parts):
-            # The customers and flags ride along (they depend on the entries alone):
-            # counting needs no join back to the entries.
-            db.execute(
-                "CREATE OR REPLACE TEMP TABLE part AS SELECT DISTINCT x.entry_no AS a, "
-                "y.entry_no AS b, x.cust AS ca, y.cust AS cb, x.multi OR y.multi AS m, "
-                "x.holder OR y.holder AS h FROM ab x JOIN ab y ON x.key_hash = y.key_hash "
-                "AND x.entry_no < y.entry_no "
-                f"WHERE x.cust <> y.cust AND x.entry_no % {parts} = {part}"
-            )
-            yield from self._fetch(
-                f"WITH f AS (SELECT p.a, p.b, a.live AS la, b.live AS lb, {features} "
-                "FROM part p JOIN entries a ON a.entry_no = p.a "
-                "JOIN entries b ON b.entry_no = p.b WHERE NOT p.h) "
-                f"SELECT a, b, la, lb, true, true FROM f WHERE {screen}"
-            )
+        for number in range(parts):
+            db.execute(f"CREATE OR REPLACE TEMP TABLE part AS {q.part(parts, number)}")
+            yield from self._fetch(screen)
             if self._holders:
-                yield from self._fetch(f"SELECT a, b, la, lb, fwd, bwd FROM ({_DIRECTED})")
-            single = db.execute("SELECT count(*) FROM part WHERE NOT (m OR h)").fetchone()
-            self._single += int(single[0]) if single else 0
-            db.execute(
-                "INSERT INTO counted SELECT DISTINCT least(ca, cb), greatest(ca, cb) "
-                "FROM part WHERE m AND NOT h"
-            )
+                yield from self._fetch(q.directed_pairs(_D))
+            self._single += _count(db, q.SINGLE)
+            db.execute(f"INSERT INTO counted {q.MULTI_CUSTOMERS}")
             if self._holders:
-                db.execute(
-                    f"INSERT INTO counted SELECT DISTINCT least(ca, cb), greatest(ca, cb) "
-                    f"FROM ({_DIRECTED})"
-                )
+                db.execute(f"INSERT INTO counted {q.directed_customers(_D)}")
         db.execute("DROP TABLE IF EXISTS part")
 
     def compared(self) -> int:
         """Pairs of customers compared (after :meth:`screened`): a pair of customers with
         one entry each is one pair of entries; only the others need a DISTINCT."""
-        found = self._db.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT ca, cb FROM counted)"
-        ).fetchone()
-        return self._single + (int(found[0]) if found else 0)
+        return self._single + _count(self._db, q.COMPARED)
 
     def _fetch(self, query: str) -> Iterator[ScreenedRow]:
         result = self._db.execute(query)
         while rows := result.fetchmany(50_000):
             for row in rows:
-                yield _row(row)
+                yield screened_row(row)
 
 
-# Pairs touching an entry that holds a generic key: whether each looks up the other
-# (an entry holding one looks with fewer keys - qkeys - than it is filed under).
-_DIRECTED = (
-    "SELECT * FROM (SELECT h.a, h.b, h.la, h.lb, h.ca, h.cb, "
-    f"NOT h.ha OR coalesce({_D.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
-    f"NOT h.hb OR coalesce({_D.overlap('qb.keys', 'ka.keys')}, false) AS bwd "
-    "FROM (SELECT p.a, p.b, p.ca, p.cb, a.live AS la, b.live AS lb, a.holder AS ha, "
-    "b.holder AS hb "
-    "FROM part p JOIN entries a ON a.entry_no = p.a JOIN entries b ON b.entry_no = p.b "
-    "WHERE p.h) h "
-    "JOIN ekeys ka ON ka.entry_no = h.a JOIN ekeys kb ON kb.entry_no = h.b "
-    "LEFT JOIN qkeys qa ON qa.entry_no = h.a LEFT JOIN qkeys qb ON qb.entry_no = h.b) "
-    "WHERE fwd OR bwd"
-)
+def _count(db: duckdb.DuckDBPyConnection, query: str) -> int:
+    found = db.execute(query).fetchone()
+    return int(found[0] or 0) if found else 0
 
 
-def _row(row: Any) -> ScreenedRow:
+def screened_row(row: Any) -> ScreenedRow:
+    """A screened pair as the judge takes it (from an engine's row of six columns)."""
     a, b, ca, cb, fwd, bwd = row
     return int(a), int(b), str(ca), str(cb), bool(fwd), bool(bwd)

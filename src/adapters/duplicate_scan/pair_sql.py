@@ -49,6 +49,9 @@ class Dialect(Protocol):
         """True when the two words are one edit apart, an adjacent transposition
         counting as one - or, where the engine cannot tell, True when they might be."""
 
+    def gather(self, value: str) -> str:
+        """An aggregate: the group's values as a list."""
+
 
 def _ratio_bound(x: str, y: str) -> str:
     total = f"(length({x}) + length({y}))"
