@@ -10,13 +10,15 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 
-# Real servers and browsers, from Debian, when missing: PostgreSQL (the tests start a
-# throw-away cluster on a free loopback port) and Chromium (the HTML reports' tests).
+# Real servers, browsers and runtimes, from Debian, when missing: PostgreSQL (the tests
+# start a throw-away cluster on a free loopback port), Chromium (the HTML reports' tests)
+# and a headless Java runtime (the duplicate scan on Spark, in local mode).
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+{ [ -n "${JAVA_HOME:-}" ] || command -v java >/dev/null 2>&1; } || missing+=(openjdk-17-jre-headless)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "== installing ${missing[*]} (Debian) for the tests"

@@ -32,6 +32,13 @@ class StoreUnavailable(CrmError):
     code = "store_unavailable"
 
 
+class EngineUnavailable(CrmError):
+    """An optional engine (Spark for the duplicate scan) is not installed or could not
+    start; the message says what to install. Nothing was changed."""
+
+    code = "engine_unavailable"
+
+
 class ValidationFailed(CrmError):
     """A field of a command is invalid; nothing was changed.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -50,6 +51,7 @@ class Action(StrEnum):
 
 class Engine(StrEnum):
     DUCKDB = "duckdb"
+    SPARK = "spark"
 
 
 class _Bar:
@@ -71,7 +73,12 @@ class _Bar:
 
 @contextmanager
 def _current(
-    settings: Settings, *, full: bool, engine: str = "duckdb", progress: _Bar | None = None
+    settings: Settings,
+    *,
+    full: bool,
+    engine: str = "duckdb",
+    progress: _Bar | None = None,
+    staging: Path | None = None,
 ) -> Iterator[tuple[Refreshed, SqlEngine]]:
     """The view caught up and its pairs brought current - by recomputing the customers
     that changed, or (``full``, a first report, new rules) by scanning the book on
@@ -80,7 +87,7 @@ def _current(
         runner = open_views(settings, app, DUPLICATES_VIEW)
         try:
             runner.catch_up()  # first the marks, then the identity view they are read from
-            scan = engine_scan(runner.engine, engine, progress)
+            scan = engine_scan(runner.engine, engine, progress, staging=staging)
             yield refresh(app.identity, runner.engine, full=full, scan=scan), runner.engine
         finally:
             runner.engine.dispose()
@@ -91,6 +98,17 @@ def scan(
     engine: Annotated[
         Engine, typer.Option("--engine", help="Where candidate pairs are generated.")
     ] = Engine.DUCKDB,
+    staging: Annotated[
+        Path | None,
+        typer.Option(
+            "--staging",
+            exists=True,
+            file_okay=False,
+            writable=True,
+            help="Spark only: the folder the book is staged in for Spark to read "
+            "(a temporary folder by default; on a cluster, one every executor sees).",
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -103,13 +121,19 @@ def scan(
     review) are kept, pairs no rule fires on are counted; dismissed pairs stay out.
     `crm duplicates report` keeps the report current afterwards by recomputing only
     the customers that changed.
+
+    `--engine spark` runs the pairing on Spark (`pip install 'crmcore[spark]'`, a Java
+    runtime): local mode by default, a cluster when PySpark's own configuration names
+    one (PYSPARK_SUBMIT_ARGS, spark-defaults.conf); see docs/operations.md.
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         quiet = json_output or not err_console.is_terminal
         with progress_bar(quiet=quiet) as progress:
             bar = _Bar(progress)
-            with _current(settings, full=True, engine=engine.value, progress=bar) as (done, _):
+            with _current(
+                settings, full=True, engine=engine.value, progress=bar, staging=staging
+            ) as (done, _):
                 pass  # the scan is the refresh; the report is read by `report`
         outcome = done.outcome
         assert outcome is not None

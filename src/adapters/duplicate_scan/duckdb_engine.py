@@ -98,6 +98,14 @@ class DuckDbEngine:
         self._db.close()
         self._folder.cleanup()
 
+    def export(self, folder: Path) -> None:
+        """Writes what was loaded - ``entries`` (parsed and numbered), ``blocks`` and
+        ``revised`` - as Parquet files named after the tables into ``folder``: how
+        another engine (Spark) takes the book, with the profiles parsed once, here."""
+        for table in ("entries", "blocks", "revised"):
+            target = str(folder / f"{table}.parquet").replace("'", "''")
+            self._db.execute(f"COPY {table} TO '{target}' (FORMAT PARQUET)")
+
     # -- loading -----------------------------------------------------------------------
 
     def _append(self, table: str, page: Page) -> None:
@@ -187,18 +195,15 @@ class DuckDbEngine:
         """The candidate pairs on which some rule could fire, and every pair touching an
         entry with a generic key (the judge works those out direction by direction);
         counts the pairs of customers compared on the way (:meth:`compared`)."""
-        screen = q.screened(_D, config)
+        judged = q.to_judge(_D, config, bool(self._holders))
+        counted = q.to_count(_D, bool(self._holders))
         parts = max(1, -(-self._raw // self._part_size))
         db = self._db
         for number in range(parts):
             db.execute(f"CREATE OR REPLACE TEMP TABLE part AS {q.part(parts, number)}")
-            yield from self._fetch(screen)
-            if self._holders:
-                yield from self._fetch(q.directed_pairs(_D))
+            yield from self._fetch(judged)
             self._single += _count(db, q.SINGLE)
-            db.execute(f"INSERT INTO counted {q.MULTI_CUSTOMERS}")
-            if self._holders:
-                db.execute(f"INSERT INTO counted {q.directed_customers(_D)}")
+            db.execute(f"INSERT INTO counted {counted}")
         db.execute("DROP TABLE IF EXISTS part")
 
     def compared(self) -> int:

@@ -109,22 +109,30 @@ def directed(d: Dialect) -> str:
     )
 
 
-def directed_pairs(d: Dialect) -> str:
-    return f"SELECT a, b, la, lb, fwd, bwd FROM ({directed(d)}) x"
+def to_judge(d: Dialect, config: IdentityConfig, holders: bool) -> str:
+    """Every pair of the part the judge must see: those the screen keeps and, when some
+    entry holds a generic key (``holders``), those its look-up finds in some direction.
+    One statement: a Spark job per statement costs more than the pairs of a small part."""
+    kept = screened(d, config)
+    if not holders:
+        return kept
+    return f"{kept} UNION ALL SELECT a, b, la, lb, fwd, bwd FROM ({directed(d)}) x"
 
 
 SINGLE = "SELECT count(*) FROM part WHERE NOT (m OR h)"
 """The part's pairs of two customers with one entry each: one pair of customers each."""
 
-MULTI_CUSTOMERS = (
-    "SELECT DISTINCT least(ca, cb) AS ca, greatest(ca, cb) AS cb FROM part WHERE m AND NOT h"
-)
-"""The part's pairs of customers (of customers with several entries) to count once."""
+_MULTI_CUSTOMERS = "SELECT ca, cb FROM part WHERE m AND NOT h"
 
 
-def directed_customers(d: Dialect) -> str:
-    """The part's pairs of customers compared through a generic holder."""
-    return f"SELECT DISTINCT least(ca, cb) AS ca, greatest(ca, cb) AS cb FROM ({directed(d)}) x"
+def to_count(d: Dialect, holders: bool) -> str:
+    """The part's pairs of customers to count once over the whole scan: those of
+    customers with several entries and (``holders``) those compared through an entry
+    holding a generic key."""
+    pairs = _MULTI_CUSTOMERS
+    if holders:
+        pairs += f" UNION ALL SELECT ca, cb FROM ({directed(d)}) x"
+    return f"SELECT DISTINCT least(ca, cb) AS ca, greatest(ca, cb) AS cb FROM ({pairs}) c"
 
 
 COMPARED = "SELECT count(*) FROM (SELECT DISTINCT ca, cb FROM counted) c"

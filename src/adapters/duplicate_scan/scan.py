@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
@@ -42,7 +43,7 @@ from crmcore.identity.check import IdentityChecker
 from crmcore.identity.duplicate_scan import EntryPair, ScanOutcome, judge_pairs
 from projections.identity_index import entries
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 JUDGE_BATCH = 20_000
 
 
@@ -87,9 +88,14 @@ class _Quiet:
         pass
 
 
-def _open_engine(name: str, part_size: int) -> ScanEngine:
-    """The engine ``name`` (one of :data:`ENGINES`, checked by :func:`engine_scan`)."""
+def _open_engine(name: str, part_size: int, staging: Path | None) -> ScanEngine:
+    """The engine ``name`` (one of :data:`ENGINES`, checked by :func:`engine_scan`).
+    Spark's module is imported only here: PySpark is an optional extra."""
     assert name in ENGINES
+    if name == "spark":
+        from adapters.duplicate_scan.spark_engine import SparkEngine
+
+        return SparkEngine(part_size=part_size, staging=staging)
     return DuckDbEngine(part_size=part_size)
 
 
@@ -99,10 +105,13 @@ def engine_scan(
     progress: Progress | None = None,
     *,
     part_size: int = PAIRS_PER_PART,
+    staging: Path | None = None,
 ) -> Callable[[IdentityChecker], ScanOutcome]:
     """A whole-book scan (``projections.duplicate_candidates.Scan``) on ``engine``,
     reading the identity view in ``views``; ``part_size``: about how many candidate
-    pairs the engine makes and screens at a time (the memory it needs)."""
+    pairs the engine makes and screens at a time (the memory it needs); ``staging``:
+    where Spark's engine puts the book it reads (a temporary folder by default; on a
+    cluster, one every executor sees)."""
     if engine not in ENGINES:
         raise ValueError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
     watcher = progress or _Quiet()
@@ -110,7 +119,7 @@ def engine_scan(
     def scan(checker: IdentityChecker) -> ScanOutcome:
         checker.catch_up()
         with _snapshot(views) as connection:
-            return _scan(connection, checker, _open_engine(engine, part_size), watcher)
+            return _scan(connection, checker, _open_engine(engine, part_size, staging), watcher)
 
     return scan
 
