@@ -202,8 +202,14 @@ class SparkEngine:
 
     def pair_up(self, refused: set[int]) -> int:
         """As :meth:`DuckDbEngine.pair_up`."""
-        rows = [(value,) for value in sorted(refused)]
-        self._spark.createDataFrame(rows, "key_hash BIGINT").createOrReplaceTempView("refused")
+        # As SQL literals (a handful of blocks), not a Python list turned into a
+        # DataFrame: that would need Python on the executors, and nothing else does.
+        values = ", ".join(f"({int(value)})" for value in sorted(refused))
+        self._spark.sql(
+            f"SELECT CAST(k AS BIGINT) AS key_hash FROM VALUES {values} AS t(k)"
+            if values
+            else "SELECT CAST(NULL AS BIGINT) AS key_hash WHERE false"
+        ).createOrReplaceTempView("refused")
         self._view("ab", q.LOOKED_IN)
         self._holders = self._count(q.HOLDERS)
         if self._holders:
