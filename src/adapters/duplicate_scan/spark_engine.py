@@ -73,6 +73,9 @@ class SparkDialect:
 
 
 _D = SparkDialect()
+_VIEWS = ("entries", "blocks", "revised", "sizes", "refused", "ab", "ekeys", "qkeys", "part",
+          "counted")
+"""The temporary views the scan names in its session (those of pair_queries)."""
 _KEEP = StorageLevel.MEMORY_AND_DISK
 
 
@@ -151,6 +154,9 @@ class SparkEngine:
             self._stage.close()
         if self._owned:
             self._spark.stop()
+        else:  # an embedding program's session: its catalog as it was, but for names
+            for name in _VIEWS:  # of these it had itself (the scan replaced them)
+                self._spark.catalog.dropTempView(name)
         shutil.rmtree(self._folder, ignore_errors=True)
 
     # -- loading: staged by DuckDB -----------------------------------------------------
