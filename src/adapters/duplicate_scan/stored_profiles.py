@@ -46,22 +46,39 @@ def _domain_label(domain: str) -> str:
     )
 
 
-# Stage 1: the stored values, by position.
+# Stage 1: the stored values, by position - two extractions of many paths each, so
+# every profile is parsed twice, not once per value (2.3 s -> {after} at 100k).
+_TEXTS = ", ".join(
+    (
+        _company("core"),
+        _company("trade"),
+        _company("branch"),
+        _contact("script"),
+        _contact("surname"),
+        _path("region"),
+    )
+)
+_LISTS = ", ".join(
+    (
+        _company("syllables"),
+        _contact("syllables"),
+        _contact("codes"),
+        _path("keys"),
+        _path("phones"),
+        _path("emails"),
+        _contact("given"),
+    )
+)
 _PARSED = (
-    "SELECT r.entry_no, coalesce(s.survivor, r.customer_id) AS live, "
-    f"p->>{_company('core')} AS core, "
-    f"CAST(p->{_company('syllables')} AS VARCHAR[]) AS syllables, "
-    f"p->>{_company('trade')} AS trade, p->>{_company('branch')} AS branch, "
-    f"p->>{_contact('script')} AS c_script, p->>{_contact('surname')} AS c_surname, "
-    f"json_type(p, {_contact('given')}) = 'NULL' AS c_no_given, "
-    f"CAST(p->{_contact('syllables')} AS VARCHAR[]) AS c_syllables, "
-    f"CAST(p->{_contact('codes')} AS VARCHAR[]) AS c_codes, "
-    f"CAST(p->{_path('keys')} AS VARCHAR[]) AS keys, "
-    f"CAST(p->{_path('phones')} AS VARCHAR[]) AS phones, "
-    f"CAST(p->{_path('emails')} AS VARCHAR[][]) AS emails, "
-    f"p->>{_path('region')} AS region "
-    "FROM (SELECT entry_no, customer_id, CAST(profile AS JSON) AS p FROM page) r "
-    "LEFT JOIN survivors s ON s.tombstone = r.customer_id"
+    "SELECT entry_no, live, t[1] AS core, t[2] AS trade, t[3] AS branch, t[4] AS c_script, "
+    "t[5] AS c_surname, t[6] AS region, CAST(j[1] AS VARCHAR[]) AS syllables, "
+    "json_type(j[7]) = 'NULL' AS c_no_given, CAST(j[2] AS VARCHAR[]) AS c_syllables, "
+    "CAST(j[3] AS VARCHAR[]) AS c_codes, CAST(j[4] AS VARCHAR[]) AS keys, "
+    "CAST(j[5] AS VARCHAR[]) AS phones, CAST(j[6] AS VARCHAR[][]) AS emails "
+    "FROM (SELECT r.entry_no, coalesce(s.survivor, r.customer_id) AS live, "
+    f"json_extract_string(r.profile, [{_TEXTS}]) AS t, "
+    f"json_extract(r.profile, [{_LISTS}]) AS j "
+    "FROM page r LEFT JOIN survivors s ON s.tombstone = r.customer_id)"
 )
 _PERSONAL = (
     f"list_transform(list_filter(emails, lambda e: NOT list_contains("
