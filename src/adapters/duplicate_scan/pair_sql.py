@@ -53,6 +53,18 @@ class Dialect(Protocol):
         """An aggregate: the group's values as a list."""
 
 
+def might_be_one_edit(x: str, y: str) -> str:
+    """A cheap test every two words of four letters or more one edit apart pass (an
+    adjacent transposition counting as one): lengths at most one apart, and the same
+    first or the same last letter - one edit cannot change both ends of such a word.
+    (Checked against every one-edit neighbour of every word of 4 to 7 letters over a
+    three-letter alphabet.) Dialects compute the distance only where it holds."""
+    return (
+        f"abs(length({x}) - length({y})) <= 1 "
+        f"AND (left({x}, 1) = left({y}, 1) OR right({x}, 1) = right({y}, 1))"
+    )
+
+
 def _ratio_bound(x: str, y: str) -> str:
     total = f"(length({x}) + length({y}))"
     return (

@@ -32,6 +32,7 @@ from adapters.duplicate_scan.duckdb_engine import (
     ScreenedRow,
     screened_row,
 )
+from adapters.duplicate_scan.pair_sql import might_be_one_edit
 from crmcore.config import IdentityConfig
 from crmcore.errors import EngineUnavailable
 
@@ -66,7 +67,7 @@ class SparkDialect:
     def one_edit(self, x: str, y: str) -> str:
         # Spark has no Damerau distance: a transposition is two Levenshtein edits, so
         # "at most two" keeps every pair one edit apart (a bound, as the screen needs).
-        return f"levenshtein({x}, {y}) <= 2"
+        return f"({might_be_one_edit(x, y)} AND levenshtein({x}, {y}) <= 2)"
 
     def gather(self, value: str) -> str:
         return f"collect_list({value})"

@@ -47,7 +47,7 @@ def _domain_label(domain: str) -> str:
 
 
 # Stage 1: the stored values, by position - two extractions of many paths each, so
-# every profile is parsed twice, not once per value (2.3 s -> {after} at 100k).
+# every profile is parsed twice, not once per value (2.3 s -> 1.5 s at 100k).
 _TEXTS = ", ".join(
     (
         _company("core"),
