@@ -1,6 +1,6 @@
 """Benchmark: the whole-book duplicate scan against Splink 5 on DuckDB, same book, same run.
 
-    python scripts/bench_scan.py --customers 100000 [--dir /tmp/scan-100k] [--engine duckdb]
+    python scripts/bench_scan.py --customers 100000 [--dir /tmp/scan-100k] [--engine duckdb|spark]
 
 The book (``scan_book.py``): N generated companies plus their re-entries of every
 variation kind and hard non-duplicates, each row a customer as if imported before any
@@ -67,6 +67,10 @@ def scan_only(folder: Path, engine: str) -> None:
                 "stages": outcome.stages,
                 "by_action": outcome.counts(),
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                # Spark's JVM (a child of this process, ended with the scan's session).
+                "child_peak_rss_mib": round(
+                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                ),
             }
         )
     )
@@ -160,7 +164,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"])
     parser.add_argument("--splink-env", type=Path, default=Path("/tmp/crmcore-splink-venv"))
     parser.add_argument("--no-splink", action="store_true", help="crmcore's scan only")
     parser.add_argument("--scan-only", type=Path, default=None, help=argparse.SUPPRESS)
@@ -180,7 +184,8 @@ def main() -> None:
     )
     ours_quality = quality(folder, _pairs(folder / "crmcore_pairs.tsv"))
     print(f"crmcore ({args.engine}): {ours['seconds']:.1f} s scan, {wall:.1f} s with the "
-          f"process start; peak RSS {ours['peak_rss_mib']:,} MiB; {ours['by_action']}")
+          f"process start; peak RSS {ours['peak_rss_mib']:,} MiB (its largest child - Spark's "
+          f"JVM - {ours['child_peak_rss_mib']:,} MiB); {ours['by_action']}")
     print(f"  stages {ours['stages']}")
     print(f"  quality {ours_quality}")
     if args.no_splink:
