@@ -109,17 +109,25 @@ def _app(max_block_size: int) -> tuple[CrmApplication, Any]:
     return app, engine
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(books, st.sampled_from([2, 3, 500]), st.sampled_from([1, 7, 10**6]))
-def test_the_engine_finds_what_the_entry_by_entry_scan_finds(
-    ops: list[tuple[str, Any, Any]], max_block_size: int, part_size: int
-) -> None:
+def filed_book(
+    ops: list[tuple[str, Any, Any]], max_block_size: int
+) -> tuple[CrmApplication, Any]:
+    """The history ``ops`` played (refusals included) and filed into the identity view."""
     app, engine = _app(max_block_size)
     ids: list[UUID] = []
     for kind, target, value in ops:
         with suppress(CrmError):  # refusals are part of the history
             _apply(app, ids, kind, target, value)
     ProjectionRunner(app, engine, [IDENTITY_VIEW]).catch_up()
+    return app, engine
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books, st.sampled_from([2, 3, 500]), st.sampled_from([1, 7, 10**6]))
+def test_the_engine_finds_what_the_entry_by_entry_scan_finds(
+    ops: list[tuple[str, Any, Any]], max_block_size: int, part_size: int
+) -> None:
+    app, engine = filed_book(ops, max_block_size)
 
     expected = scan_duplicates(app.identity)
     found = engine_scan(engine, part_size=part_size)(app.identity)  # parts of ~N pairs

@@ -8,7 +8,6 @@ entry reference pair for pair, feature for feature, and on the ignore count.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
@@ -16,13 +15,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.duplicate_scan.scan import engine_scan
-from crmcore import CrmError
 from crmcore.config import DedupMode
 from crmcore.identity.duplicate_scan import scan_duplicates
 from projections.identity_index import IDENTITY_VIEW
 from projections.runner import ProjectionRunner
 from tests.spark_session import local_spark
-from tests.unit.test_duplicate_scan_engine import COMPANIES, CONTACTS, EMAILS, PHONES, _app, books
+from tests.unit.test_duplicate_scan_engine import (
+    COMPANIES,
+    CONTACTS,
+    EMAILS,
+    PHONES,
+    _app,
+    books,
+    filed_book,
+)
 from tests.unit.test_identity_view import _apply
 
 
@@ -34,12 +40,7 @@ def test_spark_finds_what_the_entry_by_entry_scan_finds(
     ops: list[tuple[str, Any, Any]], max_block_size: int
 ) -> None:
     local_spark()
-    app, engine = _app(max_block_size)
-    ids: list[UUID] = []
-    for kind, target, value in ops:
-        with suppress(CrmError):  # refusals are part of the history
-            _apply(app, ids, kind, target, value)
-    ProjectionRunner(app, engine, [IDENTITY_VIEW]).catch_up()
+    app, engine = filed_book(ops, max_block_size)
 
     expected = scan_duplicates(app.identity)
     found = engine_scan(engine, "spark")(app.identity)
