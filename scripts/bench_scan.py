@@ -180,8 +180,8 @@ def main() -> None:
     )
     ours_quality = quality(folder, _pairs(folder / "crmcore_pairs.tsv"))
     print(f"crmcore ({args.engine}): {ours['seconds']:.1f} s scan, {wall:.1f} s with the "
-          f"process start; peak RSS {ours['peak_rss_mib']:,} MiB (Python's: Spark's JVM, "
-          f"never reaped by PySpark, is not counted); {ours['by_action']}")
+          f"process start; peak RSS {ours['peak_rss_mib']:,} MiB (this process's; Spark's JVM, "
+          f"a process of its own, is not counted); {ours['by_action']}")
     print(f"  stages {ours['stages']}")
     print(f"  quality {ours_quality}")
     if args.no_splink:
