@@ -74,6 +74,8 @@ _D = DuckDbDialect()
 MEMORY_LIMIT = "1200MB"
 """At a million customers (bench_scan.py): 1,100 MB spilled the pairing's joins to disk
 (318.7 s, 1,857 MiB peak), 1,300 MB did not (229.1 s) but peaked at 2,102 MiB."""
+STAGED = ("entries", "blocks", "revised")
+"""The tables :meth:`DuckDbEngine.export` hands to another engine, one Parquet file each."""
 PAIRS_PER_PART = 8_000_000
 """Candidate pairs made, screened and forgotten at a time: a million customers give a
 hundred million pairs, whose DISTINCT alone would not fit the memory budget."""
@@ -110,7 +112,7 @@ class DuckDbEngine:
         """Writes what was loaded - ``entries`` (parsed and numbered), ``blocks`` and
         ``revised`` - as Parquet files named after the tables into ``folder``: how
         another engine (Spark) takes the book, with the profiles parsed once, here."""
-        for table in ("entries", "blocks", "revised"):
+        for table in STAGED:
             target = str(folder / f"{table}.parquet").replace("'", "''")
             self._db.execute(f"COPY {table} TO '{target}' (FORMAT PARQUET)")
 
@@ -208,7 +210,7 @@ class DuckDbEngine:
         counts the pairs of customers compared on the way (:meth:`compared`)."""
         judged = q.to_judge(_D, config, bool(self._holders))
         counted = q.to_count(_D, bool(self._holders))
-        parts = max(1, -(-self._raw // self._part_size))
+        parts = q.part_count(self._raw, self._part_size)
         db = self._db
         for number in range(parts):
             db.execute(f"CREATE OR REPLACE TEMP TABLE part AS {q.part(parts, number)}")

@@ -64,6 +64,11 @@ def looking_keys(d: Dialect) -> str:
     )
 
 
+def part_count(raw: int, part_size: int) -> int:
+    """How many parts ``raw`` (entry, entry) rows are made in, about ``part_size`` each."""
+    return max(1, -(-raw // part_size))
+
+
 def part(parts: int, number: int) -> str:
     """``part``: the candidate pairs of the entries numbered ``number`` modulo ``parts``
     - every pair of entries of two customers sharing a block, once. The customers and

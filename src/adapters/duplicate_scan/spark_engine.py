@@ -28,6 +28,7 @@ from adapters.duplicate_scan import pair_queries as q
 from adapters.duplicate_scan.book import Page
 from adapters.duplicate_scan.duckdb_engine import (
     PAIRS_PER_PART,
+    STAGED,
     DuckDbEngine,
     ScreenedRow,
     screened_row,
@@ -74,8 +75,7 @@ class SparkDialect:
 
 
 _D = SparkDialect()
-_VIEWS = ("entries", "blocks", "revised", "sizes", "refused", "ab", "ekeys", "qkeys", "part",
-          "counted")
+_VIEWS = (*STAGED, "sizes", "refused", "ab", "ekeys", "qkeys", "part", "counted")
 """The temporary views the scan names in its session (those of pair_queries)."""
 _KEEP = StorageLevel.MEMORY_AND_DISK
 
@@ -200,7 +200,7 @@ class SparkEngine:
         stage.export(self._folder)
         stage.close()
         self._stage = None
-        for table in ("entries", "blocks", "revised"):
+        for table in STAGED:
             path = str(self._folder / f"{table}.parquet")
             self._spark.read.parquet(path).createOrReplaceTempView(table)
         self._view("sizes", q.SIZES)
@@ -231,7 +231,7 @@ class SparkEngine:
         appended, part by part, to ``counted`` in the staging folder."""
         judged = q.to_judge(_D, config, bool(self._holders))
         to_count = q.to_count(_D, bool(self._holders))
-        parts = max(1, -(-self._raw // self._part_size))
+        parts = q.part_count(self._raw, self._part_size)
         counted = str(self._folder / "counted")
         for number in range(parts):
             part = self._view("part", q.part(parts, number))
