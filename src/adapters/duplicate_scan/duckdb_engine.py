@@ -209,15 +209,18 @@ class DuckDbEngine:
         entry with a generic key (the judge works those out direction by direction);
         counts the pairs of customers compared on the way (:meth:`compared`)."""
         judged = q.to_judge(_D, config, bool(self._holders))
-        counted = q.to_count(_D, bool(self._holders))
+        counted = q.to_count(bool(self._holders))
         parts = q.part_count(self._raw, self._part_size)
         db = self._db
         for number in range(parts):
             db.execute(f"CREATE OR REPLACE TEMP TABLE part AS {q.part(parts, number)}")
+            if self._holders:
+                db.execute(f"CREATE OR REPLACE TEMP TABLE directed AS {q.directed(_D)}")
             yield from self._fetch(judged)
             self._single += _count(db, q.SINGLE)
             db.execute(f"INSERT INTO counted {counted}")
         db.execute("DROP TABLE IF EXISTS part")
+        db.execute("DROP TABLE IF EXISTS directed")
 
     def compared(self) -> int:
         """Pairs of customers compared (after :meth:`screened`): a pair of customers with

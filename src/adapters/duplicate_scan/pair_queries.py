@@ -9,7 +9,8 @@ the entries holding a generic key) and ``refused`` (blocks the entry check never
 in). What they make: ``sizes`` (blocks of two entries or more), ``ab`` (the entries
 filed in blocks worth pairing in, with what counting needs), ``ekeys``/``qkeys`` (filed
 and look-up keys of the generic holders' neighbours) and, a part at a time, ``part``
-(candidate pairs, distinct).
+(candidate pairs, distinct) and ``directed`` (those of them a generic holder's look-up
+finds).
 """
 
 from __future__ import annotations
@@ -98,9 +99,10 @@ def screened(d: Dialect, config: IdentityConfig) -> str:
 
 
 def directed(d: Dialect) -> str:
-    """The part's pairs touching an entry that holds a generic key, with whether each
-    entry looks up the other (it looks with fewer keys - ``qkeys`` - than it is filed
-    under); kept when one does."""
+    """``directed``: the part's pairs touching an entry that holds a generic key, with
+    whether each entry looks up the other (it looks with fewer keys - ``qkeys`` - than it
+    is filed under); kept when one does. Made once a part (when some entry holds a
+    generic key): both the judge's pairs and the counted ones read it."""
     return (
         "SELECT * FROM (SELECT h.a, h.b, h.la, h.lb, h.ca, h.cb, "
         f"NOT h.ha OR coalesce({d.overlap('qa.keys', 'kb.keys')}, false) AS fwd, "
@@ -116,12 +118,12 @@ def directed(d: Dialect) -> str:
 
 def to_judge(d: Dialect, config: IdentityConfig, holders: bool) -> str:
     """Every pair of the part the judge must see: those the screen keeps and, when some
-    entry holds a generic key (``holders``), those its look-up finds in some direction.
+    entry holds a generic key (``holders``), those of ``directed``.
     One statement: a Spark job per statement costs more than the pairs of a small part."""
     kept = screened(d, config)
     if not holders:
         return kept
-    return f"{kept} UNION ALL SELECT a, b, la, lb, fwd, bwd FROM ({directed(d)}) x"
+    return f"{kept} UNION ALL SELECT a, b, la, lb, fwd, bwd FROM directed"
 
 
 SINGLE = "SELECT count(*) FROM part WHERE NOT (m OR h)"
@@ -130,13 +132,12 @@ SINGLE = "SELECT count(*) FROM part WHERE NOT (m OR h)"
 _MULTI_CUSTOMERS = "SELECT ca, cb FROM part WHERE m AND NOT h"
 
 
-def to_count(d: Dialect, holders: bool) -> str:
+def to_count(holders: bool) -> str:
     """The part's pairs of customers to count once over the whole scan: those of
-    customers with several entries and (``holders``) those compared through an entry
-    holding a generic key."""
+    customers with several entries and (``holders``) those of ``directed``."""
     pairs = _MULTI_CUSTOMERS
     if holders:
-        pairs += f" UNION ALL SELECT ca, cb FROM ({directed(d)}) x"
+        pairs += " UNION ALL SELECT ca, cb FROM directed"
     return f"SELECT DISTINCT least(ca, cb) AS ca, greatest(ca, cb) AS cb FROM ({pairs}) c"
 
 

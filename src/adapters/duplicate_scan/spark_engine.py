@@ -75,7 +75,8 @@ class SparkDialect:
 
 
 _D = SparkDialect()
-_VIEWS = (*STAGED, "sizes", "refused", "ab", "ekeys", "qkeys", "part", "counted")
+_VIEWS = (*STAGED, "sizes", "refused", "ab", "ekeys", "qkeys", "part", "directed",
+          "counted")
 """The temporary views the scan names in its session (those of pair_queries)."""
 _KEEP = StorageLevel.MEMORY_AND_DISK
 
@@ -230,16 +231,19 @@ class SparkEngine:
         """As :meth:`DuckDbEngine.screened`; the pairs of customers to count once are
         appended, part by part, to ``counted`` in the staging folder."""
         judged = q.to_judge(_D, config, bool(self._holders))
-        to_count = q.to_count(_D, bool(self._holders))
+        to_count = q.to_count(bool(self._holders))
         parts = q.part_count(self._raw, self._part_size)
         counted = str(self._folder / "counted")
         for number in range(parts):
-            part = self._view("part", q.part(parts, number))
+            made = [self._view("part", q.part(parts, number))]
+            if self._holders:
+                made.append(self._view("directed", q.directed(_D)))
             yield from self._fetch(judged)
             self._single += self._count(q.SINGLE)
             self._spark.sql(to_count).write.mode("append").parquet(counted)
-            part.unpersist()
-            self._kept.remove(part)
+            for frame in made:
+                frame.unpersist()
+                self._kept.remove(frame)
 
     def compared(self) -> int:
         """As :meth:`DuckDbEngine.compared`."""
