@@ -12,6 +12,7 @@ from eventsourcing.application import Application
 from adapters.settings import Settings
 from crmcore.errors import ValidationFailed
 from crmcore.personal_data import PersonalDataProtection, ProtectedApplication
+from projections.personal import PersonalSeal
 from projections.projection import Projection
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
@@ -47,6 +48,19 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
     def sales_views(app: CrmApplication) -> SqlSalesQueries:
         return SqlSalesQueries(app, open_read_models(settings.read_models_url()), dispose=True)
 
+    def personal_views(app: CrmApplication) -> Callable[[], object]:
+        """Catches up the views holding personal data (opened when first asked)."""
+        from projections.registry import PERSONAL_VIEWS
+
+        def catch_up() -> object:
+            runner = open_views(settings, app, *PERSONAL_VIEWS)
+            try:
+                return runner.catch_up()
+            finally:
+                runner.engine.dispose()
+
+        return catch_up
+
     return CrmApplication(
         settings.eventsourcing_env(),
         clock=clock or SystemClock(),
@@ -54,6 +68,7 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
         candidates=identity_view,
         sales=sales_views,
         protection=settings.pii.vault(),
+        personal_views=personal_views,
     )
 
 
@@ -105,11 +120,21 @@ def caught_up_views(settings: Settings, *views: Projection) -> Iterator[Engine]:
     """The read-model database with ``views`` caught up with the log, for a command that
     only reads them (a list, a report): the log alone is opened, not the application,
     so its cost is the views' lag and its query."""
+    with caught_up_reads(settings, *views) as (engine, _personal):
+        yield engine
+
+
+@contextmanager
+def caught_up_reads(
+    settings: Settings, *views: Projection
+) -> Iterator[tuple[Engine, PersonalSeal]]:
+    """``caught_up_views``, with the seal that opens the personal values the views keep
+    (a contact, a lead's name): for a command that shows them."""
     with log_reader(settings) as log:
         runner = open_views(settings, log, *views)
         try:
             runner.catch_up()
-            yield runner.engine
+            yield runner.engine, runner.personal
         finally:
             runner.engine.dispose()
 

@@ -76,17 +76,27 @@ class CrmApplication(AuditQueries):
         candidates: Callable[[CrmApplication], CandidateSource] | None = None,
         sales: Callable[[CrmApplication], SalesQueries] | None = None,
         protection: PersonalDataProtection | None = None,
+        personal_views: Callable[[CrmApplication], Callable[[], object]] | None = None,
     ) -> None:
         """``candidates`` makes the identity check's candidate source for this
         application, ``sales`` what ownership commands ask of reps and ownerships; by
         default both fold the log into memory, which suits the in-memory store. The
         composition root (``adapters.bootstrap``) passes the persisted views for SQLite
-        and PostgreSQL."""
+        and PostgreSQL, and with ``personal_views`` the catch-up of every view holding
+        personal data (what an erasure runs before it destroys the keys)."""
         super().__init__(env, clock=clock, config=config, new_id=new_id, protection=protection)
+        self._personal_views = personal_views(self) if personal_views is not None else None
         self._init_sales(assignment)
         source = candidates(self) if candidates is not None else self._memory_index()
         self.identity = IdentityChecker(self.config.identity, source)
         self._sales: SalesQueries = sales(self) if sales is not None else FoldedSales(self)
+
+    def settle_views(self) -> None:
+        """Brings the views holding personal data to the head of the log (the identity
+        view, and those ``personal_views`` names)."""
+        self.identity.catch_up()
+        if self._personal_views is not None:
+            self._personal_views()
 
     def _memory_index(self) -> CandidateSource:
         identity = self.config.identity

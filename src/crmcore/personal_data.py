@@ -141,6 +141,20 @@ class PersonalDataProtection(Protocol):
         values read as ERASED from then on."""
         ...
 
+    def seal_value(self, subject: UUID, value: str) -> str:
+        """A personal value a read model keeps, sealed under its subject's data key
+        (ERASED once the subject is erased): destroying the key erases the view's copy
+        in the same instant as the events'."""
+        ...
+
+    def open_value(self, subject: UUID, value: str) -> str:
+        """A value ``seal_value`` sealed, readable again (ERASED once erased)."""
+        ...
+
+    def prefetch(self, subjects: Collection[UUID]) -> None:
+        """Reads the data keys of ``subjects`` in one go (a page of view rows to open)."""
+        ...
+
 
 def prefetch_keys(mapper: object, stored_events: Sequence[Any]) -> None:
     """Lets a protected store's mapper read the keys a page of the log needs in one go

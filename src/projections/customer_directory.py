@@ -32,6 +32,7 @@ from crmcore.domain import Customer, customer_merges
 from crmcore.domain.customer import DETAIL_FIELDS
 from crmcore.domain.customer_erasure import Erased
 from crmcore.identity import keys_of_contact
+from projections.personal import ERASED, PLAIN, PersonalSeal
 from projections.projection import Projection, ViewWriter
 from projections.tables import UtcDateTime, views
 
@@ -66,12 +67,14 @@ class DirectoryRow:
     merged_into: UUID | None = None
 
     @classmethod
-    def of(cls, row: RowMapping) -> DirectoryRow:
+    def of(cls, row: RowMapping, personal: PersonalSeal = PLAIN) -> DirectoryRow:
+        """The row as stored, its contact opened (``[erased]`` once erased)."""
         merged = row["merged_into"]
+        customer_id = UUID(row["customer_id"])
         return cls(
-            customer_id=UUID(row["customer_id"]),
+            customer_id=customer_id,
             company_name=row["company_name"],
-            contact_name=row["contact_name"],
+            contact_name=personal.open(customer_id, row["contact_name"]),
             region=row["region"],
             industry=row["industry"],
             source=row["source"],
@@ -91,8 +94,13 @@ def _row(writer: ViewWriter, customer_id: UUID, **values: Any) -> None:
     )
 
 
-def _details(changes: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in changes.items() if name in DETAIL_FIELDS}
+def _details(writer: ViewWriter, customer_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+    """The directory's columns among ``changes``; a contact sealed under the customer's
+    key when the store protects personal data."""
+    details = {name: value for name, value in changes.items() if name in DETAIL_FIELDS}
+    if details.get("contact_name") is not None:
+        details["contact_name"] = writer.personal.seal(customer_id, details["contact_name"])
+    return details
 
 
 def _registered(writer: ViewWriter, event: Customer.Registered) -> None:
@@ -102,7 +110,7 @@ def _registered(writer: ViewWriter, event: Customer.Registered) -> None:
         {
             "customer_id": str(event.originator_id),
             "company_name": event.company_name,
-            "contact_name": event.contact_name,
+            "contact_name": writer.personal.seal(event.originator_id, event.contact_name),
             "region": event.region,
             "industry": event.industry,
             "source": event.source,
@@ -115,18 +123,23 @@ def _registered(writer: ViewWriter, event: Customer.Registered) -> None:
 
 
 def _corrected(writer: ViewWriter, event: Customer.ContactDetailsCorrected) -> None:
-    if details := _details(event.changes):
+    if details := _details(writer, event.originator_id, event.changes):
         _row(writer, event.originator_id, **details)
 
 
 def _record_merged(writer: ViewWriter, event: Customer.RecordMerged) -> None:
-    if details := _details(event.filled):
+    if details := _details(writer, event.originator_id, event.filled):
         _row(writer, event.originator_id, **details)
 
 
 def _absorbed(writer: ViewWriter, event: customer_merges.Absorbed) -> None:
     count = directory.c.key_count + len(event.keys)
-    _row(writer, event.originator_id, key_count=count, **_details(event.filled))
+    _row(
+        writer,
+        event.originator_id,
+        key_count=count,
+        **_details(writer, event.originator_id, event.filled),
+    )
 
 
 def _split_off(writer: ViewWriter, event: customer_merges.SplitOff) -> None:
@@ -153,17 +166,22 @@ def _key_removed(writer: ViewWriter, event: Customer.IdentityKeyRemoved) -> None
 
 def _erased(writer: ViewWriter, event: Erased) -> None:
     """The customer and the tombstones merged into it (all ``subjects``) lose their
-    contact; the customer its personal keys."""
+    contact, which reads ``[erased]`` where there was one; the customer its personal
+    keys."""
     subjects = [str(subject) for subject in event.subjects]
     writer.execute(
-        update(directory).where(directory.c.customer_id.in_(subjects)).values(contact_name=None)
+        update(directory)
+        .where(directory.c.customer_id.in_(subjects), directory.c.contact_name.is_not(None))
+        .values(contact_name=ERASED)
     )
     _row(writer, event.originator_id, key_count=directory.c.key_count - event.personal_keys)
 
 
 DIRECTORY_VIEW = Projection(
     name="customer_directory",
-    layout=1,
+    # 2: the contact sealed under the customer's data key when the store protects
+    # personal data, and "[erased]" where an erased customer had one.
+    layout=2,
     tables=(directory,),
     handlers={
         Customer.Registered: _registered,
@@ -208,9 +226,15 @@ _ORDER = (directory.c.registered_at, directory.c.customer_id)
 
 
 def customer_page(
-    engine: Engine, *, limit: int, offset: int = 0, where: DirectoryFilter | None = None
+    engine: Engine,
+    *,
+    limit: int,
+    offset: int = 0,
+    where: DirectoryFilter | None = None,
+    personal: PersonalSeal = PLAIN,
 ) -> list[DirectoryRow]:
-    """One page of customers, oldest registration first."""
+    """One page of customers, oldest registration first (``personal``: the store's seal,
+    which opens the contacts)."""
     query = (
         select(directory)
         .where((where or DirectoryFilter()).where())
@@ -219,7 +243,9 @@ def customer_page(
         .offset(offset)
     )
     with engine.connect() as connection:
-        return [DirectoryRow.of(row) for row in connection.execute(query).mappings()]
+        rows = connection.execute(query).mappings().all()
+    personal.prefetch({UUID(row["customer_id"]) for row in rows})
+    return [DirectoryRow.of(row, personal) for row in rows]
 
 
 def count_customers(engine: Engine, where: DirectoryFilter | None = None) -> int:
@@ -231,10 +257,12 @@ def count_customers(engine: Engine, where: DirectoryFilter | None = None) -> int
 
 
 def every_customer(
-    connection: Connection, where: DirectoryFilter | None = None
+    connection: Connection, where: DirectoryFilter | None = None, personal: PersonalSeal = PLAIN
 ) -> Iterator[DirectoryRow]:
     """Every selected customer in registration order, streamed (an export of a million
-    rows does not hold them in memory)."""
+    rows does not hold them in memory), a thousand at a time: their keys in one read."""
     query = select(directory).where((where or DirectoryFilter()).where()).order_by(*_ORDER)
-    for row in connection.execution_options(yield_per=1_000).execute(query).mappings():
-        yield DirectoryRow.of(row)
+    result = connection.execution_options(yield_per=1_000).execute(query).mappings()
+    for rows in result.partitions():
+        personal.prefetch({UUID(row["customer_id"]) for row in rows})
+        yield from (DirectoryRow.of(row, personal) for row in rows)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
@@ -55,8 +55,10 @@ from crmcore.identity.duplicate_scan import (
     pairs_of,
     scan_duplicates,
 )
-from crmcore.identity.keys import IdentityKey
+from crmcore.identity.keys import PERSONAL_KINDS, IdentityKey
 from crmcore.identity.profile import build_profile
+from projections.identity_queries import personal_of
+from projections.personal import PLAIN, PersonalSeal
 from projections.projection import Handler, Projection, ViewWriter
 from projections.tables import byte_ordered, views
 
@@ -122,6 +124,14 @@ def _mark(*subjects: str) -> Handler:
     return handle
 
 
+def _erased(writer: ViewWriter, event: Erased) -> None:
+    """The erased customers' pairs leave the report at once (their names and shared
+    keys with them); the customer is marked, so a refresh recomputes what is left."""
+    _OWN(writer, event)
+    for chunk in _chunks(sorted(str(subject) for subject in event.subjects)):
+        writer.execute(_DROP_PAIRS_OF, {"ids": chunk})
+
+
 def _dismissed(writer: ViewWriter, event: DuplicateDismissal.Dismissed) -> None:
     """The pair leaves the report now and stays out of every later scan."""
     a, b = str(event.customer_a), str(event.customer_b)
@@ -144,8 +154,9 @@ _OWN = _mark("customer:originator_id")
 DUPLICATES_VIEW = Projection(
     name=NAME,
     # 3: only pairs worth a look are stored (no "ignore" rows), dismissals kept: a
-    # report of layout 2 is rebuilt and rescanned on opening.
-    layout=3,
+    # report of layout 2 is rebuilt and rescanned on opening. 4: a person's name and
+    # the personal shared keys sealed when the store protects personal data.
+    layout=4,
     tables=(candidates, marks, dismissals, state),
     handlers={
         Customer.Registered: _OWN,
@@ -155,7 +166,7 @@ DUPLICATES_VIEW = Projection(
         Customer.IdentityKeyRemoved: _OWN,
         customer_merges.Absorbed: _OWN,
         customer_merges.SplitOff: _OWN,
-        Erased: _OWN,
+        Erased: _erased,
         customer_merges.MergedInto: _mark("customer:originator_id", "customer:survivor_id"),
         customer_merges.Restored: _mark("customer:originator_id", "customer:survivor_id"),
         DuplicateAttempt.Blocked: _mark("customer:existing_customer_id"),
@@ -264,17 +275,41 @@ def _customers(checker: IdentityChecker, subjects: Iterable[str]) -> set[UUID]:
 
 
 def _rows(checker: IdentityChecker, pairs: Sequence[DuplicatePair]) -> list[dict[str, Any]]:
-    """The pairs as rows, with each customer's name (read before the write begins)."""
+    """The pairs as rows, with each customer's name (read before the write begins). A
+    person's name (a customer without a company name) is sealed under the customer's
+    key, and a personal shared key under the first customer's, when the store protects
+    personal data; an erasure drops the pair (``_erased``)."""
+    personal = personal_of(checker.source)
     names: dict[UUID, str | None] = {}
     rows = []
     for pair in pairs:
         for cid in (pair.customer_a, pair.customer_b):
             if cid not in names:
-                names[cid] = checker.display_name(cid)
-        rows.append(
-            {**pair.to_dict(), "name_a": names[pair.customer_a], "name_b": names[pair.customer_b]}
-        )
+                names[cid] = _stored_name(checker, personal, cid)
+        row = {**pair.to_dict(), "name_a": names[pair.customer_a], "name_b": names[pair.customer_b]}
+        if personal.protected:
+            row["shared_keys"] = [
+                _label(personal.seal, pair.customer_a, label) for label in pair.shared_keys
+            ]
+        rows.append(row)
     return rows
+
+
+def _stored_name(checker: IdentityChecker, personal: PersonalSeal, cid: UUID) -> str | None:
+    profile = checker.source.own_profile(cid)
+    if profile is None:
+        return None
+    if profile.company is not None:
+        return profile.company.raw
+    return personal.seal(cid, profile.contact.raw) if profile.contact is not None else None
+
+
+def _label(transform: Callable[[UUID, str | None], str | None], subject: UUID, label: str) -> str:
+    """A ``kind:value`` label with a personal value sealed (or opened) for ``subject``."""
+    kind, _, value = label.partition(":")
+    if kind not in PERSONAL_KINDS:
+        return label
+    return f"{kind}:{transform(subject, value)}"
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -321,6 +356,16 @@ class ReportRow:
         return dict(self.__dict__)
 
 
+def _opened(personal: PersonalSeal, row: ReportRow) -> ReportRow:
+    a, b = UUID(row.customer_a), UUID(row.customer_b)
+    return replace(
+        row,
+        name_a=personal.open(a, row.name_a),
+        name_b=personal.open(b, row.name_b),
+        shared_keys=[_label(personal.open, a, label) for label in row.shared_keys],
+    )
+
+
 @dataclass(frozen=True)
 class Report:
     position: int | None
@@ -328,17 +373,24 @@ class Report:
     rows: list[ReportRow]
 
 
-def read_report(engine: Engine, *, action: str | None = None) -> Report:
+def read_report(
+    engine: Engine, *, action: str | None = None, personal: PersonalSeal = PLAIN
+) -> Report:
     """The report as last refreshed, strongest pair first; ``action`` keeps only that
-    suggestion."""
+    suggestion; ``personal``: the store's seal, which opens a person's name and the
+    personal shared keys."""
     query = select(candidates).order_by(
         candidates.c.score.desc(), candidates.c.customer_a, candidates.c.customer_b
     )
     if action is not None:
         query = query.where(candidates.c.suggested_action == action)
     with engine.connect() as connection:
-        rows = [ReportRow(**row._mapping) for row in connection.execute(query)]
+        stored = connection.execute(query).all()
         meta = connection.execute(select(state)).first()
+    rows = [ReportRow(**row._mapping) for row in stored]
+    if personal.protected:
+        personal.prefetch({UUID(c) for row in rows for c in (row.customer_a, row.customer_b)})
+        rows = [_opened(personal, row) for row in rows]
     if meta is None:
         return Report(None, None, rows)
     return Report(meta.scanned_through, meta.rule_set_version, rows)

@@ -20,8 +20,6 @@ them inside the command's own atomic save.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from hashlib import blake2b
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +40,7 @@ from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.filing import FILED_EVENTS, file_event
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.profile_codec import decode_profile, encode_profile
+from projections.personal import PLAIN, PersonalSeal
 from projections.projection import Projection, ViewWriter
 from projections.tables import byte_ordered, views
 
@@ -85,18 +83,14 @@ groups = Table(
 )
 
 
-@lru_cache(maxsize=1 << 16)
 def key_hash(key: str) -> int:
-    """A blocking key's stable signed 64-bit hash (Python's ``hash`` differs per process).
-
-    A collision only adds a candidate that the comparison then rejects. Cached: a
-    registration hashes each of its keys several times (prepare, check, filing).
-    """
-    return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    """A blocking key's hash in a book without personal-data protection (a protected
+    book's are keyed: ``PersonalSeal.block_hash``)."""
+    return PLAIN.block_hash(key)
 
 
-def _hashes(profile: MatchProfile) -> set[int]:
-    return {key_hash(key) for key in blocking_keys(profile)}
+def _hashes(personal: PersonalSeal, profile: MatchProfile) -> set[int]:
+    return {personal.block_hash(key) for key in blocking_keys(profile)}
 
 
 class SqlIndexStore:
@@ -108,18 +102,23 @@ class SqlIndexStore:
 
     def put(self, entry: IndexEntry, *, new: bool = False) -> None:
         writer = self._writer
+        personal = writer.personal
         profile = entry.profile
+        # The entry's subject is the customer it was filed for: the one whose data key
+        # sealed the record in its event (a refused record's is the customer it matched).
+        stored = personal.encode_profile(profile, entry.customer_id)
         found = None if new else self._row(entries.c.entry_id == str(entry.entry_id))
         if found is not None:
             number = found.entry_no
-            gone = _hashes(decode_profile(found.profile))
+            old = personal.decode_profile(found.profile, UUID(found.customer_id))
+            gone = _hashes(personal, old)
             writer.execute(
                 delete(blocks).where(blocks.c.entry_no == number, blocks.c.key_hash.in_(gone))
             )
             writer.execute(
                 update(entries)
                 .where(entries.c.entry_no == number)
-                .values(customer_id=str(entry.customer_id), profile=encode_profile(profile))
+                .values(customer_id=str(entry.customer_id), profile=stored)
             )
         else:
             number = self._next_number()
@@ -129,10 +128,10 @@ class SqlIndexStore:
                     "entry_no": number,
                     "entry_id": str(entry.entry_id),
                     "customer_id": str(entry.customer_id),
-                    "profile": encode_profile(profile),
+                    "profile": stored,
                 },
             )
-        for hashed in _hashes(profile):
+        for hashed in _hashes(personal, profile):
             writer.insert(blocks, {"key_hash": hashed, "entry_no": number})
 
     def _next_number(self) -> int:
@@ -154,7 +153,7 @@ class SqlIndexStore:
             .where(entries.c.customer_id == str(customer_id))
             .order_by(entries.c.entry_no)
         )
-        return [_entry(row) for row in rows]
+        return [_entry(self._writer.personal, row) for row in rows]
 
     def merged_into(self, customer_id: UUID) -> UUID | None:
         found = self._writer.scalar(
@@ -192,8 +191,10 @@ class SqlIndexStore:
         )
 
 
-def _entry(row: Any) -> IndexEntry:
-    return IndexEntry(UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile))
+def _entry(personal: PersonalSeal, row: Any) -> IndexEntry:
+    customer_id = UUID(row.customer_id)
+    profile = personal.decode_profile(row.profile, customer_id)
+    return IndexEntry(UUID(row.entry_id), customer_id, profile)
 
 
 def _file(writer: ViewWriter, event: Any) -> None:
@@ -204,7 +205,9 @@ IDENTITY_VIEW = Projection(
     name="identity",
     # 2: phones blocked by pairs of three parts (crmcore.identity.blocking), not by
     # their first six and last five digits. A store of layout 1 is rebuilt on opening.
-    layout=2,
+    # 3: with personal-data protection, the personal half of each profile is sealed
+    # under its customer's data key and the block hashes are keyed (projections.personal).
+    layout=3,
     tables=(entries, blocks, merges, generic_keys, groups),
     handlers=dict.fromkeys(FILED_EVENTS, _file),
 )

@@ -24,16 +24,15 @@ from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.profile_codec import decode_profile
 from projections.identity_index import (
     IDENTITY_VIEW,
     blocks,
     entries,
     generic_keys,
     groups,
-    key_hash,
     merges,
 )
+from projections.personal import PLAIN, PersonalSeal
 from projections.runner import ProjectionRunner
 from projections.tables import HeldReader
 
@@ -43,6 +42,12 @@ _T = TypeVar("_T")
 _LAST = "\U0010ffff"
 
 
+def personal_of(source: object) -> PersonalSeal:
+    """The seal of a candidate source's view (plain for the in-memory index, which
+    keeps nothing at rest)."""
+    return source.personal if isinstance(source, SqlCandidateSource) else PLAIN
+
+
 class SqlCandidateSource:
     """Candidates, survivors, generic keys and groups from the persisted identity view."""
 
@@ -50,6 +55,7 @@ class SqlCandidateSource:
         self, app: Application[UUID], engine: Engine, max_block_size: int, *, dispose: bool
     ) -> None:
         self._runner = ProjectionRunner(app, engine, (IDENTITY_VIEW,))
+        self._personal = self._runner.personal
         self._max_block_size = max_block_size
         self._sql = _statements(engine.dialect.name == "postgresql")
         # The one connection every question reads through (autocommit: no snapshot).
@@ -64,6 +70,11 @@ class SqlCandidateSource:
         self._generic_labels: dict[str, bool] = {}
         self._group_of: dict[UUID, UUID | None] = {}
         self._by_brand: dict[str, set[UUID]] = {}
+
+    @property
+    def personal(self) -> PersonalSeal:
+        """How the view keeps personal values (what a scan of its tables opens them with)."""
+        return self._personal
 
     @property
     def position(self) -> int | None:
@@ -85,7 +96,8 @@ class SqlCandidateSource:
         """Fetches what checking ``profiles`` will ask, in a few round trips instead of
         a few per record (an import decides 100 records a batch)."""
         self._fetch_brands([b for b in set(brands) if b not in self._by_brand])
-        hashes = {key_hash(key): key for p in profiles for key in blocking_keys(p)}
+        block_hash = self._personal.block_hash
+        hashes = {block_hash(key): key for p in profiles for key in blocking_keys(p)}
         entries = self._entries_numbered(self._numbers_under(hashes))
         customers = {entry.customer_id for entry in entries}
         self.survivors(customers)
@@ -102,7 +114,8 @@ class SqlCandidateSource:
         self._by_brand.clear()
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
-        hashes = {key_hash(key): key for key in blocking_keys(profile)}
+        block_hash = self._personal.block_hash
+        hashes = {block_hash(key): key for key in blocking_keys(profile)}
         return self._entries_numbered(self._numbers_under(hashes))
 
     def _entries_numbered(self, numbers: list[int]) -> list[IndexEntry]:
@@ -113,12 +126,15 @@ class SqlCandidateSource:
         step = self._merged_step
         missing = [n for n in numbers if n not in found]
         connection = self._reads.connection()
+        personal = self._personal
         for chunk in _chunks(missing, self._sql.chunk):
-            for row in connection.execute(self._sql.entries_by_number, {"numbers": chunk}):
+            rows = connection.execute(self._sql.entries_by_number, {"numbers": chunk}).all()
+            # Their data keys in one read, when their personal halves are sealed.
+            personal.prefetch({UUID(row.customer_id) for row in rows})
+            for row in rows:
                 customer_id = UUID(row.customer_id)
-                found[row.entry_no] = IndexEntry(
-                    UUID(row.entry_id), customer_id, decode_profile(row.profile)
-                )
+                profile = personal.decode_profile(row.profile, customer_id)
+                found[row.entry_no] = IndexEntry(UUID(row.entry_id), customer_id, profile)
                 if customer_id not in step:
                     step[customer_id] = UUID(row.survivor_id) if row.survivor_id else None
         return [found[n] for n in numbers if n in found]
@@ -167,8 +183,10 @@ class SqlCandidateSource:
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
         connection = self._reads.connection()
-        found = connection.execute(_OWN_PROFILE, {"id": str(customer_id)}).scalar()
-        return decode_profile(found) if found is not None else None
+        found = connection.execute(_OWN_PROFILE, {"id": str(customer_id)}).first()
+        if found is None:
+            return None
+        return self._personal.decode_profile(found.profile, UUID(found.customer_id))
 
     def generic_among(self, keys: Collection[IdentityKey]) -> set[IdentityKey]:
         known = self._generic_labels
@@ -228,9 +246,11 @@ class SqlCandidateSource:
     def entries_for(self, customer_id: UUID) -> list[IndexEntry]:
         connection = self._reads.connection()
 
+        decode = self._personal.decode_profile
+
         def filed_for(cid: UUID) -> list[IndexEntry]:
             rows = connection.execute(_ENTRIES_OF, {"id": str(cid)})
-            return [IndexEntry(UUID(r.entry_id), cid, decode_profile(r.profile)) for r in rows]
+            return [IndexEntry(UUID(r.entry_id), cid, decode(r.profile, cid)) for r in rows]
 
         def merged_from(cid: UUID) -> list[UUID]:
             return [UUID(c) for c in connection.execute(_MERGED_FROM, {"id": str(cid)}).scalars()]
@@ -250,10 +270,11 @@ class SqlCandidateSource:
             ).all()
             if not rows:
                 return
+            self._personal.prefetch({UUID(row.customer_id) for row in rows})
             for row in rows:
-                yield IndexEntry(
-                    UUID(row.entry_id), UUID(row.customer_id), decode_profile(row.profile)
-                )
+                customer_id = UUID(row.customer_id)
+                profile = self._personal.decode_profile(row.profile, customer_id)
+                yield IndexEntry(UUID(row.entry_id), customer_id, profile)
             after = rows[-1].entry_no
 
 
@@ -363,7 +384,9 @@ _MERGED_FROM = (
     .where(merges.c.survivor_id == bindparam("id"))
     .order_by(merges.c.customer_id)
 )
-_OWN_PROFILE = select(entries.c.profile).where(entries.c.entry_id == bindparam("id"))
+_OWN_PROFILE = select(entries.c.profile, entries.c.customer_id).where(
+    entries.c.entry_id == bindparam("id")
+)
 
 
 @lru_cache(maxsize=512)

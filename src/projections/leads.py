@@ -24,6 +24,7 @@ from crmcore.domain.lead import Lead
 from crmcore.domain.lead_erasure import LeadErased
 from crmcore.domain.lead_merges import LeadAbsorbed, LeadMergedInto
 from crmcore.domain.ownership import Ownership
+from projections.personal import ERASED, PLAIN, PersonalSeal
 from projections.projection import Projection, ViewWriter, new_value
 from projections.tables import UtcDateTime, byte_ordered, views
 
@@ -45,12 +46,14 @@ leads = Table(
 
 _CID: BindParameter[str] = bindparam("cid")
 _ERASED_STATUS = "erased"
-_TOUCHED = update(leads).where(leads.c.lead_id == _CID).values(
-    touches=leads.c.touches + bindparam("more")
+_TOUCHED = (
+    update(leads).where(leads.c.lead_id == _CID).values(touches=leads.c.touches + bindparam("more"))
 )
 _SCORED = update(leads).where(leads.c.lead_id == _CID).values(score=new_value(leads, "score"))
-_STATUS = update(leads).where(leads.c.lead_id == _CID).values(
-    status=new_value(leads, "status"), owner=None
+_STATUS = (
+    update(leads)
+    .where(leads.c.lead_id == _CID)
+    .values(status=new_value(leads, "status"), owner=None)
 )
 _OWNED = (
     update(leads)
@@ -70,7 +73,10 @@ def _captured(writer: ViewWriter, event: Lead.Captured) -> None:
         leads,
         {
             "lead_id": lead_id,
-            "name": event.company_name or event.contact_name,
+            # A company's name as it is; a person's sealed under the lead's data key
+            # when the store protects personal data.
+            "name": event.company_name
+            or writer.personal.seal(event.originator_id, event.contact_name),
             "channel": event.touch["channel"],
             "touches": 1,
             "score": None,
@@ -106,9 +112,10 @@ def _owner_removed(writer: ViewWriter, event: Ownership.OwnerRemoved) -> None:
 
 
 def _erased(writer: ViewWriter, event: Erased) -> None:
-    """The leads that became an erased customer lose their name (it may be a person's)."""
+    """The leads that became an erased customer lose their name (it may be a person's):
+    it reads ``[erased]``."""
     subjects = [str(subject) for subject in event.subjects]
-    writer.execute(update(leads).where(leads.c.lead_id.in_(subjects)).values(name=None))
+    writer.execute(update(leads).where(leads.c.lead_id.in_(subjects)).values(name=ERASED))
 
 
 def _lead_erased(writer: ViewWriter, event: LeadErased) -> None:
@@ -118,13 +125,15 @@ def _lead_erased(writer: ViewWriter, event: LeadErased) -> None:
     writer.execute(
         update(leads)
         .where(leads.c.lead_id.in_(subjects))
-        .values(name=None, status=_ERASED_STATUS, owner=None)
+        .values(name=ERASED, status=_ERASED_STATUS, owner=None)
     )
 
 
 LEADS_VIEW = Projection(
     name="leads",
-    layout=1,
+    # 2: a person's name sealed under the lead's data key when the store protects
+    # personal data, and "[erased]" for an erased lead's.
+    layout=2,
     tables=(leads,),
     handlers={
         Lead.Captured: _captured,
@@ -156,8 +165,11 @@ class LeadRow:
     since: datetime
 
 
-def lead_pool_page(engine: Engine, *, limit: int, offset: int = 0) -> list[LeadRow]:
-    """Leads nobody works, longest waiting first: an index range, whatever the book."""
+def lead_pool_page(
+    engine: Engine, *, limit: int, offset: int = 0, personal: PersonalSeal = PLAIN
+) -> list[LeadRow]:
+    """Leads nobody works, longest waiting first: an index range, whatever the book
+    (``personal``: the store's seal, which opens a person's name)."""
     query = (
         select(leads)
         .where(leads.c.status == "pool")
@@ -166,19 +178,21 @@ def lead_pool_page(engine: Engine, *, limit: int, offset: int = 0) -> list[LeadR
         .offset(offset)
     )
     with engine.connect() as connection:
-        return [
-            LeadRow(
-                UUID(row.lead_id),
-                row.name,
-                row.channel,
-                row.touches,
-                row.score,
-                row.owner,
-                row.status,
-                row.since,
-            )
-            for row in connection.execute(query)
-        ]
+        rows = connection.execute(query).all()
+    personal.prefetch({UUID(row.lead_id) for row in rows})
+    return [
+        LeadRow(
+            UUID(row.lead_id),
+            personal.open(UUID(row.lead_id), row.name),
+            row.channel,
+            row.touches,
+            row.score,
+            row.owner,
+            row.status,
+            row.since,
+        )
+        for row in rows
+    ]
 
 
 def leads_by_status(engine: Engine) -> dict[str, int]:

@@ -20,6 +20,8 @@ from sqlalchemy import BindParameter, Insert, Table, bindparam
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Executable
 
+from projections.personal import PLAIN, PersonalSeal
+
 Handler = Callable[["ViewWriter", Any], None]
 """Applies one domain event to the view's tables."""
 
@@ -67,8 +69,11 @@ class ViewWriter:
     triggers, so only a read or another statement must see them, and both flush first.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, personal: PersonalSeal = PLAIN) -> None:
         self.connection = connection
+        # How personal values are kept (sealed under their subject's key when the store
+        # protects personal data): a handler writing one goes through it.
+        self.personal = personal
         self._queued: dict[Table, list[dict[str, Any]]] = {}
         # The notification id of the event being applied (set by the runner): unique
         # and in log order, so a view can number rows by it, identically on a rebuild.

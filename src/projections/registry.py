@@ -28,3 +28,14 @@ ALL_VIEWS: tuple[Projection, ...] = (
     funnel.FUNNEL_VIEW,
     attribution.ATTRIBUTION_VIEW,
 )
+
+PERSONAL_VIEWS: tuple[Projection, ...] = (
+    identity_index.IDENTITY_VIEW,
+    customer_directory.DIRECTORY_VIEW,
+    leads.LEADS_VIEW,
+    duplicate_candidates.DUPLICATES_VIEW,
+)
+"""The views that file a subject's personal values as its events change: an erasure
+brings them to the head of the log before it destroys the keys, so each drops the
+subject's values while it can still tell which they were (``crmcore.customers.erasure``).
+"""

@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from crmcore.errors import ValidationFailed
 from crmcore.personal_data import prefetch_keys
+from projections.personal import PersonalSeal
 from projections.projection import Projection, ViewWriter
 from projections.tables import read_model_positions
 
@@ -115,6 +116,8 @@ class ProjectionRunner:
         self._opened = False
         self._known: dict[str, int | None] | None = None
         self._topics = sorted({t for p in projections for t in p.topics})
+        self.personal = PersonalSeal.of(app)
+        """How these views keep personal values (sealed when the store protects them)."""
 
     @property
     def engine(self) -> Engine:
@@ -245,7 +248,7 @@ class ProjectionRunner:
             names = [p.name for p in behind]
             if connection.execute(_MOVE, {"names": names, "new": last}).rowcount != len(names):
                 raise _Moved  # a view's row is gone: being rebuilt
-        writer = ViewWriter(connection)
+        writer = ViewWriter(connection, self.personal)
         to_domain_event = self._app.mapper.to_domain_event
         if not known:
             prefetch_keys(self._app.mapper, page)

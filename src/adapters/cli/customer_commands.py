@@ -12,7 +12,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import application, caught_up_views
+from adapters.bootstrap import application, caught_up_reads
 from adapters.cli.options import (
     ActorOption,
     AtOption,
@@ -24,7 +24,7 @@ from adapters.cli.options import (
     parse_uuid,
     settings_from,
 )
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.output import console, plain, print_json, reporting_errors
 from projections.customer_directory import (
     DIRECTORY_VIEW,
     DirectoryFilter,
@@ -154,8 +154,10 @@ def list_customers(
     with reporting_errors(json_output):
         settings = settings_from(db, config)
         where = DirectoryFilter(region, industry, source, registered_by)
-        with caught_up_views(settings, DIRECTORY_VIEW) as engine:
-            rows = customer_page(engine, limit=limit, offset=offset, where=where)
+        with caught_up_reads(settings, DIRECTORY_VIEW) as (engine, personal):
+            rows = customer_page(
+                engine, limit=limit, offset=offset, where=where, personal=personal
+            )
             total = count_customers(engine, where)
         if json_output:
             print_json(
@@ -190,11 +192,11 @@ def list_customers(
         for r in rows:
             table.add_row(
                 str(r.customer_id),
-                r.company_name or "",
-                r.contact_name or "",
-                r.region or "",
-                r.industry or "",
-                r.source or "",
+                plain(r.company_name),
+                plain(r.contact_name),
+                plain(r.region),
+                plain(r.industry),
+                plain(r.source),
             )
         console.print(table)
 

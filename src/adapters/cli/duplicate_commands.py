@@ -24,6 +24,7 @@ from adapters.cli.options import (
 from adapters.cli.output import (
     console,
     err_console,
+    plain,
     print_json,
     progress_bar,
     reporting_errors,
@@ -38,6 +39,7 @@ from projections.duplicate_candidates import (
     read_report,
     refresh,
 )
+from projections.personal import PersonalSeal
 
 duplicates_app = typer.Typer(
     help="Find, list and dismiss suspected duplicate customers.", no_args_is_help=True
@@ -79,16 +81,18 @@ def _current(
     engine: str = "duckdb",
     progress: _Bar | None = None,
     staging: Path | None = None,
-) -> Iterator[tuple[Refreshed, SqlEngine]]:
+) -> Iterator[tuple[Refreshed, SqlEngine, PersonalSeal]]:
     """The view caught up and its pairs brought current - by recomputing the customers
     that changed, or (``full``, a first report, new rules) by scanning the book on
-    ``engine`` - with the database to read the report from."""
+    ``engine`` - with the database to read the report from and the seal that opens
+    its personal values."""
     with application(settings) as app:
         runner = open_views(settings, app, DUPLICATES_VIEW)
         try:
             runner.catch_up()  # first the marks, then the identity view they are read from
             scan = engine_scan(runner.engine, engine, progress, staging=staging)
-            yield refresh(app.identity, runner.engine, full=full, scan=scan), runner.engine
+            done = refresh(app.identity, runner.engine, full=full, scan=scan)
+            yield done, runner.engine, runner.personal
         finally:
             runner.engine.dispose()
 
@@ -133,7 +137,7 @@ def scan(
             bar = _Bar(progress)
             with _current(
                 settings, full=True, engine=engine.value, progress=bar, staging=staging
-            ) as (done, _):
+            ) as (done, _, _):
                 pass  # the scan is the refresh; the report is read by `report`
         outcome = done.outcome
         assert outcome is not None
@@ -174,8 +178,9 @@ def report(
     """
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with _current(settings, full=False) as (_, views):
-            found = read_report(views, action=action.value if action else None)
+        with _current(settings, full=False) as (_, views, personal):
+            chosen = action.value if action else None
+            found = read_report(views, action=chosen, personal=personal)
         if json_output:
             print_json(
                 {
@@ -202,8 +207,8 @@ def report(
                 if value > 0
             )
             table.add_row(
-                f"{row.name_a or ''}\n{row.customer_a}",
-                f"{row.name_b or ''}\n{row.customer_b}",
+                plain(f"{row.name_a or ''}\n{row.customer_a}"),
+                plain(f"{row.name_b or ''}\n{row.customer_b}"),
                 f"{row.score:.3f}",
                 matched,
                 row.rule or "",

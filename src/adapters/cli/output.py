@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.text import Text
 
 from adapters.store_errors import store_problem
 from crmcore.errors import CrmError, NotFound, RefusedByRule, ValidationFailed
@@ -30,6 +31,12 @@ EXIT_INTERRUPTED = 130
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def plain(value: object | None) -> Text:
+    """A table cell shown as it is: a name or an erased value (``[erased]``) is data,
+    not rich markup, whose square brackets would be taken for a style and vanish."""
+    return Text("" if value is None else str(value))
 
 
 def exit_code_for(error: CrmError) -> int:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from adapters.bootstrap import caught_up_views
+from adapters.bootstrap import caught_up_reads, caught_up_views
 from adapters.cli.lead_commands import lead_app
 from adapters.cli.options import (
     ConfigOption,
@@ -21,7 +21,7 @@ from adapters.cli.options import (
     JsonOption,
     settings_from,
 )
-from adapters.cli.output import console, print_json, reporting_errors, write_page
+from adapters.cli.output import console, plain, print_json, reporting_errors, write_page
 from adapters.files.safe_csv import print_csv
 from crmcore.errors import ValidationFailed
 from crmcore.opportunities.config import StageOutcome
@@ -163,8 +163,8 @@ def lead_pool(
     """The lead pool (线索池): leads nobody works, longest waiting first."""
     with reporting_errors(json_output):
         settings = settings_from(db, config)
-        with caught_up_views(settings, LEADS_VIEW) as engine:
-            page = lead_pool_page(engine, limit=limit, offset=offset)
+        with caught_up_reads(settings, LEADS_VIEW) as (engine, personal):
+            page = lead_pool_page(engine, limit=limit, offset=offset, personal=personal)
             counts = leads_by_status(engine)
         rows: list[dict[str, Any]] = [
             {
@@ -184,7 +184,7 @@ def lead_pool(
         for row in rows:
             table.add_row(
                 row["lead_id"][:8],
-                row["name"] or "",
+                plain(row["name"]),
                 row["channel"],
                 str(row["touches"]),
                 str(row["score"]),

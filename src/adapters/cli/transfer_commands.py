@@ -241,7 +241,7 @@ def export_customers(
             views = open_views(settings, app, DIRECTORY_VIEW)
             views.catch_up()
             with views.engine.connect() as connection:
-                listed = every_customer(connection)
+                listed = every_customer(connection, personal=views.personal)
                 customers = (app.get_customer(row.customer_id) for row in listed)
                 rows = (export_row(customer) for customer in customers)
                 if output is None:

@@ -29,7 +29,8 @@ from crmcore.identity.candidates import follow_merges
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.profile_codec import decode_profile
-from projections.identity_index import blocks, entries, generic_keys, key_hash, merges
+from projections.identity_index import blocks, entries, generic_keys, merges
+from projections.personal import PersonalSeal
 
 PAGE = 50_000
 BLOCK_PAGE = 500_000
@@ -64,12 +65,17 @@ def read_book(connection: Connection) -> Book:
     return Book(live, generic)
 
 
-def entry_pages(connection: Connection) -> Iterator[Page]:
+def entry_pages(connection: Connection, personal: PersonalSeal) -> Iterator[Page]:
     """The entries as stored (``entry_no``, ``customer_id``, ``profile``), a page at a
-    time: the engine parses the profiles (``stored_profiles``)."""
+    time: the engine parses the profiles (``stored_profiles``). In a book that protects
+    personal data the personal halves are opened here, for the engine's memory only."""
     query = f"SELECT entry_no, customer_id, profile FROM {entries.name}"
     for rows in _pages(connection, query, PAGE):
         numbers, customers, profiles = zip(*rows, strict=True)
+        if personal.protected:
+            subjects = [UUID(c) for c in customers]
+            personal.prefetch(set(subjects))
+            profiles = tuple(map(personal.clear_profile, profiles, subjects))
         yield {
             "entry_no": np.array(numbers, dtype=np.int64),
             "customer_id": np.array(customers, dtype=object),
@@ -77,13 +83,16 @@ def entry_pages(connection: Connection) -> Iterator[Page]:
         }
 
 
-def looking_keys(connection: Connection, numbers: list[int], book: Book) -> Page:
+def looking_keys(
+    connection: Connection, numbers: list[int], book: Book, personal: PersonalSeal
+) -> Page:
     """For the entries ``numbers`` (holding a generic key): the blocking keys the entry
     check would look up with - those of the profile without its generic keys."""
     entry_nos: list[int] = []
     hashes: list[int] = []
-    for number, profile in profiles_of(connection, numbers).items():
-        looked = {key_hash(key) for key in blocking_keys(profile.without(book.generic))}
+    block_hash = personal.block_hash
+    for number, profile in profiles_of(connection, numbers, personal).items():
+        looked = {block_hash(key) for key in blocking_keys(profile.without(book.generic))}
         entry_nos.extend([number] * len(looked))
         hashes.extend(looked)
     return {
@@ -92,20 +101,23 @@ def looking_keys(connection: Connection, numbers: list[int], book: Book) -> Page
     }
 
 
-def generic_hashes(book: Book) -> set[int]:
+def generic_hashes(book: Book, personal: PersonalSeal) -> set[int]:
     """The ``k:`` blocks of generic keys: the entry check never looks in them."""
-    return {key_hash(f"k:{key.label}") for key in book.generic}
+    return {personal.block_hash(f"k:{key.label}") for key in book.generic}
 
 
-def exact_among(connection: Connection, oversized: dict[int, int]) -> set[int]:
+def exact_among(
+    connection: Connection, oversized: dict[int, int], personal: PersonalSeal
+) -> set[int]:
     """Which of the oversized blocks (hash -> one entry filed under it) are an exact
     key's: the entry check looks in those whatever their size. Asked of one entry's
     keys per block; a book has a handful of oversized blocks."""
-    found = profiles_of(connection, sorted(set(oversized.values())))
+    found = profiles_of(connection, sorted(set(oversized.values())), personal)
     exact = set()
+    block_hash = personal.block_hash
     for value, number in oversized.items():
         profile = found.get(number)
-        if profile and value in {key_hash(f"k:{key.label}") for key in profile.keys}:
+        if profile and value in {block_hash(f"k:{key.label}") for key in profile.keys}:
             exact.add(value)
     return exact
 
@@ -140,7 +152,9 @@ def _pages(connection: Connection, query: str, size: int) -> Iterator[list[tuple
         cursor.close()
 
 
-def profiles_of(connection: Connection, numbers: list[int]) -> dict[int, MatchProfile]:
+def profiles_of(
+    connection: Connection, numbers: list[int], personal: PersonalSeal
+) -> dict[int, MatchProfile]:
     """The profiles of the entries numbered ``numbers``, decoded (the pairs to judge).
 
     Through the driver's cursor, a statement per 900 numbers (SQLite's parameter limit)
@@ -150,22 +164,26 @@ def profiles_of(connection: Connection, numbers: list[int]) -> dict[int, MatchPr
     assert raw is not None
     cursor = raw.cursor()
     found: dict[int, MatchProfile] = {}
+    columns = f"SELECT entry_no, customer_id, profile FROM {entries.name}"
+
+    def decode(rows: list[tuple[int, str, str]]) -> None:
+        if not personal.protected:
+            found.update((n, decode_profile(text)) for n, _, text in rows)
+            return
+        subjects = {n: UUID(c) for n, c, _ in rows}
+        personal.prefetch(set(subjects.values()))
+        found.update((n, personal.decode_profile(text, subjects[n])) for n, _, text in rows)
+
     try:
         if connection.dialect.name == "postgresql":
-            cursor.execute(
-                f"SELECT entry_no, profile FROM {entries.name} WHERE entry_no = ANY(%s)",
-                (numbers,),
-            )
-            found.update((n, decode_profile(text)) for n, text in cursor.fetchall())
+            cursor.execute(f"{columns} WHERE entry_no = ANY(%s)", (numbers,))
+            decode(cursor.fetchall())
             return found
         for start in range(0, len(numbers), 900):
             chunk = numbers[start : start + 900]
             marks = ", ".join("?" * len(chunk))
-            cursor.execute(
-                f"SELECT entry_no, profile FROM {entries.name} WHERE entry_no IN ({marks})",
-                chunk,
-            )
-            found.update((n, decode_profile(text)) for n, text in cursor.fetchall())
+            cursor.execute(f"{columns} WHERE entry_no IN ({marks})", chunk)
+            decode(cursor.fetchall())
     finally:
         cursor.close()
     return found

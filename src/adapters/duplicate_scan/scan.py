@@ -42,6 +42,8 @@ from crmcore.config import IdentityConfig
 from crmcore.identity.check import IdentityChecker
 from crmcore.identity.duplicate_scan import EntryPair, ScanOutcome, judge_pairs
 from projections.identity_index import entries
+from projections.identity_queries import personal_of
+from projections.personal import PersonalSeal
 
 ENGINES = ("duckdb", "spark")
 JUDGE_BATCH = 20_000
@@ -118,8 +120,10 @@ def engine_scan(
 
     def scan(checker: IdentityChecker) -> ScanOutcome:
         checker.catch_up()
+        personal = personal_of(checker.source)
         with _snapshot(views) as connection:
-            return _scan(connection, checker, _open_engine(engine, part_size, staging), watcher)
+            chosen = _open_engine(engine, part_size, staging)
+            return _scan(connection, checker, chosen, watcher, personal)
 
     return scan
 
@@ -132,7 +136,11 @@ def _snapshot(views: Engine) -> Connection:
 
 
 def _scan(
-    connection: Connection, checker: IdentityChecker, engine: ScanEngine, progress: Progress
+    connection: Connection,
+    checker: IdentityChecker,
+    engine: ScanEngine,
+    progress: Progress,
+    personal: PersonalSeal,
 ) -> ScanOutcome:
     config = checker.config
     stages: dict[str, float] = {}
@@ -141,22 +149,22 @@ def _scan(
         book = read_book(connection)
         progress.stage("read the identity view", _count(connection))
         engine.open_book(book.survivors, book.generic_labels)
-        for page in entry_pages(connection):
+        for page in entry_pages(connection, personal):
             engine.add_entries(page)
             progress.advance(len(page["entry_no"]))
         if holders := engine.holders():
-            engine.add_looking_keys(looking_keys(connection, holders, book))
+            engine.add_looking_keys(looking_keys(connection, holders, book, personal))
         for page in block_pages(connection):
             engine.add_blocks(page)
         began = _lap(stages, "read the identity view", began)
         progress.stage("size the blocks")
         oversized = engine.oversized(config.max_block_size)
-        refused = set(oversized) - exact_among(connection, oversized)
-        engine.pair_up(refused | generic_hashes(book))
+        refused = set(oversized) - exact_among(connection, oversized, personal)
+        engine.pair_up(refused | generic_hashes(book, personal))
         began = _lap(stages, "size the blocks", began)
         progress.stage("pair, screen and judge", None)
         screened = _Timed(engine.screened(config))
-        pairs = _entry_pairs(connection, screened, progress)
+        pairs = _entry_pairs(connection, screened, progress, personal)
         flagged = judge_pairs(checker.judge, pairs, book.generic)
         compared = engine.compared()
         # The engine makes and screens pairs while Python judges the ones it gave: the
@@ -187,7 +195,10 @@ class _Timed:
 
 
 def _entry_pairs(
-    connection: Connection, rows: Iterator[ScreenedRow], progress: Progress
+    connection: Connection,
+    rows: Iterator[ScreenedRow],
+    progress: Progress,
+    personal: PersonalSeal,
 ) -> Iterator[EntryPair]:
     """The screened pairs with their entries' profiles, read a batch at a time: the
     decoded profiles of a million-customer book's pairs would not fit the budget."""
@@ -200,7 +211,8 @@ def _entry_pairs(
         return found
 
     while batch := list(islice(rows, JUDGE_BATCH)):
-        found = profiles_of(connection, sorted({n for row in batch for n in row[:2]}))
+        numbers = sorted({n for row in batch for n in row[:2]})
+        found = profiles_of(connection, numbers, personal)
         for a, b, ca, cb, fwd, bwd in batch:
             yield EntryPair(found[a], customer(ca), found[b], customer(cb), fwd, bwd)
         progress.advance(len(batch))

@@ -22,10 +22,19 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
 
 from adapters.persistence.data_keys import WritesDataKeys
-from adapters.pii.crypto import KeyUnusable, MasterKey, Sealer, new_data_key, unwrap, wrap
+from adapters.pii.crypto import (
+    SEALED,
+    KeyUnusable,
+    MasterKey,
+    Sealer,
+    new_data_key,
+    unwrap,
+    wrap,
+)
 from adapters.pii.key_table import KeyRow
 from crmcore.errors import ValidationFailed
 from crmcore.identity.keys import KeyIds
+from crmcore.personal_data import ERASED
 
 if TYPE_CHECKING:
     from adapters.pii.mapper import PersonalDataMapper
@@ -91,6 +100,32 @@ class Vault:
                 cursor.execute("PRAGMA secure_delete = ON")  # overwrite, not just unlink
             recorder.key_table.erase(cursor, subjects, stamp)
         self.forget(subjects, erased=True)
+
+    def seal_value(self, subject: UUID, value: str) -> str:
+        """``value`` sealed under the subject's data key, for a read model (ERASED once
+        the subject is erased). A subject without a key yet (a view may hold a value its
+        events did not seal, such as an old book's device id) is given one, written at
+        once in a transaction of its own: a view row never outlives its key's row."""
+        if value.startswith(SEALED) or value == ERASED:
+            return value
+        known, found = self._cached(subject)
+        if not known:
+            known, found = self._read(subject)
+        if not known:
+            found = self._create_key(subject)
+        return ERASED if found is None else found.seal(value)
+
+    def open_value(self, subject: UUID, value: str) -> str:
+        """A value :meth:`seal_value` sealed, in clear (ERASED once the subject is
+        erased); a value not sealed is returned as it is."""
+        if not value.startswith(SEALED):
+            return value
+        try:
+            opener = self.opener(subject)
+            return ERASED if opener is None else opener.open(value)
+        except KeyUnusable as exc:
+            reason = f"a read model's value of {subject}: {exc}"
+            raise ValidationFailed("pii.master_key", reason) from None
 
     # -- what the mapper asks ----------------------------------------------------------
 
@@ -238,6 +273,26 @@ class Vault:
             return unwrap(master, row.subject, row.wrapped)
         except KeyUnusable as exc:
             raise ValidationFailed("pii.master_key", str(exc)) from None
+
+    def _create_key(self, subject: UUID) -> Sealer:
+        """A new data key for ``subject``, committed now (another process's, if it wrote
+        one first)."""
+        recorder = self._attached()
+        data_key = new_data_key()
+        row = KeyRow(subject, self._master.key_id, wrap(self._master, subject, data_key))
+        try:
+            with recorder.datastore.transaction(commit=True) as cursor:
+                recorder.key_table.insert(cursor, [row])
+        except Exception:  # another process created it first: use theirs
+            known, theirs = self._read(subject)
+            if not known:
+                raise
+            if theirs is None:
+                raise KeyUnusable(f"{subject} was erased while its key was being made") from None
+            return theirs
+        sealer = Sealer(subject, data_key)
+        self._remember(subject, sealer)
+        return sealer
 
     def _sealer_row(self, subject: UUID) -> bytes | None:
         row = self._rows([subject]).get(subject)

@@ -14,20 +14,29 @@ the customer's key too, so it goes with them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from crmcore.commands import Command, RequiredNote
+from crmcore.customers.ports import CustomerPorts
 from crmcore.domain.lead import Lead
 from crmcore.errors import CustomerErased, ValidationFailed
 from crmcore.leads.key_release import release_lead_keys
 
 if TYPE_CHECKING:
-    from crmcore.customers.ports import CustomerPorts
     from crmcore.domain import Customer
     from crmcore.personal_data import PersonalDataProtection
+
+
+class ErasurePorts(CustomerPorts, Protocol):
+    """The customer ports, and the catch-up of the views holding personal data."""
+
+    def settle_views(self) -> None:
+        """Brings the read models that hold personal data to the head of the log: an
+        erasure calls it after saving its event and before destroying the keys."""
+        ...
 
 
 class EraseCustomer(Command):
@@ -38,7 +47,7 @@ class EraseCustomer(Command):
 
 
 def erase(
-    app: CustomerPorts, command: EraseCustomer, protection: PersonalDataProtection | None
+    app: ErasurePorts, command: EraseCustomer, protection: PersonalDataProtection | None
 ) -> list[UUID]:
     """One attempt at an erasure; returns the subjects whose keys were destroyed."""
     protection = erasable(protection, "customer")
@@ -61,6 +70,10 @@ def erase(
         customer.erase(subjects, context)
         app.save(customer, *released)
     assert customer.erased_at is not None
+    # The views take the erasure while the keys still open what they filed: each drops
+    # the subjects' values, so none is left for a later catch-up to clean (and the
+    # sealed copies become unreadable with the keys, in this instant, everywhere).
+    app.settle_views()
     protection.erase(subjects, customer.erased_at)
     return subjects
 

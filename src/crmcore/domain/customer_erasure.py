@@ -16,14 +16,10 @@ from typing import Protocol
 from uuid import UUID
 
 from crmcore.domain.base import CrmEvent
-from crmcore.identity import IdentityKey, KeyKind
-from crmcore.personal_data import KEY_FIELDS, PERSONAL_FIELDS
+from crmcore.identity import IdentityKey
+from crmcore.identity.keys import PERSONAL_KINDS
 
-PERSONAL_KINDS = frozenset(
-    kind for kind in KeyKind if KEY_FIELDS.get(kind.value) in PERSONAL_FIELDS
-)
-"""Identity keys that are personal data (phone, e-mail, WeChat, a lead form's device and
-session), released on erasure."""
+__all__ = ["PERSONAL_KINDS", "Erasable", "Erased"]
 
 
 class Erasable(Protocol):

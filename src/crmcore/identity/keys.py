@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID, uuid5
 
+from crmcore.personal_data import KEY_FIELDS, PERSONAL_FIELDS
+
 # Fixed forever: changing it would orphan every stored key index.
 _KEY_INDEX_NAMESPACE = UUID("6f1d8a52-3c1e-4f4e-9a57-2b0c8e6d7a10")
 
@@ -29,6 +31,12 @@ class KeyKind(StrEnum):
 
 
 _KIND_OF = {kind.value: kind for kind in KeyKind}
+
+PERSONAL_KINDS = frozenset(
+    kind for kind in KeyKind if KEY_FIELDS.get(kind.value) in PERSONAL_FIELDS
+)
+"""Identity keys that are personal data (phone, e-mail, WeChat, a lead form's device and
+session): sealed at rest, released on erasure. A StrEnum: ``"phone" in`` it holds too."""
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -94,6 +102,15 @@ class KeyIds:
         # A registration asks a key's index id a dozen times (read ahead, claim, file):
         # a uuid5 or HMAC each time was ~5% of a batched registration.
         self._index_ids: dict[IdentityKey, UUID] = {}
+        # The identity view's blocking keys are hashed with a key of their own, derived
+        # from the secret: a plain 64-bit hash of "p:86:1380|0013" is reversed by trying
+        # the hundred million values a phone's two parts can take.
+        self._block_key = (
+            None
+            if secret is None
+            else hmac.new(secret, b"crmcore:identity-blocks", hashlib.sha256).digest()
+        )
+        self._block_hashes: dict[str, int] = {}
 
     def _digest(self, namespace: UUID, label: str) -> bytes:
         assert self._secret is not None
@@ -123,6 +140,31 @@ class KeyIds:
     def stored_label(self, key: IdentityKey) -> str:
         """``kind:value`` with the value as the index stores it."""
         return f"{key.kind.value}:{self.stored_value(key)}"
+
+    @property
+    def keyed(self) -> bool:
+        """Whether ids, stored values and block hashes are keyed by a secret."""
+        return self._secret is not None
+
+    def block_hash(self, blocking_key: str) -> int:
+        """A blocking key's stable signed 64-bit hash (``crmcore.identity.blocking``):
+        BLAKE2b, keyed by a key derived from the secret when there is one, so the
+        identity view's blocks cannot be tested against guessed phones or e-mails.
+
+        A collision only adds a candidate that the comparison then rejects. Remembered:
+        a registration hashes each of its keys several times (prepare, check, filing).
+        """
+        found = self._block_hashes.get(blocking_key)
+        if found is None:
+            if len(self._block_hashes) >= _REMEMBERED_IDS:
+                self._block_hashes.clear()
+            digest = hashlib.blake2b(
+                blocking_key.encode("utf-8", "surrogatepass"),
+                digest_size=8,
+                key=self._block_key or b"",
+            ).digest()
+            found = self._block_hashes[blocking_key] = int.from_bytes(digest, "big", signed=True)
+        return found
 
 
 PLAIN_KEY_IDS = KeyIds()

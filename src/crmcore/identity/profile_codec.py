@@ -8,17 +8,28 @@ stored form is plain data anyone can inspect, and decoding it cannot run code.
 The layout is positional and versioned by the identity view's ``layout`` number
 (:mod:`projections.identity_index`): change a field here, bump that number, and the
 view is rebuilt from the log.
+
+When the store protects personal data, the personal half of a profile (the contact,
+the personal keys, the phones' and e-mails' parts) is stored as one sealed value in a
+seventh position, and the six positions keep only what is not personal (the company,
+the region, a credit code): ``seal`` and ``open_`` are the subject's, handed in by the
+view, so this module stays free of keys and ciphers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from crmcore.identity.company import CompanyName
-from crmcore.identity.keys import IdentityKey
+from crmcore.identity.keys import PERSONAL_KINDS, IdentityKey
 from crmcore.identity.person import PersonName
 from crmcore.identity.profile import EmailParts, MatchProfile
+from crmcore.personal_data import ERASED
+
+Transform = Callable[[str], str]
+"""Seals (or opens) one stored text under the profile's subject's data key."""
 
 COMPANY_LAYOUT = ("raw", "core", "syllables", "region", "legal_form", "branch", "trade")
 """The stored company's positions (``CompanyName``'s fields, in order)."""
@@ -26,22 +37,28 @@ CONTACT_LAYOUT = ("raw", "script", "surname", "given", "syllables", "codes")
 """The stored contact's positions (``PersonName``'s fields, in order)."""
 
 
-def encode_profile(profile: MatchProfile) -> str:
-    """The profile as compact JSON (round-trips through :func:`decode_profile`)."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_profile(profile: MatchProfile, seal: Transform | None = None) -> str:
+    """The profile as compact JSON (round-trips through :func:`decode_profile`); with
+    ``seal``, its personal half sealed in a seventh position."""
     company = profile.company
     contact = profile.contact
-    return json.dumps(
-        [
-            None if company is None else [getattr(company, name) for name in COMPANY_LAYOUT],
-            None if contact is None else [getattr(contact, name) for name in CONTACT_LAYOUT],
-            [key.label for key in profile.keys],
-            profile.national_phones,
-            [[email.local, email.domain] for email in profile.emails],
-            profile.region,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    stored_company = None if company is None else [getattr(company, n) for n in COMPANY_LAYOUT]
+    stored_contact = None if contact is None else [getattr(contact, n) for n in CONTACT_LAYOUT]
+    labels = [key.label for key in profile.keys]
+    emails = [[email.local, email.domain] for email in profile.emails]
+    if seal is None:
+        phones = profile.national_phones
+        return _dumps([stored_company, stored_contact, labels, phones, emails, profile.region])
+    public = [label for label in labels if label.partition(":")[0] not in PERSONAL_KINDS]
+    personal = [label for label in labels if label.partition(":")[0] in PERSONAL_KINDS]
+    parts: list[Any] = [stored_company, None, public, [], [], profile.region]
+    if stored_contact is not None or personal or profile.national_phones or emails:
+        parts.append(seal(_dumps([stored_contact, personal, profile.national_phones, emails])))
+    return _dumps(parts)
 
 
 class StoredParts(NamedTuple):
@@ -57,14 +74,29 @@ class StoredParts(NamedTuple):
     region: str | None
 
 
-def decode_parts(text: str) -> StoredParts:
-    """The parts of a profile :func:`encode_profile` stored."""
-    return StoredParts(*json.loads(text))
+def decode_parts(text: str, open_: Transform | None = None) -> StoredParts:
+    """The parts of a profile :func:`encode_profile` stored; a sealed personal half is
+    opened with ``open_`` (without one, or once erased, the profile has none)."""
+    values = json.loads(text)
+    if len(values) == 7:
+        sealed = values.pop()
+        clear = ERASED if open_ is None else open_(sealed)
+        if clear != ERASED:
+            contact, personal, phones, emails = json.loads(clear)
+            values[1], values[3], values[4] = contact, phones, emails
+            values[2] = sorted(values[2] + personal)  # labels sort as their keys do
+    return StoredParts(*values)
 
 
-def decode_profile(text: str) -> MatchProfile:
-    """The profile :func:`encode_profile` stored."""
-    company, contact, keys, phones, emails, region = decode_parts(text)
+def clear_text(text: str, open_: Transform) -> str:
+    """A stored profile in the plain layout, its personal half opened: what a whole-book
+    scan's engine parses (in memory, never written back)."""
+    return _dumps(list(decode_parts(text, open_)))
+
+
+def decode_profile(text: str, open_: Transform | None = None) -> MatchProfile:
+    """The profile :func:`encode_profile` stored (``open_``: as for :func:`decode_parts`)."""
+    company, contact, keys, phones, emails, region = decode_parts(text, open_)
     return MatchProfile(
         company=_company(company),
         contact=_contact(contact),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from crmcore.commands import Command, RequiredNote
-from crmcore.customers.erasure import erasable
+from crmcore.customers.erasure import ErasurePorts, erasable
 from crmcore.domain.lead import Lead
 from crmcore.errors import LeadRefused
 from crmcore.leads.key_release import release_lead_keys
@@ -34,7 +34,7 @@ class EraseLead(Command):
 
 
 def erase_lead(
-    app: CustomerPorts, command: EraseLead, protection: PersonalDataProtection | None
+    app: ErasurePorts, command: EraseLead, protection: PersonalDataProtection | None
 ) -> list[UUID]:
     """One attempt at a lead's erasure; returns the subjects whose keys were destroyed."""
     protection = erasable(protection, "lead")
@@ -54,6 +54,7 @@ def erase_lead(
         lead.erase(subjects, len(released), context)
         app.save(lead, *released)
     assert lead.erased_at is not None
+    app.settle_views()  # as a customer's erasure does (crmcore.customers.erasure)
     protection.erase(subjects, lead.erased_at)
     return subjects
 
