@@ -79,6 +79,14 @@ class PersonalSeal:
         protection = self._protection
         return profile_codec.decode_profile(text, lambda v: protection.open_value(subject, v))
 
+    def unreadable(self, text: str, subject: UUID) -> bool:
+        """Whether a stored profile has a sealed personal half its subject's key no
+        longer opens (the subject was erased)."""
+        if self._protection is None:
+            return False
+        sealed = profile_codec.sealed_half(text)
+        return sealed is not None and self._protection.open_value(subject, sealed) == ERASED
+
     def clear_profile(self, text: str, subject: UUID) -> str:
         """A stored profile's text in the plain layout, for a scan engine to parse in
         memory (the text itself when the store does not protect personal data)."""

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 from rich.table import Table
 
 from adapters.cli.options import ConfigOption, DbOption, JsonOption, settings_from
-from adapters.cli.output import console, print_json, reporting_errors
+from adapters.cli.output import console, plain, print_json, reporting_errors
 from adapters.postgres_url import redacted
+from adapters.settings import Settings
 
 config_app = typer.Typer(help="Inspect settings and rules.", no_args_is_help=True)
 
@@ -27,13 +28,29 @@ def show_config(
             for secret in _URLS:  # passwords in store URLs are not printed
                 if document.get(secret):
                     document[secret] = redacted(document[secret])
+            document["personal_data_at_rest"] = _at_rest(settings)
             print_json(document)
             return
         table = Table("setting", "value", "why", title="crmcore settings", show_lines=True)
         for name, value, description in _flatten(settings):
             shown = redacted(str(value)) if name in _URLS and value else str(value)
-            table.add_row(name, shown, description)
+            table.add_row(name, plain(shown), description)
+        table.add_row(
+            "personal data at rest",
+            _at_rest(settings),
+            "Contact names, phones, e-mails, WeChat, device and session ids in the events "
+            "and the views: encrypted with pii.master_key, else stored in clear "
+            "(docs/operations.md).",
+        )
         console.print(table)
+
+
+def _at_rest(settings: Settings) -> str:
+    """How personal data is stored under these settings."""
+    master = settings.pii.master()
+    if master is None:
+        return "stored in clear: no pii.master_key"
+    return f"encrypted (master key {master.key_id})"
 
 
 _URLS = ("db", "read_model_url")

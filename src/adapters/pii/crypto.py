@@ -16,6 +16,9 @@ True
 >>> sealed = box.seal("+8613800138000")
 >>> sealed.startswith(SEALED), box.open(sealed)
 (True, '+8613800138000')
+>>> stable = box.seal_stable("张伟")
+>>> stable == box.seal_stable("张伟") != box.seal_stable("张玮"), box.open(stable)
+(True, '张伟')
 """
 
 from __future__ import annotations
@@ -28,14 +31,21 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESGCMSIV
 
 from crmcore.errors import ValidationFailed
 
 SEALED = "pii1:"
 """Prefix of a sealed value (version 1: AES-256-GCM, 12-byte nonce, subject as AAD)."""
+STABLE = "pii1s:"
+"""Prefix of a value sealed for a read model: AES-256-GCM-SIV under the same data key
+with a fixed nonce, subject as AAD. Deterministic on purpose: a view rebuilt from the
+log holds the very bytes of the view that followed it, and the same value sealed twice
+is one text. It shows only that two of one subject's values are equal (each subject has
+its own key, so nothing links two subjects); SIV keeps the fixed nonce safe."""
 
 _NONCE = 12
+_FIXED_NONCE = bytes(_NONCE)
 
 
 class KeyUnusable(Exception):
@@ -91,11 +101,25 @@ def unwrap(master: MasterKey, subject: UUID, wrapped: bytes) -> bytes:
 class Sealer:
     """Seals and opens one subject's values with its data key."""
 
-    __slots__ = ("_aad", "_aead")
+    __slots__ = ("_aad", "_aead", "_key", "_siv")
 
     def __init__(self, subject: UUID, data_key: bytes) -> None:
         self._aad = subject.bytes
         self._aead = AESGCM(data_key)
+        self._key = data_key
+        self._siv: AESGCMSIV | None = None  # made when a view first asks
+
+    def _stable(self) -> AESGCMSIV:
+        if self._siv is None:
+            self._siv = AESGCMSIV(self._key)
+        return self._siv
+
+    def seal_stable(self, value: str) -> str:
+        """``value`` sealed deterministically, for a read model (``STABLE``)."""
+        sealed = self._stable().encrypt(
+            _FIXED_NONCE, value.encode("utf-8", "surrogatepass"), self._aad
+        )
+        return STABLE + base64.urlsafe_b64encode(sealed).decode("ascii")
 
     def seal(self, value: str) -> str:
         nonce = os.urandom(_NONCE)
@@ -103,9 +127,14 @@ class Sealer:
         return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def open(self, text: str) -> str:
+        """A value ``seal`` or ``seal_stable`` sealed, in clear."""
         try:
-            raw = base64.urlsafe_b64decode(text[len(SEALED) :])
-            plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
+            if text.startswith(STABLE):
+                raw = base64.urlsafe_b64decode(text[len(STABLE) :])
+                plain = self._stable().decrypt(_FIXED_NONCE, raw, self._aad)
+            else:
+                raw = base64.urlsafe_b64decode(text[len(SEALED) :])
+                plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
         except (InvalidTag, binascii.Error, ValueError):
             raise KeyUnusable("a sealed value does not open with its subject's data key") from None
         return plain.decode("utf-8", "surrogatepass")

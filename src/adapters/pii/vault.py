@@ -24,6 +24,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
 from adapters.persistence.data_keys import WritesDataKeys
 from adapters.pii.crypto import (
     SEALED,
+    STABLE,
     KeyUnusable,
     MasterKey,
     Sealer,
@@ -103,25 +104,38 @@ class Vault:
 
     def seal_value(self, subject: UUID, value: str) -> str:
         """``value`` sealed under the subject's data key, for a read model (ERASED once
-        the subject is erased). A subject without a key yet (a view may hold a value its
-        events did not seal, such as an old book's device id) is given one, written at
-        once in a transaction of its own: a view row never outlives its key's row."""
-        if value.startswith(SEALED) or value == ERASED:
+        the subject is erased), deterministically (``crypto.STABLE``). A subject
+        without a key yet (a view may hold a value its events did not seal, such as an
+        old book's device id) is given one, written at once in a transaction of its
+        own: a view row never outlives its key's row."""
+        if value == ERASED:
             return value
         known, found = self._cached(subject)
         if not known:
             known, found = self._read(subject)
         if not known:
             found = self._create_key(subject)
-        return ERASED if found is None else found.seal(value)
+        return ERASED if found is None else found.seal_stable(value)
 
     def open_value(self, subject: UUID, value: str) -> str:
         """A value :meth:`seal_value` sealed, in clear (ERASED once the subject is
-        erased); a value not sealed is returned as it is."""
-        if not value.startswith(SEALED):
+        erased); a value not sealed is returned as it is.
+
+        A key the cache holds as erased is looked up again, without caching it: the
+        mapper marks a subject erased as soon as it reads the erasure's event, and the
+        views take that event before the key is destroyed (they must still open what
+        they filed, to drop it)."""
+        if not value.startswith((STABLE, SEALED)):
             return value
         try:
-            opener = self.opener(subject)
+            known, opener = self._cached(subject)
+            if not known:
+                known, opener = self._read(subject)
+            elif opener is None:
+                row = self._rows([subject]).get(subject)
+                opener = None if row is None or row.erased else Sealer(subject, self._unwrap(row))
+            if not known:
+                raise KeyUnusable(f"{subject} has sealed personal data but no data key")
             return ERASED if opener is None else opener.open(value)
         except KeyUnusable as exc:
             reason = f"a read model's value of {subject}: {exc}"

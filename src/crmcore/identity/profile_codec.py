@@ -88,6 +88,12 @@ def decode_parts(text: str, open_: Transform | None = None) -> StoredParts:
     return StoredParts(*values)
 
 
+def sealed_half(text: str) -> str | None:
+    """The sealed personal half of a stored profile, if it has one."""
+    values = json.loads(text)
+    return values[6] if len(values) == 7 else None
+
+
 def clear_text(text: str, open_: Transform) -> str:
     """A stored profile in the plain layout, its personal half opened: what a whole-book
     scan's engine parses (in memory, never written back)."""
