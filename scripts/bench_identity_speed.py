@@ -13,7 +13,7 @@ The raw baseline, measured in the same run on the same names: one brute-force
 ``rapidfuzz.process.extractOne`` scan of every loaded company name per query - what a
 check without blocking would cost.
 
-    python scripts/bench_identity_speed.py --customers 1000000 [--index memory]
+    python scripts/bench_identity_speed.py --customers 1000000 [--index memory] [--pii]
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ def _write_book(path: Path, customers: int, queries: int, seed: int) -> None:
 
 
 def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: Path,
-        index: str) -> None:
+        index: str, pii: bool = False) -> None:
     print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
-          f" | customers {customers:,} | seed {seed} | index {index}")
+          f" | customers {customers:,} | seed {seed} | index {index}"
+          f" | personal data {'sealed (master key)' if pii else 'in clear'}")
     began = time.perf_counter()
     book = folder / "book.jsonl"
     child = multiprocessing.get_context("spawn").Process(
@@ -71,7 +72,7 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
           f"RSS here {rss_mib():,.0f} MiB")
 
     config = IdentityConfig()
-    filer = IndexFiler(index, folder, config)
+    filer = IndexFiler(index, folder, config, pii=pii)
     checker = IdentityChecker(config, filer.source)
     filed = 0
     names: list[str] = []
@@ -137,10 +138,14 @@ def main() -> None:
     parser.add_argument("--baseline-queries", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--index", choices=("persisted", "memory"), default="persisted")
+    parser.add_argument("--pii", action="store_true",
+                        help="a book with a master key: personal halves sealed, blocks keyed")
     args = parser.parse_args()
+    if args.pii and args.index == "memory":
+        parser.error("--pii needs the persisted index (the memory index keeps nothing at rest)")
     with tempfile.TemporaryDirectory() as folder:
         run(args.customers, args.queries, args.baseline_queries, args.seed, Path(folder),
-            args.index)
+            args.index, args.pii)
 
 
 if __name__ == "__main__":

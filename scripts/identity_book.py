@@ -9,10 +9,15 @@ check and the scan read is the identity view, so it is what they are measured on
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
+from adapters.settings import Settings
 from crmcore import CrmApplication
 from crmcore.config import IdentityConfig
 from crmcore.identity.candidates import CandidateSource, IndexEntry
@@ -20,6 +25,7 @@ from crmcore.identity.check import IdentityChecker
 from crmcore.identity.memory_index import MemoryIndex
 from projections.identity_index import IDENTITY_VIEW, SqlIndexStore
 from projections.identity_queries import SqlCandidateSource
+from projections.personal import PersonalSeal
 from projections.projection import ViewWriter
 from projections.tables import open_read_models
 
@@ -31,7 +37,12 @@ class IndexFiler:
     (``views.db`` in ``folder``) through the store its handlers write with, a
     transaction per batch."""
 
-    def __init__(self, kind: str, folder: Path, config: IdentityConfig) -> None:
+    def __init__(
+        self, kind: str, folder: Path, config: IdentityConfig, *, pii: bool = False
+    ) -> None:
+        """``pii``: as a book with a master key keeps it - each profile's personal half
+        sealed under its customer's data key (kept in ``events.db`` beside the view),
+        blocks hashed with the book's key."""
         self.kind = kind
         self.source: CandidateSource
         self._pending: list[IndexEntry] = []
@@ -45,8 +56,18 @@ class IndexFiler:
         for table in IDENTITY_VIEW.tables:
             table.create(self.engine)
         # The source's runner is never asked to catch up here: the entries are filed
-        # directly, so an empty in-memory log stands in for the application.
-        log = CrmApplication({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        # directly, so an empty log stands in for the application (a SQLite one holding
+        # the data keys when the book protects personal data).
+        if pii:
+            key = base64.b64encode(os.urandom(32)).decode()
+            settings = Settings(db=folder / "events.db", pii={"master_key": key})
+            self._vault = settings.pii.vault()
+            log = CrmApplication(settings.eventsourcing_env(), protection=self._vault)
+        else:
+            self._vault = None
+            log = CrmApplication({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self._log = log
+        self.personal = PersonalSeal.of(log)
         self.source = SqlCandidateSource(log, self.engine, config.max_block_size, dispose=True)
 
     def file(self, entry: IndexEntry) -> None:
@@ -60,8 +81,10 @@ class IndexFiler:
     def flush(self) -> None:
         if not self._pending:
             return
+        if self._vault is not None:
+            self._new_keys({entry.customer_id for entry in self._pending})
         with self.engine.begin() as connection:
-            writer = ViewWriter(connection)
+            writer = ViewWriter(connection, self.personal)
             store = SqlIndexStore(writer)
             for entry in self._pending:
                 self._number += 1
@@ -69,6 +92,19 @@ class IndexFiler:
                 store.put(entry, new=True)
             writer.flush()
         self._pending = []
+
+
+    def _new_keys(self, subjects: set[UUID]) -> None:
+        """A data key for each new customer, written in one transaction (as a
+        registration's key is written with its events)."""
+        vault = self._vault
+        assert vault is not None
+        for subject in subjects:
+            vault.sealer(subject, new=True)
+        recorder: Any = self._log.recorder
+        with recorder.datastore.transaction(commit=True) as cursor:
+            vault.write(cursor)
+        vault.settle(True)
 
 
 class FiledOnly(SqlCandidateSource):

@@ -50,6 +50,11 @@ KEY_FIELDS = {
 }
 """The field whose rule governs an identity key of each kind."""
 
+PERSONAL_KINDS = frozenset(kind for kind, field in KEY_FIELDS.items() if field in PERSONAL_FIELDS)
+"""Kinds of identity key that are personal data (phone, e-mail, WeChat, a lead form's
+device and session): sealed at rest, released on erasure. ``KeyKind`` is a StrEnum, so
+``key.kind in PERSONAL_KINDS`` holds for those kinds."""
+
 NEVER_PERSONAL = frozenset({"timestamp", "occurred_at"})
 """Instants: they contain colons, never an identity-key label."""
 

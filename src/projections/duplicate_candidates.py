@@ -55,8 +55,9 @@ from crmcore.identity.duplicate_scan import (
     pairs_of,
     scan_duplicates,
 )
-from crmcore.identity.keys import PERSONAL_KINDS, IdentityKey
+from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import build_profile
+from crmcore.personal_data import PERSONAL_KINDS
 from projections.identity_queries import personal_of
 from projections.personal import PLAIN, PersonalSeal
 from projections.projection import Handler, Projection, ViewWriter

@@ -28,6 +28,7 @@ import binascii
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -78,6 +79,11 @@ class MasterKey:
     def key_id(self) -> str:
         return hashlib.sha256(self.secret).hexdigest()[:16]
 
+    @cached_property
+    def aead(self) -> AESGCM:
+        """The cipher, made once: a check unwraps the keys of dozens of candidates."""
+        return AESGCM(self.secret)
+
     def __repr__(self) -> str:  # never print the secret
         return f"MasterKey(key_id={self.key_id!r})"
 
@@ -88,12 +94,12 @@ def new_data_key() -> bytes:
 
 def wrap(master: MasterKey, subject: UUID, data_key: bytes) -> bytes:
     nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(master.secret).encrypt(nonce, data_key, subject.bytes)
+    return nonce + master.aead.encrypt(nonce, data_key, subject.bytes)
 
 
 def unwrap(master: MasterKey, subject: UUID, wrapped: bytes) -> bytes:
     try:
-        return AESGCM(master.secret).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.bytes)
+        return master.aead.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.bytes)
     except InvalidTag:
         raise KeyUnusable(f"the data key of {subject} does not open with this master key") from None
 

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from crmcore.domain.base import CrmEvent
 from crmcore.identity import IdentityKey
-from crmcore.identity.keys import PERSONAL_KINDS
+from crmcore.personal_data import PERSONAL_KINDS
 
 __all__ = ["PERSONAL_KINDS", "Erasable", "Erased"]
 

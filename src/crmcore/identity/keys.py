@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID, uuid5
 
-from crmcore.personal_data import KEY_FIELDS, PERSONAL_FIELDS
-
 # Fixed forever: changing it would orphan every stored key index.
 _KEY_INDEX_NAMESPACE = UUID("6f1d8a52-3c1e-4f4e-9a57-2b0c8e6d7a10")
 
@@ -31,12 +29,6 @@ class KeyKind(StrEnum):
 
 
 _KIND_OF = {kind.value: kind for kind in KeyKind}
-
-PERSONAL_KINDS = frozenset(
-    kind for kind in KeyKind if KEY_FIELDS.get(kind.value) in PERSONAL_FIELDS
-)
-"""Identity keys that are personal data (phone, e-mail, WeChat, a lead form's device and
-session): sealed at rest, released on erasure. A StrEnum: ``"phone" in`` it holds too."""
 
 
 @dataclass(frozen=True, order=True, slots=True)

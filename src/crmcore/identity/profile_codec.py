@@ -23,10 +23,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from crmcore.identity.company import CompanyName
-from crmcore.identity.keys import PERSONAL_KINDS, IdentityKey
+from crmcore.identity.keys import IdentityKey
 from crmcore.identity.person import PersonName
 from crmcore.identity.profile import EmailParts, MatchProfile
-from crmcore.personal_data import ERASED
+from crmcore.personal_data import ERASED, PERSONAL_KINDS
 
 Transform = Callable[[str], str]
 """Seals (or opens) one stored text under the profile's subject's data key."""
