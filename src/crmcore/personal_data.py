@@ -50,10 +50,26 @@ KEY_FIELDS = {
 }
 """The field whose rule governs an identity key of each kind."""
 
+PERSONAL_FIELDS_SET = frozenset(PERSONAL_FIELDS)
+
 PERSONAL_KINDS = frozenset(kind for kind, field in KEY_FIELDS.items() if field in PERSONAL_FIELDS)
 """Kinds of identity key that are personal data (phone, e-mail, WeChat, a lead form's
 device and session): sealed at rest, released on erasure. ``KeyKind`` is a StrEnum, so
 ``key.kind in PERSONAL_KINDS`` holds for those kinds."""
+
+FREE_TEXT = "free_text"
+"""The class attribute naming an event's free-text fields (a follow-up's ``content`` and
+``outcome``): what a rep typed about a person may carry their phone or name, so these
+are sealed at rest like personal fields, under the subject's key. Named per class, not
+by field name: ``outcome`` elsewhere is a code (a lead's conversion outcome)."""
+
+
+def personal_fields_of(cls: type) -> frozenset[str]:
+    """The fields sealed at rest in events of ``cls``: the personal fields and the
+    class's own free-text fields."""
+    free_text: tuple[str, ...] = getattr(cls, FREE_TEXT, ())
+    return PERSONAL_FIELDS_SET.union(free_text) if free_text else PERSONAL_FIELDS_SET
+
 
 NEVER_PERSONAL = frozenset({"timestamp", "occurred_at"})
 """Instants: they contain colons, never an identity-key label."""

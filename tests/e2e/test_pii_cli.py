@@ -48,7 +48,8 @@ def test_an_officer_erases_a_customer_and_the_audit_still_answers(tmp_path: Path
     timeline = crm("audit", "timeline", customer, "--json")
     assert timeline.returncode == 0, timeline.stderr
     status = as_json(crm("pii", "status", "--json"))
-    assert (status["encrypted"], status["erased_subjects"]) == (True, 1)
+    # The customer's key and its ownership's (which seals the follow-ups' notes).
+    assert (status["encrypted"], status["erased_subjects"]) == (True, 2)
     listed = crm("customer", "list", "--json")
     assert "张伟" not in listed.stdout
     assert listed.returncode == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,14 @@ from sqlalchemy import create_engine, inspect
 
 from adapters.bootstrap import application, caught_up_views, open_views
 from adapters.settings import Settings
-from crmcore import ManualClock, MergeCustomers, RegisterCustomer, parse_command
+from crmcore import ManualClock, MergeCustomers, RecordFollowUp, RegisterCustomer, parse_command
 from crmcore.audit.queries import OwnerAtQuery
 from crmcore.customers.erasure import EraseCustomer
+from crmcore.domain.ownership import ownership_id
 from crmcore.errors import DuplicateCustomer
 from crmcore.leads.commands import CaptureLead
 from crmcore.leads.erasure import EraseLead
+from crmcore.personal_data import ERASED
 from projections.duplicate_candidates import DUPLICATES_VIEW, read_report, refresh
 from tests.conftest import START, hire
 from tests.integration.test_personal_data import db, new_key, settings
@@ -144,6 +147,12 @@ def test_no_table_holds_personal_data_in_clear_and_an_erasure_leaves_none_readab
         merged = register(app, company_name="星河数据(北京)有限公司", **MERGED)
         app.merge_customers(parse_command(MergeCustomers, {
             "actor": "li", "survivor_id": cid, "absorbed_id": merged, "reason": "one company"}))
+        # A rep's note about the person is free text that carries them.
+        app.record_follow_up(parse_command(RecordFollowUp, {
+            "actor": "li", "customer_id": cid, "rep": "li", "channel": "phone",
+            "content": "约欧阳娜娜下周演示, 手机13712349876",
+            "outcome": "她说可发邮件到canary.ouyang@example.cn",
+            "next_contact_at": clock.now() + timedelta(days=3)}))
         with pytest.raises(DuplicateCustomer):  # filed as an alias of the customer
             register(app, company_name="北京星河数据科技有限公司", **REFUSED)
         # Two people-only customers alike enough for the duplicate report (names kept).
@@ -175,3 +184,5 @@ def test_no_table_holds_personal_data_in_clear_and_an_erasure_leaves_none_readab
         assert again != cid  # the phone is free: the same person is a new customer
         shown = app.get_customer(cid)
         assert (shown.contact_name, shown.phones, shown.emails) == (None, (), ())
+        noted = [e for e in app.history(ownership_id(cid)) if hasattr(e, "content")]
+        assert [(e.content, e.outcome) for e in noted] == [(ERASED, ERASED)]

@@ -42,7 +42,8 @@ def status(
     db: DbOption = None, config: ConfigOption = None, json_output: JsonOption = False
 ) -> None:
     """Whether personal data is encrypted, the master key's id (never the key), how many
-    data keys each master wraps, how many subjects were erased."""
+    data keys each master wraps, how many were destroyed by erasures (a customer's key
+    and its follow-up notes' key are two)."""
     with reporting_errors(json_output):
         settings = settings_from(db, config, None)
         with log_reader(settings) as log:
@@ -56,7 +57,7 @@ def status(
             console.print(f"master key {found['master_key_id']}")
             for master, count in found["data_keys_by_master"].items():
                 console.print(f"  {count} data key(s) wrapped by {master}")
-            console.print(f"  {found['erased_subjects']} erased subject(s)")
+            console.print(f"  {found['erased_subjects']} data key(s) destroyed by erasures")
 
 
 @pii_app.command("rotate")

@@ -16,6 +16,7 @@ from typing import IO
 
 from adapters.files.safe_csv import safe_cell, unquoted
 from crmcore.errors import ValidationFailed
+from crmcore.personal_data import ERASED
 from crmcore.records import CustomerRecord
 
 CUSTOMER_COLUMNS = (
@@ -44,11 +45,18 @@ class CustomerFile:
     row_count: int
 
     def rows(self) -> Iterator[dict[str, str]]:
-        """Each data row as {column: cell}, known columns only, cells trimmed."""
+        """Each data row as {column: cell}, known columns only, cells trimmed; a cell
+        reading ``[erased]`` (an export of an erased customer) is empty: erased data is
+        no value, and re-importing an export must not make it one."""
         with _open(self.path) as handle:
             reader = csv.DictReader(handle)
             for raw in reader:
-                yield {name: unquoted((raw.get(name) or "").strip()) for name in self.columns}
+                yield {name: _cell(raw.get(name)) for name in self.columns}
+
+
+def _cell(raw: str | None) -> str:
+    cell = unquoted((raw or "").strip())
+    return "" if cell == ERASED else cell
 
 
 def _open(path: Path) -> IO[str]:
@@ -121,16 +129,21 @@ def write_rows(handle: IO[str], columns: Iterable[str], rows: Iterable[dict[str,
 
 
 def export_row(customer: CustomerRecord) -> dict[str, str]:
-    """A customer as an import-compatible row (re-importing it finds the same customer)."""
+    """A customer as an import-compatible row (re-importing it finds the same customer).
+
+    An erased customer's contact, phone, e-mail and WeChat cells read ``[erased]``: the
+    file says the data was erased, not that there never was any (and the import reads
+    those cells as empty)."""
+    erased = customer.erased_at is not None
     return {
         "customer_id": str(customer.customer_id),
         "external_id": customer.external_id or "",
         "company_name": customer.company_name or "",
-        "contact_name": customer.contact_name or "",
-        "phone": ";".join(customer.phones),
-        "email": ";".join(customer.emails),
+        "contact_name": ERASED if erased else customer.contact_name or "",
+        "phone": ERASED if erased else ";".join(customer.phones),
+        "email": ERASED if erased else ";".join(customer.emails),
         "uscc": ";".join(customer.usccs),
-        "wechat": ";".join(customer.wechats),
+        "wechat": ERASED if erased else ";".join(customer.wechats),
         "region": customer.region or "",
         "industry": customer.industry or "",
         "source": customer.source or "",

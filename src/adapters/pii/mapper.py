@@ -17,10 +17,10 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from adapters.pii.crypto import SEALED, KeyUnusable, Sealer
-from crmcore.domain.customer_erasure import Erased
+from crmcore.domain.customer_erasure import Erased, erased_subjects
 from crmcore.errors import ValidationFailed
 from crmcore.identity.keys import HASHED
-from crmcore.personal_data import ERASED, PERSONAL_FIELDS, PersonalValues
+from crmcore.personal_data import ERASED, PersonalValues, personal_fields_of
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
@@ -64,7 +64,7 @@ class PersonalDataMapper(Mapper[UUID]):
                 sealer, looked_up = self._vault.sealer(subject, new=new), True
             return ERASED if sealer is None else sealer.seal(value)
 
-        sealed = PersonalValues(PERSONAL_FIELDS, seal).apply(state)
+        sealed = PersonalValues(personal_fields_of(cls), seal).apply(state)
         originator_id = sealed.pop("originator_id")
         originator_version = sealed.pop("originator_version")
         class_version = getattr(cls, "class_version", 1)
@@ -91,7 +91,7 @@ class PersonalDataMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
         if stored_event.topic == _ERASED_TOPIC:
-            self._vault.forget(getattr(event, "subjects", ()), erased=True)
+            self._vault.forget(erased_subjects(getattr(event, "subjects", ())), erased=True)
         if _SEALED_BYTES not in stored_event.state:
             return event
         subject = _subject(type(event), vars(event))
@@ -114,7 +114,8 @@ class PersonalDataMapper(Mapper[UUID]):
                     f"event {stored_event.originator_version} of {subject}: {exc}",
                 ) from None
 
-        opened: dict[str, Any] = PersonalValues(PERSONAL_FIELDS, open_).apply(vars(event))
+        fields = personal_fields_of(type(event))
+        opened: dict[str, Any] = PersonalValues(fields, open_).apply(vars(event))
         object.__setattr__(event, "__dict__", opened)
         return event
 

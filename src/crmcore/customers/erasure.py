@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from crmcore.commands import Command, RequiredNote
 from crmcore.customers.ports import CustomerPorts
+from crmcore.domain.customer_erasure import erased_subjects
 from crmcore.domain.lead import Lead
 from crmcore.errors import CustomerErased, ValidationFailed
 from crmcore.leads.key_release import release_lead_keys
@@ -74,7 +75,7 @@ def erase(
     # the subjects' values, so none is left for a later catch-up to clean (and the
     # sealed copies become unreadable with the keys, in this instant, everywhere).
     app.settle_views()
-    protection.erase(subjects, customer.erased_at)
+    protection.erase(erased_subjects(subjects), customer.erased_at)
     return subjects
 
 

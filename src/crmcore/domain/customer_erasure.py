@@ -11,15 +11,24 @@ register again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from crmcore.domain.base import CrmEvent
+from crmcore.domain.ownership import ownership_id
 from crmcore.identity import IdentityKey
 from crmcore.personal_data import PERSONAL_KINDS
 
-__all__ = ["PERSONAL_KINDS", "Erasable", "Erased"]
+__all__ = ["PERSONAL_KINDS", "Erasable", "Erased", "erased_subjects"]
+
+
+def erased_subjects(subjects: Iterable[UUID]) -> list[UUID]:
+    """Every key an erasure of ``subjects`` (customers, leads) destroys: theirs, and
+    those of their ownerships, which seal the follow-ups' notes about them."""
+    named = list(subjects)
+    return named + [ownership_id(subject) for subject in named]
 
 
 class Erasable(Protocol):

@@ -11,7 +11,7 @@ deadlines they computed, so replay never recomputes a rule.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -183,7 +183,11 @@ class Ownership(Aggregate):
             ownership.respond_by = ownership.respond_cause = None
 
     class FollowedUp(Event):
-        """A valid follow-up by the owner or a collaborator; it renews protection (v1)."""
+        """A valid follow-up by the owner or a collaborator; it renews protection (v1).
+        What was said and agreed (``content``, ``outcome``) is free text about a person:
+        sealed at rest under the ownership's key, destroyed by the customer's erasure."""
+
+        free_text: ClassVar[tuple[str, ...]] = ("content", "outcome")
 
         rep: str
         channel: str

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from crmcore.commands import Command, RequiredNote
 from crmcore.customers.erasure import ErasurePorts, erasable
+from crmcore.domain.customer_erasure import erased_subjects
 from crmcore.domain.lead import Lead
 from crmcore.errors import LeadRefused
 from crmcore.leads.key_release import release_lead_keys
@@ -55,7 +56,7 @@ def erase_lead(
         app.save(lead, *released)
     assert lead.erased_at is not None
     app.settle_views()  # as a customer's erasure does (crmcore.customers.erasure)
-    protection.erase(subjects, lead.erased_at)
+    protection.erase(erased_subjects(subjects), lead.erased_at)
     return subjects
 
 
