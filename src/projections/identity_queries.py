@@ -129,10 +129,11 @@ class SqlCandidateSource:
         personal = self._personal
         for chunk in _chunks(missing, self._sql.chunk):
             rows = connection.execute(self._sql.entries_by_number, {"numbers": chunk}).all()
+            customer_ids = {row.customer_id: UUID(row.customer_id) for row in rows}
             # Their data keys in one read, when their personal halves are sealed.
-            personal.prefetch({UUID(row.customer_id) for row in rows})
+            personal.prefetch(customer_ids.values())
             for row in rows:
-                customer_id = UUID(row.customer_id)
+                customer_id = customer_ids[row.customer_id]
                 profile = personal.decode_profile(row.profile, customer_id)
                 found[row.entry_no] = IndexEntry(UUID(row.entry_id), customer_id, profile)
                 if customer_id not in step:

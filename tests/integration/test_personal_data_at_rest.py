@@ -156,7 +156,7 @@ def test_no_table_holds_personal_data_in_clear_and_an_erasure_leaves_none_readab
         with pytest.raises(DuplicateCustomer):  # filed as an alias of the customer
             register(app, company_name="北京星河数据科技有限公司", **REFUSED)
         # Two people-only customers alike enough for the duplicate report (names kept).
-        register(app, contact_name="上官婉儿", email="wan.er@canary-mail.cn")
+        person = register(app, contact_name="上官婉儿", email="wan.er@canary-mail.cn")
         register(app, contact_name="上官婉儿", email="wan.er@canary-mail.com")
         lead = app.capture_lead(parse_command(CaptureLead, {
             "actor": "forms", "channel": "web", **LEAD})).lead_id
@@ -174,6 +174,14 @@ def test_no_table_holds_personal_data_in_clear_and_an_erasure_leaves_none_readab
             EraseCustomer, {"actor": "dpo", "customer_id": cid, "reason": "PIPL 2026-117"}))
         app.erase_lead(parse_command(
             EraseLead, {"actor": "dpo", "lead_id": lead, "reason": "PIPL 2026-118"}))
+        app.erase_customer(parse_command(
+            EraseCustomer, {"actor": "dpo", "customer_id": person, "reason": "PIPL 2026-119"}))
+        runner = open_views(config, app, DUPLICATES_VIEW)
+        left = read_report(runner.engine, personal=runner.personal)
+        runner.engine.dispose()
+    # The erased person's pair left the report with the erasure, not at the next refresh.
+    assert str(person) not in {c for row in left.rows for c in (row.customer_a, row.customer_b)}
+    assert report.rows != left.rows
     # Right after the commands answer, before anything else runs: nothing to read. The
     # keys are gone, so the sealed copies cannot be opened even with the master key.
     assert found_in_tables(config) == {}

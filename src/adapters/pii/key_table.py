@@ -49,9 +49,12 @@ class KeyTable:
 
     def select(self, cursor: Any, subjects: Sequence[UUID]) -> dict[UUID, KeyRow]:
         found: dict[UUID, KeyRow] = {}
-        unique = list(dict.fromkeys(subjects))
+        # The ids asked for, by their stored text: a row's subject is looked up, not
+        # parsed again (a check reads dozens of keys; UUID() costs more than the read).
+        by_hex = {subject.hex: subject for subject in subjects}
+        unique = list(by_hex)
         for start in range(0, len(unique), _CHUNK):
-            chunk = [s.hex for s in unique[start : start + _CHUNK]]
+            chunk = unique[start : start + _CHUNK]
             params: list[Any]
             if self.postgres:
                 where, params = "subject_id = ANY(%s)", [chunk]
@@ -61,7 +64,8 @@ class KeyTable:
                 f"SELECT subject_id, master_key_id, wrapped FROM {TABLE} WHERE {where}", params
             )
             for row in cursor.fetchall():
-                found[UUID(row["subject_id"])] = _row(row)
+                subject = by_hex[row["subject_id"]]
+                found[subject] = _row(row, subject)
         return found
 
     def insert(self, cursor: Any, rows: Iterable[KeyRow]) -> None:
@@ -113,8 +117,10 @@ class KeyTable:
         return cursor.fetchone() is not None
 
 
-def _row(row: Any) -> KeyRow:
+def _row(row: Any, subject: UUID | None = None) -> KeyRow:
     wrapped = row["wrapped"]
     return KeyRow(
-        UUID(row["subject_id"]), row["master_key_id"], bytes(wrapped) if wrapped else None
+        subject or UUID(row["subject_id"]),
+        row["master_key_id"],
+        bytes(wrapped) if wrapped else None,
     )

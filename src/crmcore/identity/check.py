@@ -58,12 +58,6 @@ class IdentityChecker:
         """The customer's profile as its own entry holds it (aliases aside)."""
         return self.source.own_profile(customer_id)
 
-    def display_name(self, customer_id: UUID) -> str | None:
-        """The customer's company name, else contact name, as its own entry holds it."""
-        profile = self.own_profile(customer_id)
-        name = profile and (profile.company or profile.contact)
-        return name.raw if name else None
-
     # -- the batch being decided ---------------------------------------------------
 
     def begin_batch(self, profiles: Sequence[MatchProfile]) -> None:
