@@ -8,6 +8,7 @@ depends on the record asked about, not on the size of the book.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,6 +67,12 @@ class SqlCandidateSource:
         # concurrency; exact keys are decided by the key-index aggregates).
         self._postings: dict[int, list[int]] = {}
         self._entries_by_number: dict[int, IndexEntry] = {}
+        # Profiles decoded by earlier batches, by entry number, with the stored text they
+        # were decoded from: a popular block's entries are candidates of many checks,
+        # and decoding (opening, when sealed) is most of reading one. Kept only while
+        # the view still stores that text - a re-filed entry (an erasure's, a merge's)
+        # is decoded again - and bounded.
+        self._decoded: OrderedDict[int, tuple[str, MatchProfile]] = OrderedDict()
         self._merged_step: dict[UUID, UUID | None] = {}
         self._generic_labels: dict[str, bool] = {}
         self._group_of: dict[UUID, UUID | None] = {}
@@ -127,14 +134,25 @@ class SqlCandidateSource:
         missing = [n for n in numbers if n not in found]
         connection = self._reads.connection()
         personal = self._personal
+        decoded = self._decoded
         for chunk in _chunks(missing, self._sql.chunk):
             rows = connection.execute(self._sql.entries_by_number, {"numbers": chunk}).all()
             customer_ids = {row.customer_id: UUID(row.customer_id) for row in rows}
-            # Their data keys in one read, when their personal halves are sealed.
-            personal.prefetch(customer_ids.values())
+            # A profile decoded by an earlier batch is reused while its stored text is
+            # the same; the others' data keys are read in one go (when sealed).
+            fresh = [row for row in rows if _stored(decoded, row.entry_no) != row.profile]
+            personal.prefetch({customer_ids[row.customer_id] for row in fresh})
             for row in rows:
                 customer_id = customer_ids[row.customer_id]
-                profile = personal.decode_profile(row.profile, customer_id)
+                kept = decoded.get(row.entry_no)
+                if kept is not None and kept[0] == row.profile:
+                    decoded.move_to_end(row.entry_no)
+                    profile = kept[1]
+                else:
+                    profile = personal.decode_profile(row.profile, customer_id)
+                    decoded[row.entry_no] = (row.profile, profile)
+                    if len(decoded) > _DECODED:
+                        decoded.popitem(last=False)
                 found[row.entry_no] = IndexEntry(UUID(row.entry_id), customer_id, profile)
                 if customer_id not in step:
                     step[customer_id] = UUID(row.survivor_id) if row.survivor_id else None
@@ -280,6 +298,12 @@ class SqlCandidateSource:
 
 
 _MAX_ARMS = 400  # SQLite allows 500 SELECTs in one compound statement
+_DECODED = 20_000  # decoded profiles kept across batches (~1-2 KB each)
+
+
+def _stored(decoded: OrderedDict[int, tuple[str, MatchProfile]], number: int) -> str | None:
+    kept = decoded.get(number)
+    return kept[0] if kept is not None else None
 
 
 def _chunks(items: Sequence[_T], size: int = 900) -> Iterator[list[_T]]:

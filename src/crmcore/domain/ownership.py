@@ -184,8 +184,8 @@ class Ownership(Aggregate):
 
     class FollowedUp(Event):
         """A valid follow-up by the owner or a collaborator; it renews protection (v1).
-        What was said and agreed (``content``, ``outcome``) is free text about a person:
-        sealed at rest under the ownership's key, destroyed by the customer's erasure."""
+        What was said and agreed (`content`, `outcome`) is free text about a person: sealed
+        at rest in a book with a master key, and `[erased]` after the customer's erasure."""
 
         free_text: ClassVar[tuple[str, ...]] = ("content", "outcome")
 
