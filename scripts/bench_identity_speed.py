@@ -14,6 +14,7 @@ The raw baseline, measured in the same run on the same names: one brute-force
 check without blocking would cost.
 
     python scripts/bench_identity_speed.py --customers 1000000 [--index memory] [--pii]
+    python scripts/bench_identity_speed.py --customers 100000 --pii-paired
 """
 
 from __future__ import annotations
@@ -131,6 +132,72 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
           f"peak RSS {rss_mib():,.0f} MiB (target <= 2048)")
 
 
+def run_paired(customers: int, queries: int, seed: int, folder: Path) -> None:
+    """What sealing personal data costs the check: the same book filed twice, in clear
+    and sealed (a master key), and each probe checked against both, in alternating
+    order, so both see the same machine at the same moment (a ratio survives a noisy
+    machine; two runs minutes apart did not: ±25% with identical code)."""
+    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
+          f" | customers {customers:,} | seed {seed} | in clear vs sealed, paired")
+    book = folder / "book.jsonl"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_write_book, args=(book, customers, queries, seed)
+    )
+    child.start()
+    child.join()
+    config = IdentityConfig()
+    filers = {}
+    for name in ("clear", "sealed"):
+        (folder / name).mkdir()
+        filers[name] = IndexFiler("persisted", folder / name, config, pii=name == "sealed")
+    probes: list[dict[str, str]] = []
+    began = time.perf_counter()
+    with book.open(encoding="utf-8") as rows:
+        for line in rows:
+            variation, fields = json.loads(line)
+            if variation != "original":
+                if len(probes) < queries:
+                    probes.append(fields)
+                continue
+            try:
+                command = parse_command(RegisterCustomer, {"actor": "bench", **fields})
+            except ValidationFailed:
+                continue
+            entry = uuid.uuid4()
+            for filer in filers.values():
+                filer.file(IndexEntry(entry, entry, record_profile(command.record())))
+    for filer in filers.values():
+        filer.flush()
+    print(f"filed twice in {time.perf_counter() - began:.0f} s; peak RSS {rss_mib():,.0f} MiB")
+    checkers = {name: IdentityChecker(config, f.source) for name, f in filers.items()}
+    latencies: dict[str, list[float]] = {name: [] for name in checkers}
+    outcomes: dict[str, list[str]] = {name: [] for name in checkers}
+    for number, fields in enumerate(probes):
+        try:
+            command = parse_command(RegisterCustomer, {"actor": "bench", **fields})
+            profile = record_profile(command.record())
+        except ValidationFailed:
+            continue
+        order = ("clear", "sealed") if number % 2 else ("sealed", "clear")
+        for name in order:
+            began = time.perf_counter()
+            decision = checkers[name].check(profile, {}, DedupMode.BLOCK)
+            latencies[name].append(time.perf_counter() - began)
+            outcomes[name].append(decision.outcome)
+    figures = {}
+    for name, values in latencies.items():
+        values.sort()
+        p99_at = int(len(values) * 0.99) - 1
+        figures[name] = (statistics.median(values) * 1000, values[p99_at] * 1000)
+        print(f"{name}: {len(values):,} checks; p50 {figures[name][0]:.2f} ms, "
+              f"p99 {figures[name][1]:.2f} ms")
+    print(f"same decisions: {outcomes['clear'] == outcomes['sealed']}")
+    p50 = figures["sealed"][0] / figures["clear"][0] - 1
+    p99 = figures["sealed"][1] / figures["clear"][1] - 1
+    print(f"sealing costs p50 {p50:+.0%}, p99 {p99:+.0%} (target p99 within 20%); "
+          f"peak RSS {rss_mib():,.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -140,10 +207,15 @@ def main() -> None:
     parser.add_argument("--index", choices=("persisted", "memory"), default="persisted")
     parser.add_argument("--pii", action="store_true",
                         help="a book with a master key: personal halves sealed, blocks keyed")
+    parser.add_argument("--pii-paired", action="store_true",
+                        help="the book in clear and sealed, each probe checked against both")
     args = parser.parse_args()
-    if args.pii and args.index == "memory":
+    if (args.pii or args.pii_paired) and args.index == "memory":
         parser.error("--pii needs the persisted index (the memory index keeps nothing at rest)")
     with tempfile.TemporaryDirectory() as folder:
+        if args.pii_paired:
+            run_paired(args.customers, args.queries, args.seed, Path(folder))
+            return
         run(args.customers, args.queries, args.baseline_queries, args.seed, Path(folder),
             args.index, args.pii)
 

@@ -107,18 +107,17 @@ def unwrap(master: MasterKey, subject: UUID, wrapped: bytes) -> bytes:
 class Sealer:
     """Seals and opens one subject's values with its data key."""
 
-    __slots__ = ("_aad", "_aead", "_key", "_siv")
+    __slots__ = ("_aad", "_aead", "_key")
 
     def __init__(self, subject: UUID, data_key: bytes) -> None:
         self._aad = subject.bytes
         self._aead = AESGCM(data_key)
         self._key = data_key
-        self._siv: AESGCMSIV | None = None  # made when a view first asks
 
     def _stable(self) -> AESGCMSIV:
-        if self._siv is None:
-            self._siv = AESGCMSIV(self._key)
-        return self._siv
+        # Made for each use (~2 us), not kept: a vault caches tens of thousands of
+        # sealers, and a cipher object is ~2.5 KB (the check reuses opened profiles).
+        return AESGCMSIV(self._key)
 
     def seal_stable(self, value: str) -> str:
         """``value`` sealed deterministically, for a read model (``STABLE``)."""
