@@ -298,7 +298,7 @@ class SqlCandidateSource:
 
 
 _MAX_ARMS = 400  # SQLite allows 500 SELECTs in one compound statement
-_DECODED = 20_000  # decoded profiles kept across batches (~1-2 KB each)
+_DECODED = 100_000  # decoded profiles kept across batches (~1.5 KB each: ~150 MB at most)
 
 
 def _stored(decoded: OrderedDict[int, tuple[str, MatchProfile]], number: int) -> str | None:
