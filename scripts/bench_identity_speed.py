@@ -28,6 +28,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -57,6 +58,24 @@ def _write_book(path: Path, customers: int, queries: int, seed: int) -> None:
                 out.write("\n")
 
 
+def _originals(
+    book: Path, queries: int, probes: list[dict[str, str]], skipped: list[int]
+) -> Iterator[RegisterCustomer]:
+    """The book's valid originals as commands, to file; the first ``queries`` other rows
+    go to ``probes``, and invalid originals are counted in ``skipped[0]``."""
+    with book.open(encoding="utf-8") as rows:
+        for line in rows:
+            variation, fields = json.loads(line)
+            if variation != "original":
+                if len(probes) < queries:
+                    probes.append(fields)
+                continue
+            try:
+                yield parse_command(RegisterCustomer, {"actor": "bench", **fields})
+            except ValidationFailed:
+                skipped[0] += 1
+
+
 def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: Path,
         index: str, pii: bool = False) -> None:
     print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
@@ -78,25 +97,15 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
     filed = 0
     names: list[str] = []
     probes: list[dict[str, str]] = []
-    invalid = 0
+    skipped: list[int] = [0]
     began = time.perf_counter()
-    with book.open(encoding="utf-8") as rows:
-        for line in rows:
-            variation, fields = json.loads(line)
-            if variation != "original":
-                if len(probes) < queries:
-                    probes.append(fields)
-                continue
-            try:
-                command = parse_command(RegisterCustomer, {"actor": "bench", **fields})
-            except ValidationFailed:
-                invalid += 1
-                continue
-            entry = uuid.uuid4()
-            filer.file(IndexEntry(entry, entry, record_profile(command.record())))
-            filed += 1
-            names.append(command.company_name or command.contact_name or "")
+    for command in _originals(book, queries, probes, skipped):
+        entry = uuid.uuid4()
+        filer.file(IndexEntry(entry, entry, record_profile(command.record())))
+        filed += 1
+        names.append(command.company_name or command.contact_name or "")
     filer.flush()
+    invalid = skipped[0]
     load_seconds = time.perf_counter() - began
     print(f"index: {filed:,} customers filed in {load_seconds:.0f} s "
           f"({filed / load_seconds:,.0f}/s; {invalid} invalid originals skipped); "
@@ -152,20 +161,10 @@ def run_paired(customers: int, queries: int, seed: int, folder: Path) -> None:
         filers[name] = IndexFiler("persisted", folder / name, config, pii=name == "sealed")
     probes: list[dict[str, str]] = []
     began = time.perf_counter()
-    with book.open(encoding="utf-8") as rows:
-        for line in rows:
-            variation, fields = json.loads(line)
-            if variation != "original":
-                if len(probes) < queries:
-                    probes.append(fields)
-                continue
-            try:
-                command = parse_command(RegisterCustomer, {"actor": "bench", **fields})
-            except ValidationFailed:
-                continue
-            entry = uuid.uuid4()
-            for filer in filers.values():
-                filer.file(IndexEntry(entry, entry, record_profile(command.record())))
+    for command in _originals(book, queries, probes, [0]):
+        entry = uuid.uuid4()
+        for filer in filers.values():
+            filer.file(IndexEntry(entry, entry, record_profile(command.record())))
     for filer in filers.values():
         filer.flush()
     print(f"filed twice in {time.perf_counter() - began:.0f} s; peak RSS {rss_mib():,.0f} MiB")

@@ -7,7 +7,7 @@ import base64
 import os
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -403,3 +403,31 @@ def test_text_that_looks_sealed_is_kept_as_typed(db: str, clock: ManualClock) ->
     with application(config, clock) as app:
         assert app.history(plain)[0].reason == "pii1:AAAA"
         assert app.get_customer(odd).contact_name == "pii1:王"
+
+
+def test_a_view_seals_under_its_subjects_key_and_reads_erased_once_the_key_is_gone(
+    db: str, clock: ManualClock
+) -> None:
+    """What a view keeps is sealed under the subject's key - made and committed at once
+    for a subject that has none yet - deterministically (a rebuild writes the same
+    bytes), and reads [erased] in every process once the key is destroyed."""
+    config = settings(db, new_key())
+    subject = uuid4()  # no event, so no key yet
+    with application(config, clock) as app:
+        vault: Any = app.protection
+        sealed = vault.seal_value(subject, "王芳")
+        assert sealed.startswith("pii1s:")
+        assert "王芳" not in sealed
+        assert vault.seal_value(subject, "王芳") == sealed
+        vault.forget([subject])  # read back from the table: the key was committed
+        assert vault.open_value(subject, sealed) == "王芳"
+        assert vault.open_value(subject, "plain text") == "plain text"
+    with application(config, clock) as app:
+        other: Any = app.protection
+        assert other.open_value(subject, sealed) == "王芳"
+        other.erase([subject], clock.now())
+        assert other.open_value(subject, sealed) == ERASED
+        assert other.seal_value(subject, "王芳") == ERASED
+    with application(config, clock) as app:  # another process: the key table is the truth
+        third: Any = app.protection
+        assert third.open_value(subject, sealed) == ERASED

@@ -291,6 +291,16 @@ class Vault:
     def _create_key(self, subject: UUID) -> Sealer:
         """A new data key for ``subject``, committed now (another process's, if it wrote
         one first)."""
+        data_key = self._insert_key(subject)
+        if data_key is None:
+            raise KeyUnusable(f"{subject} was erased while its key was being made")
+        sealer = Sealer(subject, data_key)
+        self._remember(subject, sealer)
+        return sealer
+
+    def _insert_key(self, subject: UUID) -> bytes | None:
+        """Writes a new data key for ``subject`` in a transaction of its own and returns
+        it; when another process wrote one first, returns theirs (None: erased)."""
         recorder = self._attached()
         data_key = new_data_key()
         row = KeyRow(subject, self._master.key_id, wrap(self._master, subject, data_key))
@@ -298,15 +308,11 @@ class Vault:
             with recorder.datastore.transaction(commit=True) as cursor:
                 recorder.key_table.insert(cursor, [row])
         except Exception:  # another process created it first: use theirs
-            known, theirs = self._read(subject)
-            if not known:
-                raise
+            theirs = self._rows([subject]).get(subject)
             if theirs is None:
-                raise KeyUnusable(f"{subject} was erased while its key was being made") from None
-            return theirs
-        sealer = Sealer(subject, data_key)
-        self._remember(subject, sealer)
-        return sealer
+                raise
+            return None if theirs.erased else self._unwrap(theirs)
+        return data_key
 
     def _sealer_row(self, subject: UUID) -> bytes | None:
         row = self._rows([subject]).get(subject)
@@ -320,14 +326,7 @@ class Vault:
                 "protection is chosen when a book is created (docs/operations.md, "
                 "'Turning encryption on')",
             )
-        secret = new_data_key()
-        row = KeyRow(INDEX_SECRET, self._master.key_id, wrap(self._master, INDEX_SECRET, secret))
-        try:
-            with recorder.datastore.transaction(commit=True) as cursor:
-                recorder.key_table.insert(cursor, [row])
-        except Exception:  # another process created it first: use theirs
-            theirs = self._sealer_row(INDEX_SECRET)
-            if theirs is None:
-                raise
-            return theirs
+        secret = self._insert_key(INDEX_SECRET)
+        if secret is None:
+            raise ValidationFailed("pii.master_key", "the book's index secret was erased")
         return secret
