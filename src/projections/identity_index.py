@@ -40,7 +40,7 @@ from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.filing import FILED_EVENTS, file_event
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
-from projections.personal import PLAIN, PersonalSeal
+from projections.personal import PersonalSeal
 from projections.projection import Projection, ViewWriter
 from projections.tables import byte_ordered, views
 
@@ -81,12 +81,6 @@ groups = Table(
     # Prefix look-ups (a brand) need byte order.
     Column("core", byte_ordered(), index=True),
 )
-
-
-def key_hash(key: str) -> int:
-    """A blocking key's hash in a book without personal-data protection (a protected
-    book's are keyed: ``PersonalSeal.block_hash``)."""
-    return PLAIN.block_hash(key)
 
 
 def _hashes(personal: PersonalSeal, profile: MatchProfile) -> set[int]:

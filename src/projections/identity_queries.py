@@ -140,15 +140,19 @@ class SqlCandidateSource:
             customer_ids = {row.customer_id: UUID(row.customer_id) for row in rows}
             # A profile decoded by an earlier batch is reused while its stored text is
             # the same; the others' data keys are read in one go (when sealed).
-            fresh = [row for row in rows if _stored(decoded, row.entry_no) != row.profile]
-            personal.prefetch({customer_ids[row.customer_id] for row in fresh})
+            reused: dict[int, MatchProfile] = {}
             for row in rows:
-                customer_id = customer_ids[row.customer_id]
                 kept = decoded.get(row.entry_no)
                 if kept is not None and kept[0] == row.profile:
                     decoded.move_to_end(row.entry_no)
-                    profile = kept[1]
-                else:
+                    reused[row.entry_no] = kept[1]
+            personal.prefetch(
+                {customer_ids[r.customer_id] for r in rows if r.entry_no not in reused}
+            )
+            for row in rows:
+                customer_id = customer_ids[row.customer_id]
+                profile = reused.get(row.entry_no)
+                if profile is None:
                     profile = personal.decode_profile(row.profile, customer_id)
                     decoded[row.entry_no] = (row.profile, profile)
                     if len(decoded) > _DECODED:
@@ -299,11 +303,6 @@ class SqlCandidateSource:
 
 _MAX_ARMS = 400  # SQLite allows 500 SELECTs in one compound statement
 _DECODED = 100_000  # decoded profiles kept across batches (~1.5 KB each: ~150 MB at most)
-
-
-def _stored(decoded: OrderedDict[int, tuple[str, MatchProfile]], number: int) -> str | None:
-    kept = decoded.get(number)
-    return kept[0] if kept is not None else None
 
 
 def _chunks(items: Sequence[_T], size: int = 900) -> Iterator[list[_T]]:

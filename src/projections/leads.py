@@ -179,11 +179,12 @@ def lead_pool_page(
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    personal.prefetch({UUID(row.lead_id) for row in rows})
+    ids = [UUID(row.lead_id) for row in rows]
+    personal.prefetch(set(ids))
     return [
         LeadRow(
-            UUID(row.lead_id),
-            personal.open(UUID(row.lead_id), row.name),
+            lead_id,
+            personal.open(lead_id, row.name),
             row.channel,
             row.touches,
             row.score,
@@ -191,7 +192,7 @@ def lead_pool_page(
             row.status,
             row.since,
         )
-        for row in rows
+        for lead_id, row in zip(ids, rows, strict=True)
     ]
 
 

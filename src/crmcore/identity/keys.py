@@ -133,11 +133,6 @@ class KeyIds:
         """``kind:value`` with the value as the index stores it."""
         return f"{key.kind.value}:{self.stored_value(key)}"
 
-    @property
-    def keyed(self) -> bool:
-        """Whether ids, stored values and block hashes are keyed by a secret."""
-        return self._secret is not None
-
     def block_hash(self, blocking_key: str) -> int:
         """A blocking key's stable signed 64-bit hash (``crmcore.identity.blocking``):
         BLAKE2b, keyed by a key derived from the secret when there is one, so the
