@@ -431,3 +431,31 @@ def test_a_view_seals_under_its_subjects_key_and_reads_erased_once_the_key_is_go
     with application(config, clock) as app:  # another process: the key table is the truth
         third: Any = app.protection
         assert third.open_value(subject, sealed) == ERASED
+
+
+def test_a_customer_split_off_after_its_survivor_was_erased_comes_back_erased(
+    db: str, clock: ManualClock
+) -> None:
+    """The erasure destroyed the tombstone's key with the survivor's: split off, it is
+    an erased customer (its own Erased event), not one whose contact reads "[erased]"."""
+    config = settings(db, new_key())
+    with application(config, clock) as app:
+        hire(app, "li")
+        first = register(app, company_name="第一数据科技有限公司", contact_name="联系人甲",
+                         phone="13800138000")
+        survivor = register(app, company_name="第二数据科技有限公司", contact_name="联系人乙")
+        app.merge_customers(parse_command(MergeCustomers, {
+            "actor": "li", "survivor_id": survivor, "absorbed_id": first, "reason": "same"}))
+        clock.advance(hours=1)
+        assert set(app.erase_customer(parse_command(EraseCustomer, {
+            "actor": "dpo", "customer_id": survivor, "reason": "asked"}))) == {first, survivor}
+        clock.advance(hours=1)
+        app.split_customer(parse_command(SplitCustomer, {
+            "actor": "li", "tombstone_id": first, "reason": "two companies"}))
+        back = app.get_customer(first)
+        assert (back.merged_into, back.contact_name, back.phones) == (None, None, ())
+        assert back.erased_at == clock.now()
+        assert type(app.history(first)[-1]).__name__ == "Erased"
+        with pytest.raises(CustomerErased):
+            app.add_identity_key(parse_command(AddIdentityKey, {
+                "actor": "li", "customer_id": first, "kind": "phone", "value": "13800138000"}))

@@ -73,6 +73,10 @@ def split(app: CustomerPorts, command: SplitCustomer) -> UUID:
     returned, lost = survivor.split_off(tombstone, context)
     indexes = _transfer(app, returned, survivor.id, tombstone.id, context)
     tombstone.restore(returned, lost, context)
+    if tombstone.id in survivor.erased_with and tombstone.erased_at is None:
+        # Erased with its survivor: its data key is gone, so it comes back erased, and
+        # so does what was merged into it before (their keys went in the same erasure).
+        tombstone.erase(sorted(survivor.erased_with - {survivor.id}, key=str), context)
     memberships = trees.reopen_membership(app, tombstone.id, context)
     app.save(survivor, tombstone, *memberships, *indexes)
     return tombstone.id

@@ -37,6 +37,7 @@ class Customer(Aggregate):
         absorptions: dict[UUID, customer_merges.Absorption]
         lead_arrivals: frozenset[customer_touches.ArrivalMark]
         erased_at: datetime | None
+        erased_with: frozenset[UUID]
         converted_leads: frozenset[UUID]
 
     class Event(CrmEvent):
@@ -73,6 +74,7 @@ class Customer(Aggregate):
             customer.absorptions = {}
             customer.lead_arrivals = frozenset()
             customer.erased_at = None
+            customer.erased_with = frozenset()
             customer.converted_leads = frozenset()
 
     class ContactDetailsCorrected(Event):

@@ -35,6 +35,7 @@ class Erasable(Protocol):
     contact_name: str | None
     identity_keys: tuple[IdentityKey, ...]
     erased_at: datetime | None
+    erased_with: frozenset[UUID]
 
 
 class Erased(CrmEvent):
@@ -50,3 +51,6 @@ class Erased(CrmEvent):
             key for key in customer.identity_keys if key.kind not in PERSONAL_KINDS
         )
         customer.erased_at = self.occurred_at
+        # Whose keys went with it (merged-in customers, its leads): a split gives a
+        # tombstone among them back erased.
+        customer.erased_with = frozenset(self.subjects)
