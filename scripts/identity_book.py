@@ -34,14 +34,14 @@ _FILING_BATCH = 5_000  # entries per transaction, as the runner's batch
 
 class IndexFiler:
     """Files entries into the chosen index: the memory index, or the view's tables
-    (``views.db`` in ``folder``) through the store its handlers write with, a
-    transaction per batch."""
+    (``views.db`` in ``folder``; ``events.db`` for a sealed book) through the store its
+    handlers write with, a transaction per batch."""
 
     def __init__(
         self, kind: str, folder: Path, config: IdentityConfig, *, pii: bool = False
     ) -> None:
         """``pii``: as a book with a master key keeps it - each profile's personal half
-        sealed under its customer's data key (kept in ``events.db`` beside the view),
+        sealed under its customer's data key (kept in ``events.db``, the view's database),
         blocks hashed with the book's key."""
         self.kind = kind
         self.source: CandidateSource
@@ -51,7 +51,9 @@ class IndexFiler:
             self._memory = MemoryIndex(config.max_block_size, config.group_brand_chars)
             self.source = self._memory
             return
-        self.url = f"sqlite:///{folder / 'views.db'}"
+        # A sealed book's view lives beside its events and data keys (events.db), as
+        # the CLI keeps it by default: a candidate's key is read with the candidate.
+        self.url = f"sqlite:///{folder / ('events.db' if pii else 'views.db')}"
         self.engine = open_read_models(self.url)
         for table in IDENTITY_VIEW.tables:
             table.create(self.engine)
@@ -68,7 +70,9 @@ class IndexFiler:
             log = CrmApplication({"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self._log = log
         self.personal = PersonalSeal.of(log)
-        self.source = SqlCandidateSource(log, self.engine, config.max_block_size, dispose=True)
+        self.source = SqlCandidateSource(
+            log, self.engine, config.max_block_size, dispose=True, keys_beside=pii
+        )
 
     def file(self, entry: IndexEntry) -> None:
         if self.kind == "memory":

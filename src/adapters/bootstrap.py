@@ -43,7 +43,13 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
 
     def identity_view(app: CrmApplication) -> SqlCandidateSource:
         engine = open_read_models(settings.read_models_url())
-        return SqlCandidateSource(app, engine, rules.identity.max_block_size, dispose=True)
+        return SqlCandidateSource(
+            app,
+            engine,
+            rules.identity.max_block_size,
+            dispose=True,
+            keys_beside=settings.read_models_beside_events,
+        )
 
     def sales_views(app: CrmApplication) -> SqlSalesQueries:
         return SqlSalesQueries(app, open_read_models(settings.read_models_url()), dispose=True)

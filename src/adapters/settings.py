@@ -134,6 +134,12 @@ class Settings(CrmConfig):
             return self.postgres.sqlalchemy_url()
         return f"sqlite:///{self.db}"
 
+    @property
+    def read_models_beside_events(self) -> bool:
+        """Whether the read models share the store's database (no ``read_model_url``
+        of their own): a view may then join the store's tables, such as its data keys."""
+        return not self.read_model_url
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for this deployment."""
         if self.postgres is not None:

@@ -21,7 +21,7 @@ matches them and every report groups by them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -172,8 +172,27 @@ class PersonalDataProtection(Protocol):
         """A value ``seal_value`` sealed, readable again (ERASED once erased)."""
         ...
 
+    def open_values(self, items: Sequence[tuple[UUID, str]]) -> list[str]:
+        """:meth:`open_value` of each (subject, value), in order: a check opens the
+        personal halves of dozens of candidates at once."""
+        ...
+
     def prefetch(self, subjects: Collection[UUID]) -> None:
         """Reads the data keys of ``subjects`` in one go (a page of view rows to open)."""
+        ...
+
+    @property
+    def key_table(self) -> str:
+        """The table the wrapped data keys live in, beside the events: ``subject_id``
+        (the subject's id as 32 hex digits), ``master_key_id``, ``wrapped`` (both NULL
+        once erased). A view in the same database reads its rows' keys in the query
+        that reads the rows, instead of a second round trip."""
+        ...
+
+    def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
+        """Takes key rows a view read from :attr:`key_table` (subject, master key id,
+        wrapped key), as :meth:`prefetch` would have read them; subjects already known
+        are left as they are."""
         ...
 
 

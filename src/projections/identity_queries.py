@@ -53,12 +53,22 @@ class SqlCandidateSource:
     """Candidates, survivors, generic keys and groups from the persisted identity view."""
 
     def __init__(
-        self, app: Application[UUID], engine: Engine, max_block_size: int, *, dispose: bool
+        self,
+        app: Application[UUID],
+        engine: Engine,
+        max_block_size: int,
+        *,
+        dispose: bool,
+        keys_beside: bool = False,
     ) -> None:
+        """``keys_beside``: the view lives in the store's own database (the default
+        deployment), so a sealed candidate's data key is read in the query that reads
+        the candidate - one round trip a check instead of two."""
         self._runner = ProjectionRunner(app, engine, (IDENTITY_VIEW,))
         self._personal = self._runner.personal
         self._max_block_size = max_block_size
-        self._sql = _statements(engine.dialect.name == "postgresql")
+        key_table = self._personal.key_table if keys_beside else None
+        self._sql = _statements(engine.dialect.name == "postgresql", key_table)
         # The one connection every question reads through (autocommit: no snapshot).
         self._reads = HeldReader(engine, dispose=dispose)
         # Answers kept from a catch-up to the end of the batch it serves: the batch
@@ -139,25 +149,38 @@ class SqlCandidateSource:
             rows = connection.execute(self._sql.entries_by_number, {"numbers": chunk}).all()
             customer_ids = {row.customer_id: UUID(row.customer_id) for row in rows}
             # A profile decoded by an earlier batch is reused while its stored text is
-            # the same; the others' data keys are read in one go (when sealed).
-            reused: dict[int, MatchProfile] = {}
+            # the same; the others are decoded together, their data keys read with
+            # them (keys beside the view) or in one query (when sealed).
+            profiles: dict[int, MatchProfile] = {}
+            fresh = []
             for row in rows:
                 kept = decoded.get(row.entry_no)
                 if kept is not None and kept[0] == row.profile:
                     decoded.move_to_end(row.entry_no)
-                    reused[row.entry_no] = kept[1]
-            personal.prefetch(
-                {customer_ids[r.customer_id] for r in rows if r.entry_no not in reused}
+                    profiles[row.entry_no] = kept[1]
+                else:
+                    fresh.append(row)
+            if self._sql.with_keys:
+                personal.keep_keys(
+                    (customer_ids[r.customer_id], r.master_key_id, r.wrapped)
+                    for r in fresh
+                    if r.key_subject is not None
+                )
+            else:
+                personal.prefetch({customer_ids[r.customer_id] for r in fresh})
+            opened = personal.decode_profiles(
+                [(row.profile, customer_ids[row.customer_id]) for row in fresh]
             )
+            for row, profile in zip(fresh, opened, strict=True):
+                profiles[row.entry_no] = profile
+                decoded[row.entry_no] = (row.profile, profile)
+            while len(decoded) > _DECODED:
+                decoded.popitem(last=False)
             for row in rows:
                 customer_id = customer_ids[row.customer_id]
-                profile = reused.get(row.entry_no)
-                if profile is None:
-                    profile = personal.decode_profile(row.profile, customer_id)
-                    decoded[row.entry_no] = (row.profile, profile)
-                    if len(decoded) > _DECODED:
-                        decoded.popitem(last=False)
-                found[row.entry_no] = IndexEntry(UUID(row.entry_id), customer_id, profile)
+                found[row.entry_no] = IndexEntry(
+                    UUID(row.entry_id), customer_id, profiles[row.entry_no]
+                )
                 if customer_id not in step:
                     step[customer_id] = UUID(row.survivor_id) if row.survivor_id else None
         return [found[n] for n in numbers if n in found]
@@ -348,6 +371,7 @@ class _Statements:
     """
 
     arrays: bool
+    with_keys: bool
     chunk: int
     arms: int
     merged: Executable
@@ -367,23 +391,33 @@ class _Statements:
         return rows.tuples()
 
 
-@lru_cache(maxsize=2)
-def _statements(arrays: bool) -> _Statements:
+@lru_cache(maxsize=4)
+def _statements(arrays: bool, key_table: str | None = None) -> _Statements:
+    """``key_table``: the data keys' table to join to the entries (same database)."""
     def member(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
         if arrays:
             return column == any_(bindparam(name, type_=ARRAY(column.type)))
         return column.in_(bindparam(name, expanding=True))
 
     numbers = "= ANY(CAST(:numbers AS integer[]))" if arrays else "IN :numbers"
+    # A key row is found by its subject's hex: the expression depends on the entry
+    # alone, so each entry's key is one primary-key lookup.
+    keys, join = (
+        (", k.subject_id AS key_subject, k.master_key_id, k.wrapped",
+         f" LEFT JOIN {key_table} k ON k.subject_id = replace(e.customer_id, '-', '')")
+        if key_table
+        else ("", "")
+    )
     entries_by_number = text(
-        f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id "
-        f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id "
-        f"WHERE e.entry_no {numbers}"
+        f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id{keys} "
+        f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id"
+        f"{join} WHERE e.entry_no {numbers}"
     )
     if not arrays:
         entries_by_number = entries_by_number.bindparams(bindparam("numbers", expanding=True))
     return _Statements(
         arrays=arrays,
+        with_keys=key_table is not None,
         chunk=10_000 if arrays else 900,
         arms=10_000 if arrays else _MAX_ARMS,
         merged=select(merges.c.customer_id, merges.c.survivor_id).where(

@@ -16,7 +16,7 @@ One :class:`PersonalSeal` per process and store; the runner hands it to the hand
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -79,6 +79,25 @@ class PersonalSeal:
         protection = self._protection
         return profile_codec.decode_profile(text, lambda v: protection.open_value(subject, v))
 
+    def decode_profiles(self, rows: Sequence[tuple[str, UUID]]) -> list[MatchProfile]:
+        """:meth:`decode_profile` of each (stored text, subject), their personal halves
+        opened together."""
+        if self._protection is None:
+            return [profile_codec.decode_profile(text) for text, _ in rows]
+        split = [profile_codec.split_sealed(text) for text, _ in rows]
+        halves = [
+            (subject, half) for (_, subject), (_, half) in zip(rows, split, strict=True) if half
+        ]
+        opened = iter(self._protection.open_values(halves))
+        return [
+            profile_codec.profile_of(
+                profile_codec.with_half(values, next(opened))
+                if half
+                else profile_codec.StoredParts(*values)
+            )
+            for values, half in split
+        ]
+
     def unreadable(self, text: str, subject: UUID) -> bool:
         """Whether a stored profile has a sealed personal half its subject's key no
         longer opens (the subject was erased)."""
@@ -99,6 +118,17 @@ class PersonalSeal:
         """Reads the keys of the rows about to be opened in one query."""
         if self._protection is not None and subjects:
             self._protection.prefetch(subjects)
+
+    @property
+    def key_table(self) -> str | None:
+        """The data keys' table (None when nothing is sealed): a view in the store's
+        own database joins it to read a row's key with the row."""
+        return None if self._protection is None else self._protection.key_table
+
+    def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
+        """Key rows read with the view's rows: (subject, master key id, wrapped key)."""
+        if self._protection is not None:
+            self._protection.keep_keys(rows)
 
 
 PLAIN = PersonalSeal(None)

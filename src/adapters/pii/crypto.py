@@ -111,8 +111,15 @@ class Sealer:
 
     def __init__(self, subject: UUID, data_key: bytes) -> None:
         self._aad = subject.bytes
-        self._aead = AESGCM(data_key)
+        self._aead: AESGCM | None = None  # made when an event's value is first sealed or opened
         self._key = data_key
+
+    def _random(self) -> AESGCM:
+        # Made on first use and kept: an event seals several values with it, while a view
+        # reading a candidate's profile needs only the deterministic cipher.
+        if self._aead is None:
+            self._aead = AESGCM(self._key)
+        return self._aead
 
     def _stable(self) -> AESGCMSIV:
         # Made for each use (~2 us), not kept: a vault caches tens of thousands of
@@ -128,7 +135,7 @@ class Sealer:
 
     def seal(self, value: str) -> str:
         nonce = os.urandom(_NONCE)
-        sealed = self._aead.encrypt(nonce, value.encode("utf-8", "surrogatepass"), self._aad)
+        sealed = self._random().encrypt(nonce, value.encode("utf-8", "surrogatepass"), self._aad)
         return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def open(self, text: str) -> str:
@@ -139,7 +146,7 @@ class Sealer:
                 plain = self._stable().decrypt(_FIXED_NONCE, raw, self._aad)
             else:
                 raw = base64.urlsafe_b64decode(text[len(SEALED) :])
-                plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
+                plain = self._random().decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
         except (InvalidTag, binascii.Error, ValueError):
             raise KeyUnusable("a sealed value does not open with its subject's data key") from None
         return plain.decode("utf-8", "surrogatepass")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from contextlib import suppress
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Transcoder
@@ -32,7 +33,7 @@ from adapters.pii.crypto import (
     unwrap,
     wrap,
 )
-from adapters.pii.key_table import KeyRow
+from adapters.pii.key_table import TABLE, KeyRow
 from crmcore.errors import ValidationFailed
 from crmcore.identity.keys import KeyIds
 from crmcore.personal_data import ERASED
@@ -40,6 +41,7 @@ from crmcore.personal_data import ERASED
 if TYPE_CHECKING:
     from adapters.pii.mapper import PersonalDataMapper
 
+_UNKNOWN = object()  # a subject the cache does not hold
 INDEX_SECRET = uuid5(NAMESPACE_URL, "crmcore:pii:index-secret")
 CACHE_SIZE = 50_000
 """Unwrapped keys kept per process (a cipher object each, ~1 KB)."""
@@ -52,6 +54,8 @@ class Vault:
         self._masters = {key.key_id: key for key in (*previous, master)}
         self._master = master
         self._cache: OrderedDict[UUID, Sealer | None] = OrderedDict()
+        # Subjects the mapper marked erased whose key was not yet seen destroyed.
+        self._marked: set[UUID] = set()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._recorder: WritesDataKeys | None = None
@@ -100,7 +104,8 @@ class Vault:
             if not recorder.key_table.postgres:
                 cursor.execute("PRAGMA secure_delete = ON")  # overwrite, not just unlink
             recorder.key_table.erase(cursor, subjects, stamp)
-        self.forget(subjects, erased=True)
+        for subject in subjects:
+            self._remember(subject, None)
 
     def seal_value(self, subject: UUID, value: str) -> str:
         """``value`` sealed under the subject's data key, for a read model (ERASED once
@@ -121,17 +126,17 @@ class Vault:
         """A value :meth:`seal_value` sealed, in clear (ERASED once the subject is
         erased); a value not sealed is returned as it is.
 
-        A key the cache holds as erased is looked up again, without caching it: the
+        A key the mapper marked erased is looked up again, without caching it: the
         mapper marks a subject erased as soon as it reads the erasure's event, and the
         views take that event before the key is destroyed (they must still open what
-        they filed, to drop it)."""
+        they filed, to drop it). A key read erased from the table is final."""
         if not value.startswith((STABLE, SEALED)):
             return value
         try:
             known, opener = self._cached(subject)
             if not known:
                 known, opener = self._read(subject)
-            elif opener is None:
+            elif opener is None and subject in self._marked:
                 row = self._rows([subject]).get(subject)
                 opener = None if row is None or row.erased else Sealer(subject, self._unwrap(row))
             if not known:
@@ -140,6 +145,31 @@ class Vault:
         except KeyUnusable as exc:
             reason = f"a read model's value of {subject}: {exc}"
             raise ValidationFailed("pii.master_key", reason) from None
+
+    def open_values(self, items: Sequence[tuple[UUID, str]]) -> list[str]:
+        """:meth:`open_value` of each item, in order; a key already cached is used
+        without the lock (the check's hot path: one open per new candidate)."""
+        cache = self._cache
+        marked = self._marked
+        opened = []
+        for subject, value in items:
+            found = cache.get(subject, _UNKNOWN)
+            if found is _UNKNOWN or not value.startswith(STABLE) or subject in marked:
+                # Not cached, not a view's value, or marked erased: the careful way.
+                opened.append(self.open_value(subject, value))
+                continue
+            with suppress(KeyError):  # evicted meanwhile by another thread
+                cache.move_to_end(subject)
+            opener = cast("Sealer | None", found)
+            if opener is None:
+                opened.append(ERASED)
+                continue
+            try:
+                opened.append(opener.open(value))
+            except KeyUnusable as exc:
+                reason = f"a read model's value of {subject}: {exc}"
+                raise ValidationFailed("pii.master_key", reason) from None
+        return opened
 
     # -- what the mapper asks ----------------------------------------------------------
 
@@ -179,13 +209,30 @@ class Vault:
         for row in self._rows(missing).values():
             self._keep(row)
 
+    @property
+    def key_table(self) -> str:
+        return TABLE
+
+    def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
+        """Key rows a view read with its own rows (the view's database is the store's):
+        unwrapped and cached like :meth:`prefetch`'s, without the round trip."""
+        cache = self._cache
+        fresh = [row for row in rows if row[0] not in cache]
+        for subject, master_key_id, wrapped in fresh:
+            self._keep(KeyRow(subject, master_key_id, bytes(wrapped) if wrapped else None))
+
     def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None:
-        """Drops cached keys (``erased``: remembers they are gone)."""
+        """Drops cached keys (``erased``: the mapper read their erasure's event, so no
+        new value is sealed under them; :meth:`open_value` still asks the table until
+        the key is seen destroyed)."""
         with self._lock:
             for subject in subjects:
                 self._cache.pop(subject, None)
                 if erased:
                     self._cache[subject] = None
+                    self._marked.add(subject)
+                else:
+                    self._marked.discard(subject)
 
     # -- KeyWriter (the recorder's side) -------------------------------------------
 
@@ -254,6 +301,8 @@ class Vault:
 
     def _remember(self, subject: UUID, sealer: Sealer | None) -> None:
         with self._lock:
+            if sealer is None:
+                self._marked.discard(subject)
             self._cache[subject] = sealer
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)

@@ -77,14 +77,26 @@ class StoredParts(NamedTuple):
 def decode_parts(text: str, open_: Transform | None = None) -> StoredParts:
     """The parts of a profile :func:`encode_profile` stored; a sealed personal half is
     opened with ``open_`` (without one, or once erased, the profile has none)."""
+    values, sealed = split_sealed(text)
+    if sealed is None:
+        return StoredParts(*values)
+    return with_half(values, ERASED if open_ is None else open_(sealed))
+
+
+def split_sealed(text: str) -> tuple[list[Any], str | None]:
+    """A stored profile's six public positions and its sealed personal half (None when
+    it has none): a reader opening many profiles opens their halves together."""
     values = json.loads(text)
-    if len(values) == 7:
-        sealed = values.pop()
-        clear = ERASED if open_ is None else open_(sealed)
-        if clear != ERASED:
-            contact, personal, phones, emails = json.loads(clear)
-            values[1], values[3], values[4] = contact, phones, emails
-            values[2] = sorted(values[2] + personal)  # labels sort as their keys do
+    return (values, values.pop()) if len(values) == 7 else (values, None)
+
+
+def with_half(values: list[Any], clear: str) -> StoredParts:
+    """The parts of :func:`split_sealed`'s public positions with the personal half
+    opened (``clear``; ERASED once erased: the profile has none)."""
+    if clear != ERASED:
+        contact, personal, phones, emails = json.loads(clear)
+        values[1], values[3], values[4] = contact, phones, emails
+        values[2] = sorted(values[2] + personal)  # labels sort as their keys do
     return StoredParts(*values)
 
 
@@ -102,7 +114,12 @@ def clear_text(text: str, open_: Transform) -> str:
 
 def decode_profile(text: str, open_: Transform | None = None) -> MatchProfile:
     """The profile :func:`encode_profile` stored (``open_``: as for :func:`decode_parts`)."""
-    company, contact, keys, phones, emails, region = decode_parts(text, open_)
+    return profile_of(decode_parts(text, open_))
+
+
+def profile_of(parts: StoredParts) -> MatchProfile:
+    """The match profile of stored parts."""
+    company, contact, keys, phones, emails, region = parts
     return MatchProfile(
         company=_company(company),
         contact=_contact(contact),
