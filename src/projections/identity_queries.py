@@ -9,35 +9,32 @@ depends on the record asked about, not on the size of the book.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, TypeVar
+from collections.abc import Collection, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
-from sqlalchemy import ColumnElement, Executable, TextClause, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
-from projections.identity_index import (
-    IDENTITY_VIEW,
-    blocks,
-    entries,
-    generic_keys,
-    groups,
-    merges,
+from projections.identity_index import IDENTITY_VIEW, entries, generic_keys, groups, merges
+from projections.identity_statements import (
+    ENTRIES_OF,
+    MAX_ARMS,
+    MERGED_FROM,
+    OWN_PROFILE,
+    chunks,
+    grouped_query,
+    statements,
+    whole_block,
 )
 from projections.personal import PLAIN, PersonalSeal
 from projections.runner import ProjectionRunner
 from projections.tables import HeldReader
-
-_T = TypeVar("_T")
 
 # Above this code point no character sorts: ``brand + _LAST`` bounds a prefix range.
 _LAST = "\U0010ffff"
@@ -68,7 +65,7 @@ class SqlCandidateSource:
         self._personal = self._runner.personal
         self._max_block_size = max_block_size
         key_table = self._personal.key_table if keys_beside else None
-        self._sql = _statements(engine.dialect.name == "postgresql", key_table)
+        self._sql = statements(engine.dialect.name == "postgresql", key_table)
         # The one connection every question reads through (autocommit: no snapshot).
         self._reads = HeldReader(engine, dispose=dispose)
         # Answers kept from a catch-up to the end of the batch it serves: the batch
@@ -145,7 +142,7 @@ class SqlCandidateSource:
         connection = self._reads.connection()
         personal = self._personal
         decoded = self._decoded
-        for chunk in _chunks(missing, self._sql.chunk):
+        for chunk in chunks(missing, self._sql.chunk):
             rows = connection.execute(self._sql.entries_by_number, {"numbers": chunk}).all()
             customer_ids = {row.customer_id: UUID(row.customer_id) for row in rows}
             # A profile decoded by an earlier batch is reused while its stored text is
@@ -191,7 +188,7 @@ class SqlCandidateSource:
         missing = [value for value in hashes if value not in self._postings]
         limit = self._max_block_size + 1
         connection = self._reads.connection()
-        for chunk in _chunks(missing, self._sql.arms):
+        for chunk in chunks(missing, self._sql.arms):
             postings: dict[int, list[int]] = {value: [] for value in chunk}
             for value, number in self._sql.postings(connection, chunk, limit):
                 postings[value].append(number)
@@ -200,7 +197,7 @@ class SqlCandidateSource:
                 if len(numbers) < limit:
                     self._postings[value] = numbers
                 elif hashes[value].startswith("k:"):
-                    self._postings[value] = _whole_block(connection, value)
+                    self._postings[value] = whole_block(connection, value)
                 else:
                     self._postings[value] = []
         found: dict[int, None] = {}
@@ -220,7 +217,7 @@ class SqlCandidateSource:
         connection = self._reads.connection()
         while pending:
             found: dict[UUID, UUID] = {}
-            for chunk in _chunks(sorted(str(c) for c in pending), self._sql.chunk):
+            for chunk in chunks(sorted(str(c) for c in pending), self._sql.chunk):
                 rows = connection.execute(self._sql.merged, {"ids": chunk})
                 found.update((UUID(c), UUID(s)) for c, s in rows.tuples())
             step.update((c, found.get(c)) for c in pending)
@@ -229,7 +226,7 @@ class SqlCandidateSource:
 
     def own_profile(self, customer_id: UUID) -> MatchProfile | None:
         connection = self._reads.connection()
-        found = connection.execute(_OWN_PROFILE, {"id": str(customer_id)}).first()
+        found = connection.execute(OWN_PROFILE, {"id": str(customer_id)}).first()
         if found is None:
             return None
         return self._personal.decode_profile(found.profile, UUID(found.customer_id))
@@ -238,7 +235,7 @@ class SqlCandidateSource:
         known = self._generic_labels
         missing = [key.label for key in keys if key.label not in known]
         connection = self._reads.connection()
-        for chunk in _chunks(missing, self._sql.chunk):
+        for chunk in chunks(missing, self._sql.chunk):
             generic = set(connection.execute(self._sql.generic, {"keys": chunk}).scalars())
             known.update((label, label in generic) for label in chunk)
         return {key for key in keys if known[key.label]}
@@ -247,7 +244,7 @@ class SqlCandidateSource:
         known = self._group_of
         missing = sorted(str(c) for c in customer_ids if c not in known)
         connection = self._reads.connection()
-        for chunk in _chunks(missing, self._sql.chunk):
+        for chunk in chunks(missing, self._sql.chunk):
             rows = dict(connection.execute(self._sql.groups_of, {"ids": chunk}).tuples().all())
             known.update((UUID(c), UUID(rows[c]) if c in rows else None) for c in chunk)
         return {c: group for c in customer_ids if (group := known[c]) is not None}
@@ -259,14 +256,14 @@ class SqlCandidateSource:
 
     def _fetch_brands(self, brands: list[str]) -> None:
         """Grouped customers under each brand: one prefix range per brand, up to
-        ``_MAX_ARMS`` ranges a statement."""
+        ``MAX_ARMS`` ranges a statement."""
         connection = self._reads.connection()
-        for chunk in _chunks(sorted(brands), _MAX_ARMS):
+        for chunk in chunks(sorted(brands), MAX_ARMS):
             bounds: dict[str, str] = {}
             for n, brand in enumerate(chunk):
                 bounds[f"l{n}"], bounds[f"h{n}"] = brand, brand + _LAST
                 self._by_brand[brand] = set()
-            for customer_id, core in connection.execute(_grouped_query(len(chunk)), bounds):
+            for customer_id, core in connection.execute(grouped_query(len(chunk)), bounds):
                 for brand in chunk:
                     if core.startswith(brand):
                         self._by_brand[brand].add(UUID(customer_id))
@@ -295,11 +292,11 @@ class SqlCandidateSource:
         decode = self._personal.decode_profile
 
         def filed_for(cid: UUID) -> list[IndexEntry]:
-            rows = connection.execute(_ENTRIES_OF, {"id": str(cid)})
+            rows = connection.execute(ENTRIES_OF, {"id": str(cid)})
             return [IndexEntry(UUID(r.entry_id), cid, decode(r.profile, cid)) for r in rows]
 
         def merged_from(cid: UUID) -> list[UUID]:
-            return [UUID(c) for c in connection.execute(_MERGED_FROM, {"id": str(cid)}).scalars()]
+            return [UUID(c) for c in connection.execute(MERGED_FROM, {"id": str(cid)}).scalars()]
 
         return standing_for(customer_id, filed_for, merged_from)
 
@@ -324,137 +321,4 @@ class SqlCandidateSource:
             after = rows[-1].entry_no
 
 
-_MAX_ARMS = 400  # SQLite allows 500 SELECTs in one compound statement
 _DECODED = 100_000  # decoded profiles kept across batches (~1.5 KB each: ~150 MB at most)
-
-
-def _chunks(items: Sequence[_T], size: int = 900) -> Iterator[list[_T]]:
-    """``items`` in lists of at most ``size`` (bound parameters per statement)."""
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
-@lru_cache(maxsize=512)
-def _postings_query(keys: int) -> TextClause:
-    """Up to ``limit`` entries under each of ``keys`` key hashes, in one statement.
-
-    Plain SQL built once per key count: the check runs it on every record, and building
-    the equivalent union of limited subqueries through the expression language cost
-    more than running it. Each arm is a subquery so SQLite's compound SELECT accepts
-    its own LIMIT.
-    """
-    arms = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
-        f"WHERE key_hash = :k{n} LIMIT :limit) AS a{n}"
-        for n in range(keys)
-    )
-    return text(arms)
-
-
-# PostgreSQL takes the key hashes as one array: one statement text whatever their
-# number, so the server plans it once (prepared) instead of a new union of up to 400
-# arms per batch, and the driver does not re-parse a long query each time.
-_ARRAY_POSTINGS = text(
-    f"SELECT k.h, b.entry_no FROM unnest(CAST(:keys AS bigint[])) AS k(h) "
-    f"CROSS JOIN LATERAL (SELECT entry_no FROM {blocks.name} "
-    "WHERE key_hash = k.h LIMIT :limit) AS b"
-)
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The questions' statements in the dialect's best form, built once.
-
-    SQLite binds a list as one parameter per item (``IN (?, ?, …)``, a statement per
-    length, at most 900 or 400 arms each); PostgreSQL binds it as an array
-    (``= ANY(%s)``): one statement, planned once, any length.
-    """
-
-    arrays: bool
-    with_keys: bool
-    chunk: int
-    arms: int
-    merged: Executable
-    generic: Executable
-    groups_of: Executable
-    entries_by_number: Executable
-
-    def postings(
-        self, connection: Connection, hashes: list[int], limit: int
-    ) -> Iterable[tuple[int, int]]:
-        """(key hash, entry number) rows, up to ``limit`` under each of ``hashes``."""
-        if self.arrays:
-            rows = connection.execute(_ARRAY_POSTINGS, {"keys": hashes, "limit": limit})
-        else:
-            values = {f"k{n}": value for n, value in enumerate(hashes)}
-            rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
-        return rows.tuples()
-
-
-@lru_cache(maxsize=4)
-def _statements(arrays: bool, key_table: str | None = None) -> _Statements:
-    """``key_table``: the data keys' table to join to the entries (same database)."""
-    def member(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-        if arrays:
-            return column == any_(bindparam(name, type_=ARRAY(column.type)))
-        return column.in_(bindparam(name, expanding=True))
-
-    numbers = "= ANY(CAST(:numbers AS integer[]))" if arrays else "IN :numbers"
-    # A key row is found by its subject's hex: the expression depends on the entry
-    # alone, so each entry's key is one primary-key lookup.
-    keys, join = (
-        (", k.subject_id AS key_subject, k.master_key_id, k.wrapped",
-         f" LEFT JOIN {key_table} k ON k.subject_id = replace(e.customer_id, '-', '')")
-        if key_table
-        else ("", "")
-    )
-    entries_by_number = text(
-        f"SELECT e.entry_no, e.entry_id, e.customer_id, e.profile, m.survivor_id{keys} "
-        f"FROM {entries.name} e LEFT JOIN {merges.name} m ON m.customer_id = e.customer_id"
-        f"{join} WHERE e.entry_no {numbers}"
-    )
-    if not arrays:
-        entries_by_number = entries_by_number.bindparams(bindparam("numbers", expanding=True))
-    return _Statements(
-        arrays=arrays,
-        with_keys=key_table is not None,
-        chunk=10_000 if arrays else 900,
-        arms=10_000 if arrays else _MAX_ARMS,
-        merged=select(merges.c.customer_id, merges.c.survivor_id).where(
-            member(merges.c.customer_id, "ids")
-        ),
-        generic=select(generic_keys.c.key).where(member(generic_keys.c.key, "keys")),
-        groups_of=select(groups.c.customer_id, groups.c.group_id).where(
-            member(groups.c.customer_id, "ids")
-        ),
-        entries_by_number=entries_by_number,
-    )
-
-
-# The other questions, built once for the same reason.
-_ENTRIES_OF = (
-    select(entries.c.entry_id, entries.c.profile)
-    .where(entries.c.customer_id == bindparam("id"))
-    .order_by(entries.c.entry_no)
-)
-_MERGED_FROM = (
-    select(merges.c.customer_id)
-    .where(merges.c.survivor_id == bindparam("id"))
-    .order_by(merges.c.customer_id)
-)
-_OWN_PROFILE = select(entries.c.profile, entries.c.customer_id).where(
-    entries.c.entry_id == bindparam("id")
-)
-
-
-@lru_cache(maxsize=512)
-def _grouped_query(brands: int) -> TextClause:
-    """Grouped customers whose core lies in any of ``brands`` prefix ranges."""
-    ranges = " OR ".join(f"(core >= :l{n} AND core < :h{n})" for n in range(brands))
-    return text(f"SELECT customer_id, core FROM {groups.name} WHERE {ranges}")
-
-
-def _whole_block(connection: Connection, value: int) -> list[int]:
-    """Every entry under an exact key (rarely more than a few; never skipped)."""
-    query = select(blocks.c.entry_no).where(blocks.c.key_hash == value)
-    return list(connection.execute(query).scalars())

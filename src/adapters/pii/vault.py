@@ -13,9 +13,7 @@ which must never change, stay the same.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
-from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -33,6 +31,7 @@ from adapters.pii.crypto import (
     unwrap,
     wrap,
 )
+from adapters.pii.key_cache import UNKNOWN, KeyCache
 from adapters.pii.key_table import TABLE, KeyRow
 from crmcore.errors import ValidationFailed
 from crmcore.identity.keys import KeyIds
@@ -41,10 +40,7 @@ from crmcore.personal_data import ERASED
 if TYPE_CHECKING:
     from adapters.pii.mapper import PersonalDataMapper
 
-_UNKNOWN = object()  # a subject the cache does not hold
 INDEX_SECRET = uuid5(NAMESPACE_URL, "crmcore:pii:index-secret")
-CACHE_SIZE = 50_000
-"""Unwrapped keys kept per process (a cipher object each, ~1 KB)."""
 
 
 class Vault:
@@ -53,11 +49,8 @@ class Vault:
     def __init__(self, master: MasterKey, previous: Sequence[MasterKey] = ()) -> None:
         self._masters = {key.key_id: key for key in (*previous, master)}
         self._master = master
-        self._cache: OrderedDict[UUID, Sealer | None] = OrderedDict()
-        # Subjects the mapper marked erased whose key was not yet seen destroyed.
-        self._marked: set[UUID] = set()
+        self._cache = KeyCache()
         self._local = threading.local()
-        self._lock = threading.Lock()
         self._recorder: WritesDataKeys | None = None
         self._key_ids: KeyIds | None = None
 
@@ -105,7 +98,7 @@ class Vault:
                 cursor.execute("PRAGMA secure_delete = ON")  # overwrite, not just unlink
             recorder.key_table.erase(cursor, subjects, stamp)
         for subject in subjects:
-            self._remember(subject, None)
+            self._cache.put(subject, None)
 
     def seal_value(self, subject: UUID, value: str) -> str:
         """``value`` sealed under the subject's data key, for a read model (ERASED once
@@ -115,7 +108,7 @@ class Vault:
         own: a view row never outlives its key's row."""
         if value == ERASED:
             return value
-        known, found = self._cached(subject)
+        known, found = self._cache.get(subject)
         if not known:
             known, found = self._read(subject)
         if not known:
@@ -133,10 +126,10 @@ class Vault:
         if not value.startswith((STABLE, SEALED)):
             return value
         try:
-            known, opener = self._cached(subject)
+            known, opener = self._cache.get(subject)
             if not known:
                 known, opener = self._read(subject)
-            elif opener is None and subject in self._marked:
+            elif opener is None and self._cache.marked(subject):
                 row = self._rows([subject]).get(subject)
                 opener = None if row is None or row.erased else Sealer(subject, self._unwrap(row))
             if not known:
@@ -149,17 +142,14 @@ class Vault:
     def open_values(self, items: Sequence[tuple[UUID, str]]) -> list[str]:
         """:meth:`open_value` of each item, in order; a key already cached is used
         without the lock (the check's hot path: one open per new candidate)."""
-        cache = self._cache
-        marked = self._marked
+        peek = self._cache.peek
         opened = []
         for subject, value in items:
-            found = cache.get(subject, _UNKNOWN)
-            if found is _UNKNOWN or not value.startswith(STABLE) or subject in marked:
-                # Not cached, not a view's value, or marked erased: the careful way.
+            found = peek(subject)
+            if found is UNKNOWN or not value.startswith(STABLE):
+                # Not cached (or marked erased), or not a view's value: the careful way.
                 opened.append(self.open_value(subject, value))
                 continue
-            with suppress(KeyError):  # evicted meanwhile by another thread
-                cache.move_to_end(subject)
             opener = cast("Sealer | None", found)
             if opener is None:
                 opened.append(ERASED)
@@ -176,7 +166,7 @@ class Vault:
     def sealer(self, subject: UUID, *, new: bool) -> Sealer | None:
         """The subject's sealer for writing (None once erased). ``new``: the subject's
         first event, so it has no key yet and none is read for it."""
-        known, found = self._cached(subject)
+        known, found = self._cache.get(subject)
         if not known and not new:
             known, found = self._read(subject)
         if known:
@@ -185,14 +175,14 @@ class Vault:
         row = KeyRow(subject, self._master.key_id, wrap(self._master, subject, data_key))
         self._pending()[subject] = row
         sealer = Sealer(subject, data_key)
-        self._remember(subject, sealer)
+        self._cache.put(subject, sealer)
         return sealer
 
     def opener(self, subject: UUID) -> Sealer | None:
         """The subject's sealer for reading (None once erased); KeyUnusable when the
         subject has sealed values but no key row at all (a store restored without its
         key table)."""
-        known, found = self._cached(subject)
+        known, found = self._cache.get(subject)
         if not known:
             known, found = self._read(subject)
         if not known:
@@ -202,8 +192,7 @@ class Vault:
     def prefetch(self, subjects: Collection[UUID]) -> None:
         """Reads the keys of ``subjects`` not cached yet in one query (a page of the log
         about to be decoded: one read instead of one per customer)."""
-        with self._lock:
-            missing = [s for s in subjects if s not in self._cache]
+        missing = self._cache.missing(subjects)
         if not missing:
             return
         for row in self._rows(missing).values():
@@ -216,23 +205,16 @@ class Vault:
     def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
         """Key rows a view read with its own rows (the view's database is the store's):
         unwrapped and cached like :meth:`prefetch`'s, without the round trip."""
-        cache = self._cache
-        fresh = [row for row in rows if row[0] not in cache]
-        for subject, master_key_id, wrapped in fresh:
+        wanted = {row[0]: row for row in rows}
+        for subject in self._cache.missing(wanted):
+            _, master_key_id, wrapped = wanted[subject]
             self._keep(KeyRow(subject, master_key_id, bytes(wrapped) if wrapped else None))
 
     def forget(self, subjects: Collection[UUID], *, erased: bool = False) -> None:
         """Drops cached keys (``erased``: the mapper read their erasure's event, so no
         new value is sealed under them; :meth:`open_value` still asks the table until
         the key is seen destroyed)."""
-        with self._lock:
-            for subject in subjects:
-                self._cache.pop(subject, None)
-                if erased:
-                    self._cache[subject] = None
-                    self._marked.add(subject)
-                else:
-                    self._marked.discard(subject)
+        self._cache.forget(subjects, erased=erased)
 
     # -- KeyWriter (the recorder's side) -------------------------------------------
 
@@ -291,22 +273,6 @@ class Vault:
             pending = self._local.pending = {}
         return pending
 
-    def _cached(self, subject: UUID) -> tuple[bool, Sealer | None]:
-        """(whether the subject's key is cached, its sealer - None if erased)."""
-        with self._lock:
-            if subject not in self._cache:
-                return False, None
-            self._cache.move_to_end(subject)
-            return True, self._cache[subject]
-
-    def _remember(self, subject: UUID, sealer: Sealer | None) -> None:
-        with self._lock:
-            if sealer is None:
-                self._marked.discard(subject)
-            self._cache[subject] = sealer
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-
     def _rows(self, subjects: Sequence[UUID]) -> dict[UUID, KeyRow]:
         recorder = self._attached()
         with recorder.datastore.transaction(commit=False) as cursor:
@@ -320,7 +286,7 @@ class Vault:
     def _keep(self, row: KeyRow) -> Sealer | None:
         """The row's sealer (None: erased), cached."""
         sealer = None if row.erased else Sealer(row.subject, self._unwrap(row))
-        self._remember(row.subject, sealer)
+        self._cache.put(row.subject, sealer)
         return sealer
 
     def _unwrap(self, row: KeyRow) -> bytes:
@@ -344,7 +310,7 @@ class Vault:
         if data_key is None:
             raise KeyUnusable(f"{subject} was erased while its key was being made")
         sealer = Sealer(subject, data_key)
-        self._remember(subject, sealer)
+        self._cache.put(subject, sealer)
         return sealer
 
     def _insert_key(self, subject: UUID) -> bytes | None:
