@@ -37,6 +37,7 @@ from uuid import UUID, uuid4
 from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.settings import Settings
+from bench_figures import figure
 from crmcore import (
     AddRep,
     AdvanceOpportunity,
@@ -144,6 +145,8 @@ def run(leads: int, duplicates: float, folder: Path, seed: int, limit: int) -> N
     print(f"captures: {rate:,.0f}/s (p50 {p50:.2f} ms, p99 {p99:.2f} ms) {dict(outcomes)} "
           f"routes {dict(routes)}; raw save {raw_rate:,.0f}/s; ratio {rate / raw_rate:.0%} "
           "(target >= 50%)")
+    figure("crm lead capture", rate, "/s", raw=raw_rate, target=">= 40% of raw",
+           detail=f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     deals(app, folder, limit)
     raw_app.close()
     app.close()

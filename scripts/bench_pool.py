@@ -29,6 +29,7 @@ from uuid import UUID
 from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.settings import Settings
+from bench_figures import figure
 from crmcore import (
     AddRep,
     AssignCustomer,
@@ -46,13 +47,17 @@ from crmcore.domain import Collision, EventContext
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
 
-def timed(label: str, count: int, run: Callable[[], Any], baseline: float | None = None) -> Any:
+def timed(label: str, count: int, run: Callable[[], Any], baseline: float | None = None,
+          key: str | None = None) -> Any:
+    """Runs and prints one step; ``key``: the summary table's row it also reports."""
     began = time.perf_counter()
     result = run()
     seconds = time.perf_counter() - began
     rate = count / seconds if seconds else float("inf")
     ratio = f"  ({rate / baseline:.0%} of raw)" if baseline else ""
     print(f"{label:<44} {count:>8} in {seconds:8.2f} s = {rate:>9,.0f}/s{ratio}", flush=True)
+    if key:
+        figure(key, rate, "/s", raw=baseline)
     return result
 
 
@@ -143,7 +148,8 @@ def main() -> None:
                 "content": "电话沟通了采购需求和预算", "outcome": "需要报价",
                 "next_contact_at": clock.now() + timedelta(days=3)}))
 
-        timed("valid follow-up", len(worked), lambda: each(worked, follow), raw)
+        timed("valid follow-up", len(worked), lambda: each(worked, follow), raw,
+              key="crm follow-up")
         let_go = [item for item in owned if item not in set(worked)][: args.commands]
 
         def release(item: tuple[UUID, str]) -> None:
@@ -159,7 +165,7 @@ def main() -> None:
                 "actor": item[1], "customer_id": item[0], "rep": item[1]}))
 
         refused = timed("claim (quota 3/rep/day: many refused)", len(claims),
-                        lambda: each(claims, claim), raw)
+                        lambda: each(claims, claim), raw, key="crm claim")
         print(f"{'':<44} {refused:>8} refused, each recorded as a collision")
         for days in (3, 40):
             clock.set(START + timedelta(days=days))

@@ -34,6 +34,7 @@ from adapters.bootstrap import kafka_connector, open_relay
 from adapters.relay.dev_broker import Broker
 from adapters.relay.envelope import Message
 from adapters.settings import load_settings
+from bench_figures import figure
 from crmcore import CrmApplication, ManualClock
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex
 from crmcore.identity import normalise_key
@@ -148,6 +149,9 @@ def main() -> None:
                 lambda: relay.run(kafka_connector(settings), Event(), poll_interval_s=1, once=True),
             )
             print(f"relay / read ceiling {rate / read:.0%}, relay / send ceiling {rate / sent:.0%}")
+            figure("crm relay run (to Kafka)", rate, "events/s", raw=sent,
+                   target="raw: kafka-python's send ceiling",
+                   detail=f"read ceiling {read:,.0f}/s")
             held = distinct_messages_in(broker.bootstrap, "bench.events")
             print(f"topic holds {held:,} distinct messages; relay {relay.status('bench.events')}")
         finally:

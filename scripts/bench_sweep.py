@@ -28,6 +28,7 @@ from pathlib import Path
 from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.settings import Settings
+from bench_figures import figure
 from crmcore import CrmApplication, ManualClock, RegisterCustomer, parse_command
 from crmcore.customers.registration import new_customer
 from crmcore.domain import Customer, EventContext, IdentityKeyIndex, Ownership, Rep, RepProfile
@@ -130,6 +131,8 @@ def main() -> None:
     seconds = time.perf_counter() - began
     print(f"sweep at {at.isoformat()}: {report.due:,} due of {args.customers:,} in "
           f"{seconds:.2f} s = {report.due / seconds:,.0f} due/s: {report.counts()}")
+    figure(f"crm sweep, {args.due:,} due", seconds, "s",
+           detail=f"book of {args.customers:,} customers")
     began = time.perf_counter()
     again = app.sweep(at)
     print(f"the same sweep again: {again.due:,} due in {time.perf_counter() - began:.2f} s")
