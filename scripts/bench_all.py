@@ -104,7 +104,8 @@ def run(bench: Bench, arguments: tuple[str, ...], work: Path, figures_file: Path
     done = subprocess.run(command, env=env, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{bench.script} exited {done.returncode}")
-    return f"python scripts/{bench.script} {' '.join(arguments)}"
+    shown = " ".join(a.replace("{work}", "DIR") for a in arguments)
+    return f"python scripts/{bench.script} {shown}"
 
 
 def commit() -> str:
@@ -174,7 +175,12 @@ def main() -> None:
                         help="where books are kept between runs (default: a temporary folder)")
     parser.add_argument("--no-docs", action="store_true",
                         help="print the figures; leave docs/performance.md as it is")
+    parser.add_argument("--table-only", action="store_true",
+                        help="run nothing: rewrite the table from docs/bench/figures.json")
     args = parser.parse_args()
+    if args.table_only:
+        rewrite(json.loads(FIGURES.read_text(encoding="utf-8")))
+        return
     chosen = [b for b in BENCHES if not args.only or b.name in args.only]
     figures: dict[str, dict[str, Any]] = (
         json.loads(FIGURES.read_text(encoding="utf-8")) if FIGURES.exists() else {}
