@@ -131,6 +131,8 @@ class Vault:
                 known, opener = self._read(subject)
             elif opener is None and self._cache.marked(subject):
                 row = self._rows([subject]).get(subject)
+                if row is not None and row.erased:
+                    self._cache.put(subject, None)  # seen destroyed: final, not asked again
                 opener = None if row is None or row.erased else Sealer(subject, self._unwrap(row))
             if not known:
                 raise KeyUnusable(f"{subject} has sealed personal data but no data key")
