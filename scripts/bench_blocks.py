@@ -1,0 +1,135 @@
+"""Benchmark: what the identity view's blocks cost a check, and what they reach, as the book grows.
+
+The check reads every entry under a record's blocking keys (a non-exact block above
+``max_block_size`` entries is skipped, like a stop word). This counts, on a generated
+book, the postings a probe reads and whether each re-entry still shares a readable
+block with its original, for the blocking keys in use and for candidate schemes that
+bound the one-syllable-deletion (typo) keys - the evidence issue 34 asks for before the
+blocks change. Profiles are built as filing builds them; nothing is written.
+
+    python scripts/bench_blocks.py --customers 100000
+    python scripts/bench_blocks.py --customers 1000000     # ~8 min, ~3 GiB here
+
+Schemes: ``now`` (``crmcore.identity.blocking``); ``no-deletions`` (the typo keys
+dropped: what they alone reach); ``deletions@region`` (each typo key qualified by the
+record's region - its name's, else its column's - or ``-`` when it has none);
+``deletions@province`` (qualified by the province of that region, so 深圳 and 广东 meet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import platform
+import time
+from collections.abc import Callable
+
+from adapters.demo_data import DemoRecord, generate
+from crmcore import RegisterCustomer, ValidationFailed, parse_command
+from crmcore.config import IdentityConfig
+from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.filing import record_profile
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity.regions import region_table
+
+
+def _region(profile: MatchProfile) -> str | None:
+    return (profile.company.region if profile.company else None) or profile.region
+
+
+def _provinces(profile: MatchProfile) -> list[str]:
+    region = _region(profile)
+    codes = region_table().codes.get(region, ()) if region else ()
+    return sorted({code[:2] for code in codes}) or ["-"]
+
+
+def _full_name_key(profile: MatchProfile) -> str | None:
+    company = profile.company
+    return f"n:{company.phonetic}" if company and company.syllables else None
+
+
+def _qualified(
+    qualifiers: Callable[[MatchProfile], list[str]],
+) -> Callable[[MatchProfile], set[str]]:
+    """The blocking keys with each typo key qualified by ``qualifiers``."""
+
+    def keys(profile: MatchProfile) -> set[str]:
+        full = _full_name_key(profile)
+        out: set[str] = set()
+        for key in blocking_keys(profile):
+            if key.startswith("n:") and key != full:
+                out.update(f"{key}@{q}" for q in qualifiers(profile))
+            else:
+                out.add(key)
+        return out
+    return keys
+
+
+def _without_deletions(profile: MatchProfile) -> set[str]:
+    full = _full_name_key(profile)
+    return {k for k in blocking_keys(profile) if not k.startswith("n:") or k == full}
+
+
+SCHEMES: dict[str, Callable[[MatchProfile], set[str]]] = {
+    "now": lambda profile: set(blocking_keys(profile)),
+    "no-deletions": _without_deletions,
+    "deletions@region": _qualified(lambda p: [_region(p) or "-"]),
+    "deletions@province": _qualified(_provinces),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=20261123)
+    args = parser.parse_args()
+    cap = IdentityConfig().max_block_size
+    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
+          f" | customers {args.customers:,} | seed {args.seed} | block cap {cap}")
+    began = time.perf_counter()
+    share = min(0.5, args.queries / args.customers)
+    data = generate(args.customers, args.seed, duplicate_share=share, negative_share=share / 4)
+    counts = {name: collections.Counter[str]() for name in SCHEMES}
+    of_entity = {name: collections.defaultdict[int, set[str]](set) for name in SCHEMES}
+    probes: list[tuple[DemoRecord, MatchProfile]] = []
+    for record in data.rows:
+        if record.variation == "invalid":
+            continue
+        try:
+            command = parse_command(RegisterCustomer, {"actor": "bench", **record.fields})
+        except ValidationFailed:
+            continue
+        profile = record_profile(command.record())
+        if record.variation == "original":
+            for name, scheme in SCHEMES.items():
+                keys = scheme(profile)
+                counts[name].update(keys)
+                of_entity[name][record.entity] |= keys
+        elif len(probes) < args.queries:
+            probes.append((record, profile))
+    print(f"book built in {time.perf_counter() - began:.0f} s; {len(probes):,} probes")
+    for name, scheme in SCHEMES.items():
+        postings: list[int] = []
+        reached = 0
+        duplicates = 0
+        missed: collections.Counter[str] = collections.Counter()
+        for record, profile in probes:
+            readable = {k for k in scheme(profile)
+                        if k.startswith("k:") or counts[name][k] <= cap}
+            postings.append(sum(counts[name][k] for k in readable))
+            if record.is_duplicate:
+                duplicates += 1
+                if readable & of_entity[name].get(record.entity, set()):
+                    reached += 1
+                else:
+                    missed[record.variation] += 1
+        postings.sort()
+        print(f"{name:20} postings a probe: mean {sum(postings) / len(postings):6.1f}, "
+              f"p99 {postings[int(len(postings) * 0.99)]:4}; re-entries sharing a readable "
+              f"block with their original {reached:,}/{duplicates:,} = "
+              f"{reached / duplicates:.4f}; missed {dict(missed)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
