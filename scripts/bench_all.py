@@ -91,17 +91,14 @@ def run_demo(customers: str, work: Path) -> None:
 def run(bench: Bench, arguments: tuple[str, ...], work: Path, figures_file: Path) -> str:
     """Runs one benchmark, its output shown as it comes; returns the command line."""
     argv = tuple(a.replace("{work}", str(work)) for a in arguments)
-    env = {**os.environ, "CRM_BENCH_FIGURES": str(figures_file)}
+    # Where this run's figures go: read by figure() here and in the benchmark's process.
+    os.environ["CRM_BENCH_FIGURES"] = str(figures_file)
     if not bench.script:
-        os.environ["CRM_BENCH_FIGURES"] = str(figures_file)
-        try:
-            run_demo(argv[0], work)
-        finally:
-            del os.environ["CRM_BENCH_FIGURES"]
+        run_demo(argv[0], work)
         return f"crm demo --customers {argv[0]}"
     command = [sys.executable, str(ROOT / "scripts" / bench.script), *argv]
     print(f"\n$ python scripts/{bench.script} {' '.join(argv)}", flush=True)
-    done = subprocess.run(command, env=env, check=False)
+    done = subprocess.run(command, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{bench.script} exited {done.returncode}")
     shown = " ".join(a.replace("{work}", "DIR") for a in arguments)

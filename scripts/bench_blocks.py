@@ -33,12 +33,8 @@ from crmcore.identity.profile import MatchProfile
 from crmcore.identity.regions import region_table
 
 
-def _region(profile: MatchProfile) -> str | None:
-    return (profile.company.region if profile.company else None) or profile.region
-
-
 def _provinces(profile: MatchProfile) -> list[str]:
-    region = _region(profile)
+    region = profile.region  # the name's region, else the record's column's
     codes = region_table().codes.get(region, ()) if region else ()
     return sorted({code[:2] for code in codes}) or ["-"]
 
@@ -73,7 +69,7 @@ def _without_deletions(profile: MatchProfile) -> set[str]:
 SCHEMES: dict[str, Callable[[MatchProfile], set[str]]] = {
     "now": lambda profile: set(blocking_keys(profile)),
     "no-deletions": _without_deletions,
-    "deletions@region": _qualified(lambda p: [_region(p) or "-"]),
+    "deletions@region": _qualified(lambda p: [p.region or "-"]),
     "deletions@province": _qualified(_provinces),
 }
 

@@ -313,11 +313,13 @@ class SqlCandidateSource:
             ).all()
             if not rows:
                 return
-            self._personal.prefetch({UUID(row.customer_id) for row in rows})
-            for row in rows:
-                customer_id = UUID(row.customer_id)
-                profile = self._personal.decode_profile(row.profile, customer_id)
-                yield IndexEntry(UUID(row.entry_id), customer_id, profile)
+            subjects = [UUID(row.customer_id) for row in rows]
+            self._personal.prefetch(set(subjects))
+            profiles = self._personal.decode_profiles(
+                [(row.profile, subject) for row, subject in zip(rows, subjects, strict=True)]
+            )
+            for row, subject, profile in zip(rows, subjects, profiles, strict=True):
+                yield IndexEntry(UUID(row.entry_id), subject, profile)
             after = rows[-1].entry_no
 
 

@@ -74,14 +74,11 @@ class PersonalSeal:
     def decode_profile(self, text: str, subject: UUID) -> MatchProfile:
         """A stored profile; its personal half opened with ``subject``'s key (a profile
         without one once the subject is erased)."""
-        if self._protection is None:
-            return profile_codec.decode_profile(text)
-        protection = self._protection
-        return profile_codec.decode_profile(text, lambda v: protection.open_value(subject, v))
+        return self.decode_profiles([(text, subject)])[0]
 
     def decode_profiles(self, rows: Sequence[tuple[str, UUID]]) -> list[MatchProfile]:
-        """:meth:`decode_profile` of each (stored text, subject), their personal halves
-        opened together."""
+        """The stored profiles of (stored text, subject) pairs, in order; their personal
+        halves opened together."""
         if self._protection is None:
             return [profile_codec.decode_profile(text) for text, _ in rows]
         split = [profile_codec.split_sealed(text) for text, _ in rows]

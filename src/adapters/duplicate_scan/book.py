@@ -170,9 +170,12 @@ def profiles_of(
         if not personal.protected:
             found.update((n, decode_profile(text)) for n, _, text in rows)
             return
-        subjects = {n: UUID(c) for n, c, _ in rows}
-        personal.prefetch(set(subjects.values()))
-        found.update((n, personal.decode_profile(text, subjects[n])) for n, _, text in rows)
+        subjects = [UUID(c) for _, c, _ in rows]
+        personal.prefetch(set(subjects))
+        profiles = personal.decode_profiles(
+            [(text, subject) for (_, _, text), subject in zip(rows, subjects, strict=True)]
+        )
+        found.update((n, profile) for (n, _, _), profile in zip(rows, profiles, strict=True))
 
     try:
         if connection.dialect.name == "postgresql":
