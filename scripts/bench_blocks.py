@@ -10,10 +10,10 @@ blocks change. Profiles are built as filing builds them; nothing is written.
     python scripts/bench_blocks.py --customers 100000
     python scripts/bench_blocks.py --customers 1000000     # ~8 min, ~3 GiB here
 
-Schemes: ``now`` (``crmcore.identity.blocking``); ``no-deletions`` (the typo keys
-dropped: what they alone reach); ``deletions@region`` (each typo key qualified by the
-record's region - its name's, else its column's - or ``-`` when it has none);
-``deletions@province`` (qualified by the province of that region, so 深圳 and 广东 meet).
+Schemes: ``now`` (``crmcore.identity.blocking``: typo keys qualified by province, a
+record with no region filed in every province); ``typo-unqualified`` (the typo keys as
+they were before, one block across the country); ``no-typo-keys`` (dropped: what they
+alone reach).
 """
 
 from __future__ import annotations
@@ -30,47 +30,23 @@ from crmcore.config import IdentityConfig
 from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.filing import record_profile
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.regions import region_table
 
 
-def _provinces(profile: MatchProfile) -> list[str]:
-    region = profile.region  # the name's region, else the record's column's
-    codes = region_table().codes.get(region, ()) if region else ()
-    return sorted({code[:2] for code in codes}) or ["-"]
+def _unqualified(profile: MatchProfile) -> set[str]:
+    """The keys as they were before typo keys were qualified by province (issue 34):
+    every ``t:`` key back in the ``n:`` namespace, once."""
+    return {f"n:{k[2:].rpartition('@')[0]}" if k.startswith("t:") else k
+            for k in blocking_keys(profile)}
 
 
-def _full_name_key(profile: MatchProfile) -> str | None:
-    company = profile.company
-    return f"n:{company.phonetic}" if company and company.syllables else None
-
-
-def _qualified(
-    qualifiers: Callable[[MatchProfile], list[str]],
-) -> Callable[[MatchProfile], set[str]]:
-    """The blocking keys with each typo key qualified by ``qualifiers``."""
-
-    def keys(profile: MatchProfile) -> set[str]:
-        full = _full_name_key(profile)
-        out: set[str] = set()
-        for key in blocking_keys(profile):
-            if key.startswith("n:") and key != full:
-                out.update(f"{key}@{q}" for q in qualifiers(profile))
-            else:
-                out.add(key)
-        return out
-    return keys
-
-
-def _without_deletions(profile: MatchProfile) -> set[str]:
-    full = _full_name_key(profile)
-    return {k for k in blocking_keys(profile) if not k.startswith("n:") or k == full}
+def _without_typo_keys(profile: MatchProfile) -> set[str]:
+    return {k for k in blocking_keys(profile) if not k.startswith("t:")}
 
 
 SCHEMES: dict[str, Callable[[MatchProfile], set[str]]] = {
     "now": lambda profile: set(blocking_keys(profile)),
-    "no-deletions": _without_deletions,
-    "deletions@region": _qualified(lambda p: [p.region or "-"]),
-    "deletions@province": _qualified(_provinces),
+    "typo-unqualified": _unqualified,
+    "no-typo-keys": _without_typo_keys,
 }
 
 
@@ -107,6 +83,7 @@ def main() -> None:
     print(f"book built in {time.perf_counter() - began:.0f} s; {len(probes):,} probes")
     for name, scheme in SCHEMES.items():
         postings: list[int] = []
+        regionless: list[int] = []
         reached = 0
         duplicates = 0
         missed: collections.Counter[str] = collections.Counter()
@@ -114,6 +91,8 @@ def main() -> None:
             readable = {k for k in scheme(profile)
                         if k.startswith("k:") or counts[name][k] <= cap}
             postings.append(sum(counts[name][k] for k in readable))
+            if profile.company is not None and not profile.region:
+                regionless.append(postings[-1])
             if record.is_duplicate:
                 duplicates += 1
                 if readable & of_entity[name].get(record.entity, set()):
@@ -121,8 +100,12 @@ def main() -> None:
                 else:
                     missed[record.variation] += 1
         postings.sort()
+        filed = sum(counts[name].values()) / max(1, len(of_entity[name]))
+        alone = sum(regionless) / max(1, len(regionless))
         print(f"{name:20} postings a probe: mean {sum(postings) / len(postings):6.1f}, "
-              f"p99 {postings[int(len(postings) * 0.99)]:4}; re-entries sharing a readable "
+              f"p99 {postings[int(len(postings) * 0.99)]:4}, region-less probes "
+              f"({len(regionless):,}) mean {alone:6.1f}; keys filed a customer {filed:5.1f}; "
+              f"re-entries sharing a readable "
               f"block with their original {reached:,}/{duplicates:,} = "
               f"{reached / duplicates:.4f}; missed {dict(missed)}", flush=True)
 

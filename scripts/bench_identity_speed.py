@@ -113,6 +113,7 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
           f"peak RSS {rss_mib():,.0f} MiB")
 
     latencies: list[float] = []
+    regionless: list[float] = []  # a company name, and no region in it nor beside it
     outcomes: dict[str, int] = {}
     for fields in probes:
         began = time.perf_counter()
@@ -120,14 +121,22 @@ def run(customers: int, queries: int, baseline_queries: int, seed: int, folder: 
             command = parse_command(RegisterCustomer, {"actor": "bench", **fields})
         except ValidationFailed:
             continue
-        decision = checker.check(record_profile(command.record()), {}, DedupMode.BLOCK)
+        profile = record_profile(command.record())
+        decision = checker.check(profile, {}, DedupMode.BLOCK)
         latencies.append(time.perf_counter() - began)
+        if profile.company is not None and not profile.region:
+            regionless.append(latencies[-1])
         outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     print(f"check: {len(latencies):,} new records; p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
           f"max {latencies[-1] * 1000:.1f} ms; outcomes {outcomes}")
+    if regionless:
+        regionless.sort()
+        print(f"  of which {len(regionless):,} name no region: p50 "
+              f"{statistics.median(regionless) * 1000:.2f} ms, p99 "
+              f"{regionless[max(0, int(len(regionless) * 0.99) - 1)] * 1000:.2f} ms")
 
     scans: list[float] = []
     for fields in probes[:baseline_queries]:

@@ -9,7 +9,8 @@ it was made (``variation``), so a run can be scored:
 * exact-key re-entries - ``phone_format``, ``email_case``, ``uscc_spacing``,
   ``wechat_case``, ``external_id_rerun``;
 * fuzzy re-entries sharing no key - ``name_retyped``, ``suffix_region``,
-  ``traditional``, ``homophone``, ``typo``, ``english_variant``, ``phone_one_digit``,
+  ``traditional``, ``homophone``, ``typo``, ``typo_no_region`` (a slip and the
+  city left out: no region on one side), ``english_variant``, ``phone_one_digit``,
   ``email_sibling_domain``;
 * hard non-duplicates (new companies) - ``similar_name_same_city`` (one character of
   the name differs, not a homophone), ``same_person_other_company``,
@@ -55,6 +56,7 @@ FUZZY_VARIATIONS = (
     "traditional",
     "homophone",
     "typo",
+    "typo_no_region",
     "english_variant",
     "phone_one_digit",
     "email_sibling_domain",
@@ -279,6 +281,11 @@ def _variant(
             if changed not in used:
                 used.add(changed)  # nor may a later slip of another company spell it
                 new["company_name"] = city + changed + rest
+                if kind == "typo" and original.entity % 3 == 0:
+                    # The hurried form: the slip made and the city left out, so the
+                    # re-entry carries no region at all (no rng draw: the rest of the
+                    # book stays as it was).
+                    kind, new["company_name"] = "typo_no_region", changed + rest
                 break
             kind, changed = "typo", _typo(rng, core)
         else:

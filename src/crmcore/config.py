@@ -105,6 +105,14 @@ DEFAULT_RULES: tuple[MatchRule, ...] = (
         description="one character of a short brand differs; same contact, same city",
     ),
     MatchRule(
+        name="brand_typo_same_contact_region_unsaid",
+        action="warn",
+        when={"company": 0.6, "contact": 1.0},
+        unless={"region_conflict": 1.0, "trade_conflict": 1.0},
+        description="one character of a short brand differs; same contact, and one of the "
+        "two says no city (a hurried re-entry leaves it out) nor another 行业 word",
+    ),
+    MatchRule(
         name="similar_company_same_surname",
         action="warn",
         when={"company": 0.85, "contact_surname": 1.0},

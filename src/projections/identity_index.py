@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 
-from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.blocking import blocks_of
 from crmcore.identity.candidates import IndexEntry
 from crmcore.identity.filing import FILED_EVENTS, file_event
 from crmcore.identity.keys import IdentityKey
@@ -84,7 +84,7 @@ groups = Table(
 
 
 def _hashes(personal: PersonalSeal, profile: MatchProfile) -> set[int]:
-    return {personal.block_hash(key) for key in blocking_keys(profile)}
+    return set(personal.block_hashes(blocks_of(profile)))
 
 
 class SqlIndexStore:
@@ -209,7 +209,8 @@ IDENTITY_VIEW = Projection(
     # their first six and last five digits. A store of layout 1 is rebuilt on opening.
     # 3: with personal-data protection, the personal half of each profile is sealed
     # under its customer's data key and the block hashes are keyed (projections.personal).
-    layout=3,
+    # 4: typo keys qualified by province (crmcore.identity.blocking: ``t:`` keys).
+    layout=4,
     tables=(entries, blocks, merges, generic_keys, groups),
     handlers=dict.fromkeys(FILED_EVENTS, _file),
 )

@@ -17,10 +17,10 @@ from eventsourcing.persistence import Recording
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from crmcore.identity.blocking import blocking_keys
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
+from projections.identity_blocks import BlockReader
 from projections.identity_index import IDENTITY_VIEW, entries, generic_keys, groups, merges
 from projections.identity_statements import (
     ENTRIES_OF,
@@ -30,7 +30,6 @@ from projections.identity_statements import (
     chunks,
     grouped_query,
     statements,
-    whole_block,
 )
 from projections.personal import PLAIN, PersonalSeal
 from projections.runner import ProjectionRunner
@@ -63,7 +62,6 @@ class SqlCandidateSource:
         the candidate - one round trip a check instead of two."""
         self._runner = ProjectionRunner(app, engine, (IDENTITY_VIEW,))
         self._personal = self._runner.personal
-        self._max_block_size = max_block_size
         key_table = self._personal.key_table if keys_beside else None
         self._sql = statements(engine.dialect.name == "postgresql", key_table)
         # The one connection every question reads through (autocommit: no snapshot).
@@ -72,7 +70,7 @@ class SqlCandidateSource:
         # decides against the view as it read it. A record another process files
         # meanwhile is not a candidate either way (fuzzy matches are best effort under
         # concurrency; exact keys are decided by the key-index aggregates).
-        self._postings: dict[int, list[int]] = {}
+        self._blocks = BlockReader(self._personal.key_ids, self._sql, max_block_size)
         self._entries_by_number: dict[int, IndexEntry] = {}
         # Profiles decoded by earlier batches, by entry number, with the stored text they
         # were decoded from: a popular block's entries are candidates of many checks,
@@ -110,9 +108,8 @@ class SqlCandidateSource:
         """Fetches what checking ``profiles`` will ask, in a few round trips instead of
         a few per record (an import decides 100 records a batch)."""
         self._fetch_brands([b for b in set(brands) if b not in self._by_brand])
-        block_hash = self._personal.block_hash
-        hashes = {block_hash(key): key for p in profiles for key in blocking_keys(p)}
-        entries = self._entries_numbered(self._numbers_under(hashes))
+        connection = self._reads.connection()
+        entries = self._entries_numbered(self._blocks.numbers_under(profiles, connection))
         customers = {entry.customer_id for entry in entries}
         self.survivors(customers)
         self.groups_of(customers)
@@ -120,7 +117,7 @@ class SqlCandidateSource:
 
     def release(self) -> None:
         """Forgets answers kept for the batch: the next one catches up first."""
-        self._postings.clear()
+        self._blocks.forget()
         self._entries_by_number.clear()
         self._merged_step.clear()
         self._generic_labels.clear()
@@ -128,9 +125,8 @@ class SqlCandidateSource:
         self._by_brand.clear()
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
-        block_hash = self._personal.block_hash
-        hashes = {block_hash(key): key for key in blocking_keys(profile)}
-        return self._entries_numbered(self._numbers_under(hashes))
+        connection = self._reads.connection()
+        return self._entries_numbered(self._blocks.numbers_under([profile], connection))
 
     def _entries_numbered(self, numbers: list[int]) -> list[IndexEntry]:
         """The entries of ``numbers`` (each profile decoded once per batch), and for
@@ -181,29 +177,6 @@ class SqlCandidateSource:
                 if customer_id not in step:
                     step[customer_id] = UUID(row.survivor_id) if row.survivor_id else None
         return [found[n] for n in numbers if n in found]
-
-    def _numbers_under(self, hashes: dict[int, str]) -> list[int]:
-        """Entry numbers under the key hashes, oversized blocks left out (exact keys
-        never are); postings read once per batch."""
-        missing = [value for value in hashes if value not in self._postings]
-        limit = self._max_block_size + 1
-        connection = self._reads.connection()
-        for chunk in chunks(missing, self._sql.arms):
-            postings: dict[int, list[int]] = {value: [] for value in chunk}
-            for value, number in self._sql.postings(connection, chunk, limit):
-                postings[value].append(number)
-            for value, numbers in postings.items():
-                # A key shared by too many entries says nothing (like a stop word).
-                if len(numbers) < limit:
-                    self._postings[value] = numbers
-                elif hashes[value].startswith("k:"):
-                    self._postings[value] = whole_block(connection, value)
-                else:
-                    self._postings[value] = []
-        found: dict[int, None] = {}
-        for value in hashes:
-            found.update(dict.fromkeys(self._postings[value]))
-        return list(found)
 
     def survivors(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
         step = self._merged_step

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Executable, TextClause, any_, bindparam, s
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
+from crmcore.identity.keys import TYPO_SLOTS
 from projections.identity_index import blocks, entries, generic_keys, groups, merges
 
 _T = TypeVar("_T")
@@ -45,6 +46,25 @@ def _postings_query(keys: int) -> TextClause:
         for n in range(keys)
     )
     return text(arms)
+
+
+@lru_cache(maxsize=64)
+def _ranges_query(bases: int) -> TextClause:
+    """Up to ``limit`` entries under each of ``bases`` typo sounds, every province's
+    block of a sound at once: its hashes lie in ``[base, base + TYPO_SLOTS)``."""
+    arms = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
+        f"WHERE key_hash >= :b{n} AND key_hash < :b{n} + {TYPO_SLOTS} LIMIT :limit) AS r{n}"
+        for n in range(bases)
+    )
+    return text(arms)
+
+
+_ARRAY_RANGES = text(
+    f"SELECT b.key_hash, b.entry_no FROM unnest(CAST(:bases AS bigint[])) AS k(h) "
+    f"CROSS JOIN LATERAL (SELECT key_hash, entry_no FROM {blocks.name} "
+    f"WHERE key_hash >= k.h AND key_hash < k.h + {TYPO_SLOTS} LIMIT :limit) AS b"
+)
 
 
 # PostgreSQL takes the key hashes as one array: one statement text whatever their
@@ -84,6 +104,18 @@ class Statements:
         else:
             values = {f"k{n}": value for n, value in enumerate(hashes)}
             rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
+        return rows.tuples()
+
+    def ranges(
+        self, connection: Connection, bases: list[int], limit: int
+    ) -> Iterable[tuple[int, int]]:
+        """(key hash, entry number) rows, up to ``limit`` under each typo sound whose
+        blocks start at one of ``bases`` (:meth:`KeyIds.typo_block_base`)."""
+        if self.arrays:
+            rows = connection.execute(_ARRAY_RANGES, {"bases": bases, "limit": limit})
+        else:
+            values = {f"b{n}": value for n, value in enumerate(bases)}
+            rows = connection.execute(_ranges_query(len(values)), {**values, "limit": limit})
         return rows.tuples()
 
 

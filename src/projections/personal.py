@@ -21,8 +21,10 @@ from typing import Any
 from uuid import UUID
 
 from crmcore.identity import profile_codec
+from crmcore.identity.blocking import Blocks
 from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 from crmcore.identity.profile import MatchProfile
+from crmcore.identity.regions import province_slots
 from crmcore.personal_data import ERASED, PersonalDataProtection
 
 
@@ -49,6 +51,17 @@ class PersonalSeal:
     def block_hash(self, blocking_key: str) -> int:
         """A blocking key as ``identity_blocks`` files it (keyed when protected)."""
         return self.key_ids.block_hash(blocking_key)
+
+    def block_hashes(self, blocks: Blocks) -> list[int]:
+        """Every hash ``blocks`` are filed under: :meth:`block_hash` of each key, the
+        typo sounds' hashed once each."""
+        ids = self.key_ids
+        hashes = [ids.block_hash(key) for key in blocks.plain]
+        slots = province_slots()
+        for sound in blocks.sounds:
+            base = ids.typo_block_base(sound)
+            hashes.extend(base | slots[code] for code in blocks.provinces)
+        return hashes
 
     def seal(self, subject: UUID, value: str | None) -> str | None:
         """``value`` as a view stores it: sealed under ``subject``'s key when protected

@@ -16,6 +16,7 @@ from itertools import count
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -45,6 +46,7 @@ from projections.identity_queries import SqlCandidateSource
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
 from tests.conftest import START, all_events, registration, view_rows
+from tests.postgres_server import postgres_views_url
 
 COMPANIES = (
     "北京华信鼎盛科技有限公司",
@@ -225,7 +227,8 @@ def test_a_block_too_common_is_skipped_but_an_exact_key_never_is() -> None:
             mode=DedupMode.BLOCK,
         )
     app.identity.catch_up()
-    probe = build_profile(company_name="深圳某科技有限公司", contact_name=None,
+    # No region: its typo keys are read in every province, one range look-up a sound.
+    probe = build_profile(company_name="某科技有限公司", contact_name=None,
                           keys=[normalise_key("phone", "13900130000")])
     wide = SqlCandidateSource(app, engine, max_block_size=300, dispose=False)
     narrow = SqlCandidateSource(app, engine, max_block_size=10, dispose=False)
@@ -239,6 +242,34 @@ def test_a_block_too_common_is_skipped_but_an_exact_key_never_is() -> None:
     # "ke ji" names 12 entries, more than 10: skipped; the phone's 12 entries are not.
     assert len(found(narrow)) == 12
     assert found(narrow) == found(memory)
+    # In another province the same sound's block is another block.
+    shenzhen = build_profile(company_name="深圳某科技有限公司", contact_name=None, keys=[])
+    assert not wide.candidates(shenzhen)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_sound_read_in_every_province_skips_only_its_oversized_blocks(store: str) -> None:
+    # PostgreSQL reads the ranges as one array statement, SQLite as a union of arms.
+    engine = open_read_models("sqlite://" if store == "sqlite" else postgres_views_url())
+    app = _new_app(engine)
+    # 70 Beijing X科技 share the typo block "ke ji" in Beijing; one in Guangzhou has it
+    # alone. With a limit of one entry a block, a range read of the sound holds more rows
+    # than its 34 blocks could each be read with: it is read block by block instead.
+    app.register_customers(
+        [registration(company_name=f"北京{chr(0x4E00 + 7 * n)}科技有限公司") for n in range(70)]
+        + [registration(company_name="广州鑫科技有限公司")],
+        mode=DedupMode.WARN,
+    )
+    app.identity.catch_up()
+    probe = build_profile(company_name="某科技有限公司", contact_name=None, keys=[])
+    for limit in (1, 100):
+        source = SqlCandidateSource(app, engine, max_block_size=limit, dispose=False)
+        memory = MemoryIndex(limit, 2, app)
+        memory.catch_up()
+        found = {entry.entry_id for entry in source.candidates(probe)}
+        assert found == {entry.entry_id for entry in memory.candidates(probe)}
+        assert len(found) == (1 if limit == 1 else 71)
+        source.close()
 
 
 def test_a_grouped_customer_renamed_is_found_under_its_new_brand() -> None:

@@ -5,10 +5,20 @@ record is instead compared only with the customers that share a blocking key. Ea
 is chosen so that one variation kind cannot escape it:
 
 * ``n:`` the core's sound (pinyin or Latin words): same core, traditional script,
-  region or legal-form variants, homophones; and the sound with one syllable left out,
-  for cores of three syllables or more (two Latin words or more): one mistyped, missing
-  or extra character shares the key made by leaving that syllable out (a SymSpell-style
-  deletion neighbourhood, in the same namespace so an insertion meets the full name);
+  region or legal-form variants, homophones;
+* ``t:`` the typo keys, qualified by province: the sound with one syllable left out,
+  for cores of three syllables or more (two Latin words or more), and the whole sound
+  (so an insertion meets the full name) - one mistyped, missing or extra character
+  shares the key made by leaving that syllable out (a SymSpell-style deletion
+  neighbourhood). Two-syllable deletions (``ke ji``) are common words: unqualified, their
+  blocks grew with the book (87 postings read a check at a million customers against 27
+  at 100k, docs/performance.md). Each is filed once per province the record's region
+  lies in (深圳 and 广东 meet), so a block holds one province's customers; a record whose
+  name and region column say nowhere is filed in every province, so a slip made with the
+  city left out still meets its original. Typos across provinces are not looked for: a
+  Chinese name is unique only in its region, and such pairs are the cross-city
+  negatives the rules refuse anyway (a typo with the same phone or e-mail is still
+  found by those keys);
 * ``p:``/``q:``/``r:`` a phone's national digits cut in three parts, one key per pair
   of parts (pigeonhole): a number one digit off changes one part, so the pair of the
   other two is intact. Pairs of parts (8 and 7 digits of a mobile) stay selective as
@@ -24,8 +34,10 @@ person name alone never decides; it only corroborates a candidate found here.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from crmcore.identity.profile import MatchProfile
+from crmcore.identity.regions import every_province, provinces_of
 
 _MIN_SYLLABLES_FOR_DELETIONS = {"han": 3, "latin": 2}
 
@@ -35,19 +47,46 @@ def _deletions(syllables: tuple[str, ...]) -> Iterator[str]:
         yield " ".join(syllables[:position] + syllables[position + 1 :])
 
 
-def blocking_keys(profile: MatchProfile) -> list[str]:
-    """The keys a profile is filed under and looked up by; order-free, may repeat."""
+@dataclass(frozen=True, slots=True)
+class Blocks:
+    """A profile's blocking keys as parts: ``plain`` keys, and the typo ``sounds``
+    (``t:<sound>``) filed once per province of ``provinces``."""
+
+    plain: list[str]
+    sounds: list[str]
+    provinces: tuple[str, ...]
+
+    @property
+    def everywhere(self) -> bool:
+        """Filed in every province: the record says nowhere (a range look-up each)."""
+        return len(self.provinces) == len(every_province())
+
+    def keys(self) -> list[str]:
+        return self.plain + [f"{sound}@{code}" for sound in self.sounds for code in self.provinces]
+
+
+def blocks_of(profile: MatchProfile) -> Blocks:
+    """The keys a profile is filed under and looked up by, as parts."""
     keys: list[str] = [f"k:{label}" for label in profile.key_labels]
+    sounds: list[str] = []
     company = profile.company
     if company is not None and company.syllables:
         keys.append(f"n:{company.phonetic}")
         script = "latin" if company.core.isascii() else "han"
-        if len(company.syllables) >= _MIN_SYLLABLES_FOR_DELETIONS[script]:
-            keys.extend(f"n:{deleted}" for deleted in _deletions(company.syllables))
+        least = _MIN_SYLLABLES_FOR_DELETIONS[script]
+        if len(company.syllables) >= least - 1:  # an insertion may reach least
+            sounds.append(f"t:{company.phonetic}")
+            if len(company.syllables) >= least:
+                sounds.extend(f"t:{deleted}" for deleted in _deletions(company.syllables))
     for phone in profile.national_phones:
         country, _, digits = phone.partition(":")
         third = -(-len(digits) // 3)  # 11 digits: 4 + 4 + 3
         a, b, c = digits[:third], digits[third : 2 * third], digits[2 * third :]
         keys += [f"p:{country}:{a}|{b}", f"q:{country}:{a}|{c}", f"r:{country}:{b}|{c}"]
     keys.extend(f"e:{email.local}" for email in profile.emails if not email.is_role_mailbox)
-    return keys
+    return Blocks(keys, sounds, provinces_of(profile.region) if sounds else ())
+
+
+def blocking_keys(profile: MatchProfile) -> list[str]:
+    """The keys a profile is filed under and looked up by; order-free, may repeat."""
+    return blocks_of(profile).keys()

@@ -131,6 +131,29 @@ def region_table() -> RegionTable:
     )
 
 
+@lru_cache(maxsize=1 << 12)
+def provinces_of(region: str | None) -> tuple[str, ...]:
+    """The provinces (two-digit codes) a region lies in - one, or several for a county
+    name found in more than one (朝阳区: 北京 and 辽宁) - or every province when the
+    region is unknown or None: a record that says nowhere may be anywhere."""
+    table = region_table()
+    found = {code[:2] for code in table.codes.get(region, ())} if region else set()
+    return tuple(sorted(found)) if found else every_province()
+
+
+@cache
+def every_province() -> tuple[str, ...]:
+    """Every province-level code in the table (34)."""
+    return tuple(sorted({code[:2] for codes in region_table().codes.values() for code in codes}))
+
+
+@cache
+def province_slots() -> dict[str, int]:
+    """Province code -> a small number (1-34), the low bits of a typo block's hash
+    (:meth:`crmcore.identity.keys.KeyIds.block_hash`)."""
+    return {code: number for number, code in enumerate(every_province(), start=1)}
+
+
 @lru_cache(maxsize=1 << 16)
 def regions_conflict(a: str, b: str) -> bool:
     """:meth:`RegionTable.conflict` of the process's table, remembered per pair (a scan

@@ -1,0 +1,116 @@
+"""Which identity entries lie under a record's blocking keys, read from ``identity_blocks``.
+
+A check reads the postings of every block its record is filed under (``crmcore.identity
+.blocking``): each plain key is one look-up, limited to one entry more than the block
+limit so an oversized block (a stop word) costs no more than a small one; an exact key's
+block is read whole, never skipped. A record that says nowhere is filed in every
+province's typo block of each of its sounds: those 34 blocks lie in one range of hashes
+(:meth:`crmcore.identity.keys.KeyIds.typo_block_base`) and are read with one range
+look-up a sound. Postings are kept until the batch that read them ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Connection
+
+from crmcore.identity.blocking import blocks_of
+from crmcore.identity.keys import TYPO_SLOTS, KeyIds
+from crmcore.identity.profile import MatchProfile
+from crmcore.identity.regions import province_slots
+from projections.identity_statements import Statements, chunks, whole_block
+
+
+class BlockReader:
+    """Postings of the blocks checks look in, read once a batch."""
+
+    def __init__(self, key_ids: KeyIds, sql: Statements, max_block_size: int) -> None:
+        self._ids = key_ids
+        self._sql = sql
+        self._limit = max_block_size + 1
+        self._postings: dict[int, list[int]] = {}
+
+    def forget(self) -> None:
+        """The batch is over: the next reads what the view holds then."""
+        self._postings.clear()
+
+    def numbers_under(
+        self, profiles: Sequence[MatchProfile], connection: Connection
+    ) -> list[int]:
+        """Entry numbers under the profiles' blocks, oversized ones left out (exact keys'
+        never are), each once."""
+        points, ranges = self._lookups(profiles)
+        everywhere = [self._slots(base) for base in ranges]
+        self._read_ranges(connection, [v for v in everywhere if not self._known(v)], points)
+        self._read_points(connection, points)
+        found: dict[int, None] = {}
+        for value in points:
+            found.update(dict.fromkeys(self._postings[value]))
+        for values in everywhere:
+            for value in values:
+                found.update(dict.fromkeys(self._postings[value]))
+        return list(found)
+
+    def _lookups(self, profiles: Sequence[MatchProfile]) -> tuple[dict[int, bool], set[int]]:
+        """The block hashes the profiles look in (hash -> whether an exact key's), and
+        the typo sounds read in every province at once (their range's first hash)."""
+        ids = self._ids
+        points: dict[int, bool] = {}
+        ranges: set[int] = set()
+        slots = province_slots()
+        for profile in profiles:
+            blocks = blocks_of(profile)
+            points.update((ids.block_hash(key), key.startswith("k:")) for key in blocks.plain)
+            if blocks.everywhere:
+                ranges.update(ids.typo_block_base(sound) for sound in blocks.sounds)
+                continue
+            for sound in blocks.sounds:
+                base = ids.typo_block_base(sound)
+                points.update((base | slots[code], False) for code in blocks.provinces)
+        return points, ranges
+
+    @staticmethod
+    def _slots(base: int) -> list[int]:
+        return [base | slot for slot in province_slots().values()]
+
+    def _known(self, values: list[int]) -> bool:
+        return all(value in self._postings for value in values)
+
+    def _keep(self, value: int, numbers: list[int]) -> None:
+        # A key shared by too many entries says nothing (like a stop word).
+        self._postings[value] = numbers if len(numbers) < self._limit else []
+
+    def _read_ranges(
+        self, connection: Connection, unread: list[list[int]], points: dict[int, bool]
+    ) -> None:
+        """One range a sound instead of 34 look-ups. A range holding more rows than its
+        34 blocks could each be read with is read block by block instead (``points``)."""
+        whole = self._limit * len(province_slots())
+        by_base = {values[0] & ~(TYPO_SLOTS - 1): values for values in unread}
+        for chunk in chunks(list(by_base), self._sql.arms):
+            rows: dict[int, list[tuple[int, int]]] = {base: [] for base in chunk}
+            for value, number in self._sql.ranges(connection, chunk, whole):
+                rows[value & ~(TYPO_SLOTS - 1)].append((value, number))
+            for base, found in rows.items():
+                if len(found) >= whole:
+                    points.update(dict.fromkeys(by_base[base], False))
+                    continue
+                postings: dict[int, list[int]] = {value: [] for value in by_base[base]}
+                for value, number in found:
+                    if value in postings:  # not another key's hash landing in the range
+                        postings[value].append(number)
+                for value, numbers in postings.items():
+                    self._keep(value, numbers)
+
+    def _read_points(self, connection: Connection, points: dict[int, bool]) -> None:
+        missing = [value for value in points if value not in self._postings]
+        for chunk in chunks(missing, self._sql.arms):
+            by_key: dict[int, list[int]] = {value: [] for value in chunk}
+            for value, number in self._sql.postings(connection, chunk, self._limit):
+                by_key[value].append(number)
+            for value, numbers in by_key.items():
+                if len(numbers) >= self._limit and points[value]:
+                    self._postings[value] = whole_block(connection, value)
+                else:
+                    self._keep(value, numbers)
