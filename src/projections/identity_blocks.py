@@ -30,10 +30,14 @@ class BlockReader:
         self._sql = sql
         self._limit = max_block_size + 1
         self._postings: dict[int, list[int]] = {}
+        # A batch's profiles are looked up twice (prepared together, then checked one
+        # by one): their hashes worked out once. Keyed by identity, the profile kept.
+        self._hashed: dict[int, tuple[MatchProfile, dict[int, bool], set[int]]] = {}
 
     def forget(self) -> None:
         """The batch is over: the next reads what the view holds then."""
         self._postings.clear()
+        self._hashed.clear()
 
     def numbers_under(
         self, profiles: Sequence[MatchProfile], connection: Connection
@@ -55,20 +59,27 @@ class BlockReader:
     def _lookups(self, profiles: Sequence[MatchProfile]) -> tuple[dict[int, bool], set[int]]:
         """The block hashes the profiles look in (hash -> whether an exact key's), and
         the typo sounds read in every province at once (their range's first hash)."""
-        ids = self._ids
         points: dict[int, bool] = {}
         ranges: set[int] = set()
-        slots = province_slots()
         for profile in profiles:
-            blocks = blocks_of(profile)
-            points.update((ids.block_hash(key), key.startswith("k:")) for key in blocks.plain)
-            if blocks.everywhere:
-                ranges.update(ids.typo_block_base(sound) for sound in blocks.sounds)
-                continue
-            for sound in blocks.sounds:
-                base = ids.typo_block_base(sound)
-                points.update((base | slots[code], False) for code in blocks.provinces)
+            hashed = self._hashed.get(id(profile))
+            if hashed is None or hashed[0] is not profile:
+                hashed = self._hashed[id(profile)] = (profile, *self._hash(profile))
+            points.update(hashed[1])
+            ranges.update(hashed[2])
         return points, ranges
+
+    def _hash(self, profile: MatchProfile) -> tuple[dict[int, bool], set[int]]:
+        ids = self._ids
+        blocks = blocks_of(profile)
+        points = {ids.block_hash(key): key.startswith("k:") for key in blocks.plain}
+        if blocks.everywhere:
+            return points, {ids.typo_block_base(sound) for sound in blocks.sounds}
+        slots = province_slots()
+        for sound in blocks.sounds:
+            base = ids.typo_block_base(sound)
+            points.update((base | slots[code], False) for code in blocks.provinces)
+        return points, set()
 
     @staticmethod
     def _slots(base: int) -> list[int]:

@@ -9,19 +9,20 @@ depends on the record asked about, not on the size of the book.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
 from projections.identity_blocks import BlockReader
-from projections.identity_index import IDENTITY_VIEW, entries, generic_keys, groups, merges
+from projections.identity_contents import whole_view
+from projections.identity_index import IDENTITY_VIEW
+from projections.identity_rare import RareTables
 from projections.identity_statements import (
     ENTRIES_OF,
     MAX_ARMS,
@@ -70,6 +71,7 @@ class SqlCandidateSource:
         # decides against the view as it read it. A record another process files
         # meanwhile is not a candidate either way (fuzzy matches are best effort under
         # concurrency; exact keys are decided by the key-index aggregates).
+        self._rare = RareTables()  # outlives batches: re-read when the view moves
         self._blocks = BlockReader(self._personal.key_ids, self._sql, max_block_size)
         self._entries_by_number: dict[int, IndexEntry] = {}
         # Profiles decoded by earlier batches, by entry number, with the stored text they
@@ -94,10 +96,13 @@ class SqlCandidateSource:
 
     def catch_up(self) -> int:
         self.release()
-        return self._runner.catch_up()
+        read = self._runner.catch_up()
+        self._rare.moved_to(self._runner.known_position())
+        return read
 
     def take(self, recordings: Sequence[Recording[UUID]]) -> None:
         self._runner.take(recordings)
+        self._rare.took(recordings, self._runner.known_position())
 
     def close(self) -> None:
         self._reads.close()
@@ -205,18 +210,22 @@ class SqlCandidateSource:
         return self._personal.decode_profile(found.profile, UUID(found.customer_id))
 
     def generic_among(self, keys: Collection[IdentityKey]) -> set[IdentityKey]:
+        connection = self._reads.connection()
+        if not keys or not self._rare.any_generic(connection):
+            return set()
         known = self._generic_labels
         missing = [key.label for key in keys if key.label not in known]
-        connection = self._reads.connection()
         for chunk in chunks(missing, self._sql.chunk):
             generic = set(connection.execute(self._sql.generic, {"keys": chunk}).scalars())
             known.update((label, label in generic) for label in chunk)
         return {key for key in keys if known[key.label]}
 
     def groups_of(self, customer_ids: Collection[UUID]) -> dict[UUID, UUID]:
+        connection = self._reads.connection()
+        if not customer_ids or not self._rare.any_group(connection):
+            return {}
         known = self._group_of
         missing = sorted(str(c) for c in customer_ids if c not in known)
-        connection = self._reads.connection()
         for chunk in chunks(missing, self._sql.chunk):
             rows = dict(connection.execute(self._sql.groups_of, {"ids": chunk}).tuples().all())
             known.update((UUID(c), UUID(rows[c]) if c in rows else None) for c in chunk)
@@ -231,6 +240,9 @@ class SqlCandidateSource:
         """Grouped customers under each brand: one prefix range per brand, up to
         ``MAX_ARMS`` ranges a statement."""
         connection = self._reads.connection()
+        if brands and not self._rare.any_group(connection):
+            self._by_brand.update((brand, set()) for brand in brands)
+            return
         for chunk in chunks(sorted(brands), MAX_ARMS):
             bounds: dict[str, str] = {}
             for n, brand in enumerate(chunk):
@@ -242,22 +254,7 @@ class SqlCandidateSource:
                         self._by_brand[brand].add(UUID(customer_id))
 
     def contents(self) -> IndexContents:
-        connection = self._reads.connection()
-        merged = {
-            UUID(c): UUID(s)
-            for c, s in connection.execute(select(merges.c.customer_id, merges.c.survivor_id))
-        }
-        generic = {
-            IdentityKey.from_label(k)
-            for k in connection.execute(select(generic_keys.c.key)).scalars()
-        }
-        grouped = {
-            UUID(c): (UUID(g), core)
-            for c, g, core in connection.execute(
-                select(groups.c.customer_id, groups.c.group_id, groups.c.core)
-            )
-        }
-        return IndexContents(self._entries(), merged, generic, grouped)
+        return whole_view(self._reads, self._personal)
 
     def entries_for(self, customer_id: UUID) -> list[IndexEntry]:
         connection = self._reads.connection()
@@ -272,28 +269,6 @@ class SqlCandidateSource:
             return [UUID(c) for c in connection.execute(MERGED_FROM, {"id": str(cid)}).scalars()]
 
         return standing_for(customer_id, filed_for, merged_from)
-
-    def _entries(self) -> Iterator[IndexEntry]:
-        """Every entry in filing order, read in pages (a million do not fit one fetch)."""
-        after = 0
-        while True:
-            connection = self._reads.connection()
-            rows = connection.execute(
-                select(entries)
-                .where(entries.c.entry_no > after)
-                .order_by(entries.c.entry_no)
-                .limit(10_000)
-            ).all()
-            if not rows:
-                return
-            subjects = [UUID(row.customer_id) for row in rows]
-            self._personal.prefetch(set(subjects))
-            profiles = self._personal.decode_profiles(
-                [(row.profile, subject) for row, subject in zip(rows, subjects, strict=True)]
-            )
-            for row, subject, profile in zip(rows, subjects, profiles, strict=True):
-                yield IndexEntry(UUID(row.entry_id), subject, profile)
-            after = rows[-1].entry_no
 
 
 _DECODED = 100_000  # decoded profiles kept across batches (~1.5 KB each: ~150 MB at most)

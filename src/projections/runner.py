@@ -307,6 +307,12 @@ class ProjectionRunner:
         self._known = None  # the positions just written, not those this runner last saw
         return self.catch_up(on_batch=on_batch)
 
+    def known_position(self) -> int | None:
+        """The lowest position of the views as this runner last saw or left them, without
+        a query; None when it does not know (not read yet, or another process moved
+        them since)."""
+        return None if self._known is None else _lowest(self._known.values())
+
     def position(self, name: str) -> int | None:
         """The last notification id the named view has applied (None: none yet)."""
         self._projection(name)

@@ -308,3 +308,28 @@ def test_a_candidate_merged_twice_stands_for_the_last_survivor() -> None:
     app.identity.catch_up()  # a new batch: nothing kept from the merges' checks
     probe = build_profile(company_name="北京星河数据科技有限公司", contact_name=None, keys=[])
     assert {m.customer_id for m in app.identity.matches(probe, {})} == {c}
+
+
+def test_another_process_declaring_a_key_generic_or_grouping_is_seen_after_catch_up() -> None:
+    # A source remembers that the book has no generic key and no group (most have
+    # neither, and a check then skips asking); another writer's change must undo that.
+    engine = open_read_models("sqlite://")
+    app = _new_app(engine)
+    ids: list[UUID] = []
+    _apply(app, ids, "register", [{"company_name": COMPANIES[5], "phone": PHONES[3]},
+                                  {"company_name": COMPANIES[6]}], DedupMode.WARN)
+    other = SqlCandidateSource(app, engine, max_block_size=300, dispose=False)
+    other.catch_up()
+    switchboard = normalise_key("phone", PHONES[3])
+    assert other.generic_among({switchboard}) == set()
+    assert other.groups_of(set(ids)) == {}
+    assert other.grouped_under("星河") == set()
+
+    _apply(app, ids, "switchboard", None, None)  # the app's own source files these
+    _apply(app, ids, "link", 0, 1)
+    app.identity.catch_up()
+    other.catch_up()  # its views were moved by the app's runner, not by this one
+    assert other.generic_among({switchboard}) == {switchboard}
+    assert set(other.groups_of(set(ids[:2]))) == set(ids[:2])
+    assert other.grouped_under("星河") == {ids[0]}
+    other.close()
