@@ -16,9 +16,9 @@ from datetime import timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import Aggregate, BaseAggregate
+from eventsourcing.persistence import IntegrityError, Recording, StoredEvent
 
 from crmcore.clock import MAX_CLOCK_SKEW, Clock, SystemClock
 from crmcore.commands import Command
@@ -46,6 +46,17 @@ class ReadsManyAggregates(Protocol):
     def select_events_of_many(
         self, originator_ids: Sequence[UUID]
     ) -> dict[UUID, list[StoredEvent]]: ...
+
+
+class _Collected(ProcessingEvent[UUID]):
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:  # an event, or what eventsourcing itself may judge
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
 
 
 class CrmStore(ProtectedApplication):
@@ -95,6 +106,19 @@ class CrmStore(ProtectedApplication):
             reason=command.reason,
             stated=command.occurred_at is not None,
         )
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """eventsourcing 9.5's ``save``, collecting pending events without its
+        ``runtime_checkable`` protocol checks: ``isinstance`` against a protocol walks
+        every attribute it names, twice for each aggregate saved - 6% of a registration
+        (cProfile, 2,000 commands). Aggregates and events are told apart by class."""
+        processing_event = _Collected()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept
+        return recordings
 
     def with_retries(self, attempt: Callable[[], T]) -> T:
         """Runs ``attempt`` again from fresh reads when another writer won a race."""

@@ -12,7 +12,7 @@ is chosen so that one variation kind cannot escape it:
   shares the key made by leaving that syllable out (a SymSpell-style deletion
   neighbourhood). Two-syllable deletions (``ke ji``) are common words: unqualified, their
   blocks grew with the book (87 postings read a check at a million customers against 27
-  at 100k, docs/performance.md). Each is filed once per province the record's region
+  at 100k, docs/performance-history.md). Each is filed once per province the record's region
   lies in (深圳 and 广东 meet), so a block holds one province's customers; a record whose
   name and region column say nowhere is filed in every province, so a slip made with the
   city left out still meets its original. Typos across provinces are not looked for: a
