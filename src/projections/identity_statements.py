@@ -51,10 +51,12 @@ def _postings_query(keys: int) -> TextClause:
 @lru_cache(maxsize=64)
 def _ranges_query(bases: int) -> TextClause:
     """Up to ``limit`` entries under each of ``bases`` typo sounds, every province's
-    block of a sound at once: its hashes lie in ``[base, base + TYPO_SLOTS)``."""
+    block of a sound at once: its hashes lie in ``[base, base + TYPO_SLOTS - 1]`` (the
+    closed bound: a base's low bits are zero, so the sum stays within 64 bits where
+    ``base + TYPO_SLOTS`` could overflow a PostgreSQL ``bigint``)."""
     arms = " UNION ALL ".join(
         f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
-        f"WHERE key_hash >= :b{n} AND key_hash < :b{n} + {TYPO_SLOTS} LIMIT :limit) AS r{n}"
+        f"WHERE key_hash >= :b{n} AND key_hash <= :b{n} + {TYPO_SLOTS - 1} LIMIT :limit) AS r{n}"
         for n in range(bases)
     )
     return text(arms)
@@ -63,7 +65,7 @@ def _ranges_query(bases: int) -> TextClause:
 _ARRAY_RANGES = text(
     f"SELECT b.key_hash, b.entry_no FROM unnest(CAST(:bases AS bigint[])) AS k(h) "
     f"CROSS JOIN LATERAL (SELECT key_hash, entry_no FROM {blocks.name} "
-    f"WHERE key_hash >= k.h AND key_hash < k.h + {TYPO_SLOTS} LIMIT :limit) AS b"
+    f"WHERE key_hash >= k.h AND key_hash <= k.h + {TYPO_SLOTS - 1} LIMIT :limit) AS b"
 )
 
 

@@ -41,8 +41,9 @@ from crmcore.identity import normalise_key
 from crmcore.identity.memory_index import MemoryIndex
 from crmcore.identity.profile import build_profile
 from projections.collisions import COLLISIONS_VIEW, collisions_page
-from projections.identity_index import IDENTITY_VIEW
+from projections.identity_index import IDENTITY_VIEW, blocks
 from projections.identity_queries import SqlCandidateSource
+from projections.identity_statements import statements
 from projections.runner import ProjectionRunner
 from projections.tables import open_read_models
 from tests.conftest import START, all_events, registration, view_rows
@@ -333,3 +334,21 @@ def test_another_process_declaring_a_key_generic_or_grouping_is_seen_after_catch
     assert set(other.groups_of(set(ids[:2]))) == set(ids[:2])
     assert other.grouped_under("星河") == {ids[0]}
     other.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_typo_range_at_either_end_of_the_hash_space_is_read_whole(store: str) -> None:
+    # A sound's blocks lie in [base, base + 63]; at the top of a signed 64-bit hash the
+    # bound must not overflow (PostgreSQL refuses base + 64 there).
+    engine = open_read_models("sqlite://" if store == "sqlite" else postgres_views_url())
+    app = _new_app(engine)
+    app.identity.catch_up()  # creates the view's tables
+    top, bottom = 2**63 - 64, -(2**63)
+    values = [top + 1, top + 63, bottom + 34, top - 1, bottom + 64]  # the last two: outside
+    with engine.begin() as connection:
+        connection.execute(blocks.insert(), [{"key_hash": v, "entry_no": n}
+                                             for n, v in enumerate(values)])
+    sql = statements(store == "postgres")
+    with engine.connect() as connection:
+        found = set(sql.ranges(connection, [top, bottom], 10))
+    assert found == {(top + 1, 0), (top + 63, 1), (bottom + 34, 2)}
