@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Connection
 
 from crmcore.identity.blocking import blocks_of
-from crmcore.identity.keys import TYPO_SLOTS, KeyIds
+from crmcore.identity.keys import KeyIds, slotted, typo_base_of
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.regions import province_slots
+from crmcore.identity.regions import every_province
 from projections.identity_statements import Statements, chunks, whole_block
 
 
@@ -45,13 +45,15 @@ class BlockReader:
         """Entry numbers under the profiles' blocks, oversized ones left out (exact keys'
         never are), each once."""
         points, ranges = self._lookups(profiles)
-        everywhere = [self._slots(base) for base in ranges]
-        self._read_ranges(connection, [v for v in everywhere if not self._known(v)], points)
+        everywhere = {base: slotted(base, every_province()) for base in ranges}
+        unread = {base: values for base, values in everywhere.items()
+                  if any(value not in self._postings for value in values)}
+        self._read_ranges(connection, unread, points)
         self._read_points(connection, points)
         found: dict[int, None] = {}
         for value in points:
             found.update(dict.fromkeys(self._postings[value]))
-        for values in everywhere:
+        for values in everywhere.values():
             for value in values:
                 found.update(dict.fromkeys(self._postings[value]))
         return list(found)
@@ -75,39 +77,30 @@ class BlockReader:
         points = {ids.block_hash(key): key.startswith("k:") for key in blocks.plain}
         if blocks.everywhere:
             return points, {ids.typo_block_base(sound) for sound in blocks.sounds}
-        slots = province_slots()
         for sound in blocks.sounds:
-            base = ids.typo_block_base(sound)
-            points.update((base | slots[code], False) for code in blocks.provinces)
+            points.update(dict.fromkeys(ids.typo_block_hashes(sound, blocks.provinces), False))
         return points, set()
-
-    @staticmethod
-    def _slots(base: int) -> list[int]:
-        return [base | slot for slot in province_slots().values()]
-
-    def _known(self, values: list[int]) -> bool:
-        return all(value in self._postings for value in values)
 
     def _keep(self, value: int, numbers: list[int]) -> None:
         # A key shared by too many entries says nothing (like a stop word).
         self._postings[value] = numbers if len(numbers) < self._limit else []
 
     def _read_ranges(
-        self, connection: Connection, unread: list[list[int]], points: dict[int, bool]
+        self, connection: Connection, unread: dict[int, list[int]], points: dict[int, bool]
     ) -> None:
-        """One range a sound instead of 34 look-ups. A range holding more rows than its
-        34 blocks could each be read with is read block by block instead (``points``)."""
-        whole = self._limit * len(province_slots())
-        by_base = {values[0] & ~(TYPO_SLOTS - 1): values for values in unread}
-        for chunk in chunks(list(by_base), self._sql.arms):
+        """One range a sound (``unread``: its first hash -> its blocks' hashes) instead
+        of 34 look-ups. A range holding more rows than its 34 blocks could each be read
+        with is read block by block instead (added to ``points``)."""
+        whole = self._limit * len(every_province())
+        for chunk in chunks(list(unread), self._sql.arms):
             rows: dict[int, list[tuple[int, int]]] = {base: [] for base in chunk}
             for value, number in self._sql.ranges(connection, chunk, whole):
-                rows[value & ~(TYPO_SLOTS - 1)].append((value, number))
+                rows[typo_base_of(value)].append((value, number))
             for base, found in rows.items():
                 if len(found) >= whole:
-                    points.update(dict.fromkeys(by_base[base], False))
+                    points.update(dict.fromkeys(unread[base], False))
                     continue
-                postings: dict[int, list[int]] = {value: [] for value in by_base[base]}
+                postings: dict[int, list[int]] = {value: [] for value in unread[base]}
                 for value, number in found:
                     if value in postings:  # not another key's hash landing in the range
                         postings[value].append(number)

@@ -12,10 +12,11 @@ a group.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.engine import Connection
 
 from crmcore.domain.group_membership import GroupMembership
@@ -32,7 +33,7 @@ class RareTables:
 
     def __init__(self) -> None:
         self._position: int | None = None
-        self._any: dict[str, bool] = {}
+        self._any: dict[Select[Any], bool] = {}  # by the query that answered
 
     def moved_to(self, position: int | None) -> None:
         """The view is now at ``position`` (None: unknown), after a catch-up."""
@@ -47,14 +48,13 @@ class RareTables:
         self._position = position
 
     def any_generic(self, connection: Connection) -> bool:
-        return self._holds("generic", connection)
+        return self._holds(_ANY_GENERIC, connection)
 
     def any_group(self, connection: Connection) -> bool:
-        return self._holds("groups", connection)
+        return self._holds(_ANY_GROUP, connection)
 
-    def _holds(self, table: str, connection: Connection) -> bool:
-        found = self._any.get(table)
+    def _holds(self, query: Select[Any], connection: Connection) -> bool:
+        found = self._any.get(query)
         if found is None:
-            query = _ANY_GENERIC if table == "generic" else _ANY_GROUP
-            found = self._any[table] = connection.execute(query).first() is not None
+            found = self._any[query] = connection.execute(query).first() is not None
         return found

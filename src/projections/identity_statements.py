@@ -7,7 +7,7 @@ array), so what a check pays is the database's work, not building the query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -42,7 +42,7 @@ def _postings_query(keys: int) -> TextClause:
     """
     arms = " UNION ALL ".join(
         f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
-        f"WHERE key_hash = :k{n} LIMIT :limit) AS a{n}"
+        f"WHERE key_hash = :v{n} LIMIT :limit) AS a{n}"
         for n in range(keys)
     )
     return text(arms)
@@ -56,14 +56,14 @@ def _ranges_query(bases: int) -> TextClause:
     ``base + TYPO_SLOTS`` could overflow a PostgreSQL ``bigint``)."""
     arms = " UNION ALL ".join(
         f"SELECT * FROM (SELECT key_hash, entry_no FROM {blocks.name} "
-        f"WHERE key_hash >= :b{n} AND key_hash <= :b{n} + {TYPO_SLOTS - 1} LIMIT :limit) AS r{n}"
+        f"WHERE key_hash >= :v{n} AND key_hash <= :v{n} + {TYPO_SLOTS - 1} LIMIT :limit) AS r{n}"
         for n in range(bases)
     )
     return text(arms)
 
 
 _ARRAY_RANGES = text(
-    f"SELECT b.key_hash, b.entry_no FROM unnest(CAST(:bases AS bigint[])) AS k(h) "
+    f"SELECT b.key_hash, b.entry_no FROM unnest(CAST(:values AS bigint[])) AS k(h) "
     f"CROSS JOIN LATERAL (SELECT key_hash, entry_no FROM {blocks.name} "
     f"WHERE key_hash >= k.h AND key_hash <= k.h + {TYPO_SLOTS - 1} LIMIT :limit) AS b"
 )
@@ -73,7 +73,7 @@ _ARRAY_RANGES = text(
 # number, so the server plans it once (prepared) instead of a new union of up to 400
 # arms per batch, and the driver does not re-parse a long query each time.
 _ARRAY_POSTINGS = text(
-    f"SELECT k.h, b.entry_no FROM unnest(CAST(:keys AS bigint[])) AS k(h) "
+    f"SELECT k.h, b.entry_no FROM unnest(CAST(:values AS bigint[])) AS k(h) "
     f"CROSS JOIN LATERAL (SELECT entry_no FROM {blocks.name} "
     "WHERE key_hash = k.h LIMIT :limit) AS b"
 )
@@ -101,23 +101,30 @@ class Statements:
         self, connection: Connection, hashes: list[int], limit: int
     ) -> Iterable[tuple[int, int]]:
         """(key hash, entry number) rows, up to ``limit`` under each of ``hashes``."""
-        if self.arrays:
-            rows = connection.execute(_ARRAY_POSTINGS, {"keys": hashes, "limit": limit})
-        else:
-            values = {f"k{n}": value for n, value in enumerate(hashes)}
-            rows = connection.execute(_postings_query(len(values)), {**values, "limit": limit})
-        return rows.tuples()
+        return self._limited(connection, _ARRAY_POSTINGS, _postings_query, hashes, limit)
 
     def ranges(
         self, connection: Connection, bases: list[int], limit: int
     ) -> Iterable[tuple[int, int]]:
         """(key hash, entry number) rows, up to ``limit`` under each typo sound whose
         blocks start at one of ``bases`` (:meth:`KeyIds.typo_block_base`)."""
+        return self._limited(connection, _ARRAY_RANGES, _ranges_query, bases, limit)
+
+    def _limited(
+        self,
+        connection: Connection,
+        array_query: TextClause,
+        union_of: Callable[[int], TextClause],
+        values: list[int],
+        limit: int,
+    ) -> Iterable[tuple[int, int]]:
+        """A limited look-up per value: PostgreSQL's one array statement, or SQLite's
+        union of one arm per value (each bound as ``:v<n>``)."""
         if self.arrays:
-            rows = connection.execute(_ARRAY_RANGES, {"bases": bases, "limit": limit})
+            rows = connection.execute(array_query, {"values": values, "limit": limit})
         else:
-            values = {f"b{n}": value for n, value in enumerate(bases)}
-            rows = connection.execute(_ranges_query(len(values)), {**values, "limit": limit})
+            params = {f"v{n}": value for n, value in enumerate(values)}
+            rows = connection.execute(union_of(len(values)), {**params, "limit": limit})
         return rows.tuples()
 
 

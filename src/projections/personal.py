@@ -24,7 +24,6 @@ from crmcore.identity import profile_codec
 from crmcore.identity.blocking import Blocks
 from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 from crmcore.identity.profile import MatchProfile
-from crmcore.identity.regions import province_slots
 from crmcore.personal_data import ERASED, PersonalDataProtection
 
 
@@ -57,10 +56,8 @@ class PersonalSeal:
         typo sounds' hashed once each."""
         ids = self.key_ids
         hashes = [ids.block_hash(key) for key in blocks.plain]
-        slots = province_slots()
         for sound in blocks.sounds:
-            base = ids.typo_block_base(sound)
-            hashes.extend(base | slots[code] for code in blocks.provinces)
+            hashes.extend(ids.typo_block_hashes(sound, blocks.provinces))
         return hashes
 
     def seal(self, subject: UUID, value: str | None) -> str | None:

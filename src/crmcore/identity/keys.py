@@ -149,13 +149,17 @@ class KeyIds:
         """
         if blocking_key.startswith("t:"):
             sound, _, province = blocking_key.rpartition("@")
-            return self.typo_block_base(sound) | province_slots()[province]
+            return self.typo_block_hashes(sound, (province,))[0]
         return self._hash(blocking_key)
 
     def typo_block_base(self, sound: str) -> int:
         """The lowest hash of the typo blocks of ``sound`` (``t:<sound>``); theirs are
         this plus their province's slot (1-34), below this plus :data:`TYPO_SLOTS`."""
-        return self._hash(sound) & ~(TYPO_SLOTS - 1)
+        return typo_base_of(self._hash(sound))
+
+    def typo_block_hashes(self, sound: str, provinces: Iterable[str]) -> list[int]:
+        """The hashes of the typo blocks of ``sound`` in each of ``provinces``."""
+        return slotted(self.typo_block_base(sound), provinces)
 
     def _hash(self, blocking_key: str) -> int:
         found = self._block_hashes.get(blocking_key)
@@ -175,6 +179,17 @@ PLAIN_KEY_IDS = KeyIds()
 TYPO_SLOTS = 64
 """Hash values a typo sound's blocks may take (its provinces' slots, 1-34, in the low
 six bits)."""
+
+
+def typo_base_of(value: int) -> int:
+    """The first hash of the range a typo block's hash lies in (its slot cleared)."""
+    return value & ~(TYPO_SLOTS - 1)
+
+
+def slotted(base: int, provinces: Iterable[str]) -> list[int]:
+    """The hashes of a typo sound's blocks (range starting at ``base``) in ``provinces``."""
+    slots = province_slots()
+    return [base | slots[code] for code in provinces]
 
 
 def keys_of_contact(
