@@ -52,8 +52,8 @@ class Blocks:
     """A profile's blocking keys as parts: ``plain`` keys, and the typo ``sounds``
     (``t:<sound>``) filed once per province of ``provinces``."""
 
-    plain: list[str]
-    sounds: list[str]
+    plain: tuple[str, ...]
+    sounds: tuple[str, ...]
     provinces: tuple[str, ...]
 
     @property
@@ -61,12 +61,35 @@ class Blocks:
         """Filed in every province: the record says nowhere (a range look-up each)."""
         return len(self.provinces) == len(every_province())
 
-    def keys(self) -> list[str]:
-        return self.plain + [f"{sound}@{code}" for sound in self.sounds for code in self.provinces]
+    def keys(self) -> tuple[str, ...]:
+        return self.plain + tuple(
+            f"{sound}@{code}" for sound in self.sounds for code in self.provinces
+        )
 
 
 def blocks_of(profile: MatchProfile) -> Blocks:
-    """The keys a profile is filed under and looked up by, as parts."""
+    """The keys a profile is filed under and looked up by, as parts.
+
+    Remembered for the profile object: one registration asks four times (the batch's
+    read ahead, its own batch index, the check, the view filing the event), and the
+    profiles of a batch are shared objects (``crmcore.identity.filing.record_profile``).
+    """
+    found = _BLOCKS.get(id(profile))
+    if found is not None and found[0] is profile:
+        return found[1]
+    blocks = _blocks_of(profile)
+    if len(_BLOCKS) >= _REMEMBERED:
+        _BLOCKS.clear()  # bounded; a dict's get and set need no lock between threads
+    # The profile is kept with its blocks, so its id cannot be reused while remembered.
+    _BLOCKS[id(profile)] = (profile, blocks)
+    return blocks
+
+
+_BLOCKS: dict[int, tuple[MatchProfile, Blocks]] = {}
+_REMEMBERED = 16_384
+
+
+def _blocks_of(profile: MatchProfile) -> Blocks:
     keys: list[str] = [f"k:{label}" for label in profile.key_labels]
     sounds: list[str] = []
     company = profile.company
@@ -84,9 +107,9 @@ def blocks_of(profile: MatchProfile) -> Blocks:
         a, b, c = digits[:third], digits[third : 2 * third], digits[2 * third :]
         keys += [f"p:{country}:{a}|{b}", f"q:{country}:{a}|{c}", f"r:{country}:{b}|{c}"]
     keys.extend(f"e:{email.local}" for email in profile.emails if not email.is_role_mailbox)
-    return Blocks(keys, sounds, provinces_of(profile.region) if sounds else ())
+    return Blocks(tuple(keys), tuple(sounds), provinces_of(profile.region) if sounds else ())
 
 
-def blocking_keys(profile: MatchProfile) -> list[str]:
+def blocking_keys(profile: MatchProfile) -> tuple[str, ...]:
     """The keys a profile is filed under and looked up by; order-free, may repeat."""
     return blocks_of(profile).keys()

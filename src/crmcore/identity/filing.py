@@ -16,7 +16,6 @@ all of them at once through the store's tombstone -> survivor map.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -91,7 +90,42 @@ def record_profile(record: Mapping[str, Any]) -> MatchProfile:
     its profile) files the same record again when its view reads the event back, and
     a profile is the dear part of both.
     """
-    return _profile_of(
+    content = _content(record)
+    found = _PROFILES.get(content)
+    if found is None:
+        found = build_profile(
+            company_name=content[0],
+            contact_name=content[1],
+            keys=keys_of_contact(*content[2:7]),
+            region=content[7],
+        )
+        _remember(content, found)
+    return found
+
+
+def remember_profile(record: Mapping[str, Any], profile: MatchProfile) -> None:
+    """Hands in the profile of ``record`` built elsewhere (the import builds profiles in
+    a staging process): the next :func:`record_profile` of the record returns it. It
+    must be what :func:`record_profile` would build - the codec's round trip is."""
+    _remember(_content(record), profile)
+
+
+def forget_profiles() -> None:
+    """Empties the memo (a benchmark that wants cold profiles)."""
+    _PROFILES.clear()
+
+
+_Content = tuple[
+    str | None, str | None, tuple[str, ...], tuple[str, ...], str | None, str | None,
+    str | None, str | None,
+]
+_PROFILES: dict[_Content, MatchProfile] = {}
+_REMEMBERED = 16_384
+"""Profiles kept: two import chunks in flight and the view filing them back fit."""
+
+
+def _content(record: Mapping[str, Any]) -> _Content:
+    return (
         record.get("company_name"),
         record.get("contact_name"),
         tuple(record.get("phones") or ()),
@@ -103,23 +137,12 @@ def record_profile(record: Mapping[str, Any]) -> MatchProfile:
     )
 
 
-@lru_cache(maxsize=8192)
-def _profile_of(
-    company_name: str | None,
-    contact_name: str | None,
-    phones: tuple[str, ...],
-    emails: tuple[str, ...],
-    uscc: str | None,
-    wechat: str | None,
-    external_id: str | None,
-    region: str | None,
-) -> MatchProfile:
-    return build_profile(
-        company_name=company_name,
-        contact_name=contact_name,
-        keys=keys_of_contact(phones, emails, uscc, wechat, external_id),
-        region=region,
-    )
+def _remember(content: _Content, profile: MatchProfile) -> None:
+    # Emptied when full rather than least-recently-used: a dict's get and set need no
+    # lock between threads, and a profile dropped is only built again.
+    if len(_PROFILES) >= _REMEMBERED:
+        _PROFILES.clear()
+    _PROFILES[content] = profile
 
 
 def merged_alias_id(customer_id: UUID, version: int) -> UUID:
