@@ -28,6 +28,7 @@ from pathlib import Path
 from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.files.customers_csv import CUSTOMER_COLUMNS, open_customer_file, write_rows
+from adapters.import_stage import staging_workers
 from adapters.importing import import_rows
 from adapters.settings import Settings
 from crmcore import ManualClock, RegisterCustomer, parse_command
@@ -80,8 +81,10 @@ def import_rate(db: Path, csv_path: Path, batch: int) -> tuple[float, Counter[st
     app.sales_view()
     print(f"    views caught up before the clock starts: {time.perf_counter() - began:.1f} s")
     began = time.perf_counter()
-    imported = list(import_rows(app, open_customer_file(csv_path).rows(), actor="bench",
-                                phone_region="CN", batch_size=batch))
+    source = open_customer_file(csv_path)
+    workers = staging_workers(source.row_count, None)  # as `crm import customers` chooses
+    imported = list(import_rows(app, source.rows(), actor="bench", phone_region="CN",
+                                batch_size=batch, workers=workers))
     seconds = time.perf_counter() - began
     app.close()
     return len(imported) / seconds, Counter(row.outcome for row in imported)
@@ -92,7 +95,7 @@ def main() -> None:
     parser.add_argument("--books", nargs="+", required=True,
                         help="DIR:CUSTOMERS of each book (built there if missing)")
     parser.add_argument("--rows", type=int, default=5_000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=Settings().registration.batch_size)
     parser.add_argument("--seed", type=int, default=77, help="the imported companies' seed")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-import-scale"))
     args = parser.parse_args()

@@ -42,6 +42,7 @@ from uuid import uuid4
 from adapters.bootstrap import open_application
 from adapters.demo_data import generate
 from adapters.files.customers_csv import CUSTOMER_COLUMNS, open_customer_file, write_rows
+from adapters.import_stage import staging_workers
 from adapters.importing import import_rows
 from adapters.settings import Settings
 from bench_figures import figure
@@ -179,6 +180,20 @@ def run(customers: int, batch: int, folder: Path, seed: int) -> None:
     csv_path = folder / "book.csv"
     with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
         write_rows(handle, CUSTOMER_COLUMNS, rows)
+    # The import as `crm import customers` runs it: the settings' batch, staging workers
+    # as the machine and the file's size call for; its raw baseline at that batch.
+    import_batch = Settings().registration.batch_size
+    workers = staging_workers(len(rows), None)
+    raw_import_rate = raw_b_rate
+    if import_batch != batch:
+        raw_import_app = open_app(folder, "raw-import-batch")
+        prepared = [raw_aggregates(c) for c in cmds]
+        chunks = [prepared[i : i + import_batch] for i in range(0, customers, import_batch)]
+        raw_i_s, _ = timed(
+            [lambda ch=ch: raw_import_app.save(*(a for aggs in ch for a in aggs)) for ch in chunks]
+        )
+        raw_import_app.close()
+        raw_import_rate = customers / raw_i_s
     import_app = open_app(folder, "import")
     began = time.perf_counter()
     imported = list(
@@ -187,19 +202,22 @@ def run(customers: int, batch: int, folder: Path, seed: int) -> None:
             open_customer_file(csv_path).rows(),
             actor="bench",
             phone_region="CN",
-            batch_size=batch,
+            batch_size=import_batch,
+            workers=workers,
         )
     )
     import_s = time.perf_counter() - began
     outcomes = Counter(row.outcome for row in imported)
     import_rate = len(imported) / import_s
     print(
-        f"import of a {len(imported):,}-row CSV (full identity check, {batch} per save): "
-        f"{import_rate:,.0f} rows/s {dict(outcomes)}; raw batched save {raw_b_rate:,.0f}/s; "
-        f"ratio {import_rate / raw_b_rate:.0%} (target >= 50%)"
+        f"import of a {len(imported):,}-row CSV (full identity check, {import_batch} per save, "
+        f"{workers} staging workers): {import_rate:,.0f} rows/s {dict(outcomes)}; raw batched "
+        f"save ({import_batch} per save) {raw_import_rate:,.0f}/s; "
+        f"ratio {import_rate / raw_import_rate:.0%} (target >= 60%)"
     )
-    figure("crm import customers", import_rate, "rows/s", raw=raw_b_rate,
-           target=">= 60% of the raw batched save", detail=str(dict(outcomes)))
+    figure("crm import customers", import_rate, "rows/s", raw=raw_import_rate,
+           target=">= 60% of the raw batched save",
+           detail=f"{import_batch} a save, {workers} staging workers; {dict(outcomes)}")
     for app in (raw_app, cmd_app, raw_batch_app, batch_app, import_app):
         app.close()
 

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from threading import Event
 from uuid import UUID
 
+from adapters.import_stage import staged_chunks
 from adapters.store_errors import failure_reason
-from crmcore import CrmApplication, RegisterCustomer, ValidationFailed, parse_command
+from crmcore import CrmApplication, RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
 from crmcore.records import RegistrationResult
 
@@ -83,39 +85,38 @@ def import_rows(
     mode: DedupMode | None = None,
     on_batch: Callable[[int], None] | None = None,
     stop: Event | None = None,
+    workers: int = 0,
 ) -> Iterator[ImportedRow]:
     """Yields one :class:`ImportedRow` per input row, in input order (rows count from 1).
 
     ``stop`` is checked between batches: once it is set, no further batch starts, so
-    every row of a saved batch is yielded before the import ends.
+    every row of a saved batch is yielded before the import ends. ``workers`` processes
+    validate and profile the batches ahead (``adapters.import_stage``; 0: this process).
     """
     numbered = enumerate(rows, start=1)
-    while not (stop is not None and stop.is_set()) and (
-        chunk := list(islice(numbered, batch_size))
-    ):
-        pending: list[tuple[int, RegisterCustomer]] = []
-        done: dict[int, ImportedRow] = {}
-        for number, fields in chunk:
-            data = {name: value for name, value in fields.items() if value not in (None, "")}
-            try:
-                command = parse_command(
-                    RegisterCustomer, {**data, "actor": actor}, phone_region=phone_region
-                )
-            except ValidationFailed as error:
-                done[number] = ImportedRow(
-                    number,
-                    fields.get("external_id") or None,
+    chunks = iter(lambda: list(islice(numbered, batch_size)), [])
+    staged = staged_chunks(chunks, actor=actor, phone_region=phone_region, workers=workers)
+    with closing(staged):
+        for chunk in staged:
+            if stop is not None and stop.is_set():
+                return
+            done = {
+                row.number: ImportedRow(
+                    row.number,
+                    row.external_id,
                     "invalid",
-                    reason=f"{error.field}: {error.reason}",
-                    field=error.field,
+                    reason=f"{row.field}: {row.reason}",
+                    field=row.field,
                 )
-                continue
-            pending.append((number, command))
-        for row in _register(app, pending, mode):
-            done[row.row] = row
-        if on_batch is not None:
-            on_batch(len(chunk))
-        yield from (done[number] for number, _ in chunk)
+                for row in chunk
+                if row.command is None
+            }
+            pending = [(row.number, row.command) for row in chunk if row.command is not None]
+            for imported in _register(app, pending, mode):
+                done[imported.row] = imported
+            if on_batch is not None:
+                on_batch(len(chunk))
+            yield from (done[row.number] for row in chunk)
 
 
 def _register(

@@ -65,6 +65,16 @@ class Settings(CrmConfig):
             "because several processes may write one file; each commit holds it ~1 ms."
         ),
     )
+    import_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description=(
+            "Processes that validate and profile an import's rows ahead of the one that "
+            "decides and saves them. Unset: one fewer than the machine's cores (at most "
+            "4), none below 10,000 rows; 0: the importing process does it all."
+        ),
+    )
     actor: str = Field(
         default_factory=_default_actor,
         min_length=1,

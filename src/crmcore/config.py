@@ -285,13 +285,14 @@ class RegistrationConfig(Section):
     """How registrations are written to the event store."""
 
     batch_size: int = Field(
-        default=100,
+        default=500,
         ge=1,
         le=5_000,
         description=(
             "Customers registered per atomic save by bulk paths (demo, import). One save "
-            "is one fsync (~1 ms on SQLite), so batching is what makes bulk entry fast; "
-            "each command is still checked and reported on its own."
+            "is one fsync (~1 ms on SQLite) and one catch-up, so batching is what makes "
+            "bulk entry fast (an import of 20,000 rows: 848 rows/s at 100, 1,083 at 500, "
+            "no faster above); each command is still checked and reported on its own."
         ),
     )
     max_save_attempts: int = Field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -155,3 +156,75 @@ def _lines(path: Path) -> int:
         return 0
     with path.open(encoding="utf-8") as handle:
         return max(0, sum(1 for _ in handle) - 1)
+
+
+def _session_processes(session: int) -> list[int]:
+    """Processes still alive in ``session`` (a killed import's staging workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _book(db: Path) -> Counter[tuple[str | None, str | None, str | None]]:
+    return Counter((e.external_id, e.company_name, e.contact_name) for e in _registered(db))
+
+
+def test_kill_9_mid_import_then_a_rerun_gives_the_book_of_an_uninterrupted_import(
+    tmp_path: Path,
+) -> None:
+    data = generate(1500, seed=5)
+    source = write_rows(tmp_path / "book.csv", [r.fields for r in data.rows])
+    # A worker stages the rows (forced for a file this small), 100 rows a save.
+    env = {"CRM_IMPORT_WORKERS": "1", "CRM_REGISTRATION__BATCH_SIZE": "100"}
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    first = killed / "first.csv"
+    process = subprocess.Popen(
+        [*CRM, "import", "customers", str(source), "--results", str(first), "--json"],
+        cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=crm_env(env), start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and _lines(first) < 400:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    saved = read_csv(first)
+    assert 400 <= len(saved) < len(data.rows)
+    deadline = time.monotonic() + 15  # the worker reads the end of its requests and goes
+    while _session_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _session_processes(process.pid)
+
+    rerun = crm("import", "customers", str(source), "--results", "second.csv", "--json",
+                cwd=killed, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    second = read_csv(killed / "second.csv")
+    assert [int(r["row"]) for r in second] == list(range(1, len(data.rows) + 1))
+    redone = Counter(r["outcome"] for r in second[: len(saved)])
+    assert redone["created"] == redone["warned"] == 0  # nothing saved is written twice
+    book = _book(killed / "crm.db")
+
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    token = None
+    if STORE_URL.get() is not None:
+        from tests.postgres_server import fresh_database
+
+        token = STORE_URL.set(fresh_database())
+    try:
+        once = crm("import", "customers", str(source), "--json", cwd=whole, env=env)
+        assert once.returncode == 0, once.stderr
+        assert book == _book(whole / "crm.db")  # none lost, none twice
+    finally:
+        if token is not None:
+            STORE_URL.reset(token)
+    assert all(count == 1 for (external_id, *_), count in book.items() if external_id)

@@ -28,6 +28,7 @@ from adapters.demo_deals import ACT_DAYS, run_deals_act, show_deals_act
 from adapters.demo_leads import run_leads_act, show_leads_act
 from adapters.demo_pool import DAYS, run_act, show_act
 from adapters.demo_race import race, typed_phone
+from adapters.import_stage import staging_workers
 from adapters.importing import import_rows
 from adapters.settings import Settings
 from crmcore import CrmApplication, ManualClock, SystemClock
@@ -74,6 +75,7 @@ def demo(
                 settings.actor,
                 settings.identity.default_phone_region,
                 settings.registration.batch_size,
+                staging_workers(len(dataset.rows), settings.import_workers),
                 quiet=json_output,
             )
             # A phone no earlier run raced on: the log only grows, so its last id is new.
@@ -100,7 +102,14 @@ def demo(
 
 
 def _register(
-    app: CrmApplication, data: DemoDataset, actor: str, region: str, batch_size: int, *, quiet: bool
+    app: CrmApplication,
+    data: DemoDataset,
+    actor: str,
+    region: str,
+    batch_size: int,
+    workers: int,
+    *,
+    quiet: bool,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     with progress_bar(quiet=quiet, on=console) as progress:
@@ -113,6 +122,7 @@ def _register(
                 phone_region=region,
                 batch_size=batch_size,
                 on_batch=lambda n: progress.advance(task, n),
+                workers=workers,
             )
         )
     seconds = time.perf_counter() - started

@@ -35,6 +35,7 @@ from adapters.files.customers_csv import (
     row_writer,
     write_rows,
 )
+from adapters.import_stage import staging_workers
 from adapters.importing import import_rows
 from crmcore.config import DedupMode
 from projections.customer_directory import DIRECTORY_VIEW, every_customer
@@ -88,6 +89,7 @@ def import_customers(
                 mode=mode,
                 on_batch=lambda n: progress.advance(task, n),
                 stop=stop,
+                workers=staging_workers(source.row_count, settings.import_workers),
             ):
                 write_result(row)
                 tally.add(row)
