@@ -55,6 +55,20 @@ class PostgresServer:
             check=True, capture_output=True, timeout=60,
         )
 
+    def start(self) -> None:
+        """Starts the cluster (again) with its options: listening on its port only."""
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        subprocess.run(
+            [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-o",
+             options, "-l", str(self.directory / "server.log"), "-w", "start"],
+            # The server keeps the streams it is started with: none of the caller's.
+            check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=120,
+        )
+
     def stop(self) -> None:
         subprocess.run(
             [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"),
@@ -80,15 +94,7 @@ def _start() -> PostgresServer:
          "--no-sync", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"],
         check=True, capture_output=True, timeout=120,
     )
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {server.port} -k {directory} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
-    subprocess.run(
-        [*server.as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-         str(directory / "server.log"), "-w", "start"],
-        check=True, capture_output=True, timeout=120,
-    )
+    server.start()
     return server
 
 

@@ -19,15 +19,24 @@ from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from threading import Event
+from typing import TypeVar
 from uuid import UUID
 
 from adapters.import_stage import staged_chunks
-from adapters.store_errors import failure_reason
+from adapters.store_errors import failure_reason, store_problem
+from adapters.store_outage import wait_for_store
 from crmcore import CrmApplication, RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
+from crmcore.errors import StoreUnavailable
 from crmcore.records import RegistrationResult
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+STORE_WAIT_SECONDS = 60.0
+"""How long an import waits for a store that went away before it stops: a database
+server's restart or fail-over takes seconds, an outage longer than this needs a person
+(the setting ``store_wait_seconds``)."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +95,15 @@ def import_rows(
     on_batch: Callable[[int], None] | None = None,
     stop: Event | None = None,
     workers: int = 0,
+    store_wait: float = STORE_WAIT_SECONDS,
 ) -> Iterator[ImportedRow]:
     """Yields one :class:`ImportedRow` per input row, in input order (rows count from 1).
 
     ``stop`` is checked between batches: once it is set, no further batch starts, so
     every row of a saved batch is yielded before the import ends. ``workers`` processes
     validate and profile the batches ahead (``adapters.import_stage``; 0: this process).
+    A store that goes away is waited for up to ``store_wait`` seconds (then
+    :class:`StoreUnavailable`).
     """
     numbered = enumerate(rows, start=1)
     chunks = iter(lambda: list(islice(numbered, batch_size)), [])
@@ -112,7 +124,7 @@ def import_rows(
                 if row.command is None
             }
             pending = [(row.number, row.command) for row in chunk if row.command is not None]
-            for imported in _register(app, pending, mode):
+            for imported in _register(app, pending, mode, store_wait):
                 done[imported.row] = imported
             if on_batch is not None:
                 on_batch(len(chunk))
@@ -120,15 +132,29 @@ def import_rows(
 
 
 def _register(
-    app: CrmApplication, pending: list[tuple[int, RegisterCustomer]], mode: DedupMode | None
+    app: CrmApplication,
+    pending: list[tuple[int, RegisterCustomer]],
+    mode: DedupMode | None,
+    store_wait: float,
 ) -> list[ImportedRow]:
-    """The batch in one save; if that fails, each row on its own, a failure reported."""
+    """The batch in one save; if that fails, each row on its own, a failure reported.
+
+    A store that went away (a database server restarting) is waited for, and the batch
+    or row saved once it is back; one that stays away ends the import with
+    :class:`StoreUnavailable` - the rows decided so far are reported, and a re-run
+    completes the file.
+    """
     if not pending:
         return []
+    commands = [command for _, command in pending]
     try:
-        results = app.register_customers(
-            [command for _, command in pending], entry_path=EntryPath.IMPORT, mode=mode
+        results = _once_back(
+            app,
+            lambda: app.register_customers(commands, entry_path=EntryPath.IMPORT, mode=mode),
+            store_wait,
         )
+    except StoreUnavailable:
+        raise
     except Exception:  # any failure: the rows are decided one by one
         _log.debug("batch of %d rows failed; deciding them one by one", len(pending), exc_info=True)
     else:
@@ -139,7 +165,15 @@ def _register(
     rows = []
     for number, command in pending:
         try:
-            (result,) = app.register_customers([command], entry_path=EntryPath.IMPORT, mode=mode)
+            (result,) = _once_back(
+                app,
+                lambda c=command: app.register_customers(  # type: ignore[misc]
+                    [c], entry_path=EntryPath.IMPORT, mode=mode
+                ),
+                store_wait,
+            )
+        except StoreUnavailable:
+            raise
         except Exception as error:  # reported on the row; the import goes on
             _log.debug("row %d failed", number, exc_info=True)
             rows.append(
@@ -148,3 +182,15 @@ def _register(
         else:
             rows.append(_outcome(number, command, result))
     return rows
+
+
+def _once_back(app: CrmApplication, save: Callable[[], _T], store_wait: float) -> _T:
+    """``save()``; if it failed because the store is unreachable, ``save()`` again once
+    the store answers. A failure of the store while it still answers (a refused row, a
+    full disk) is the caller's, at once."""
+    try:
+        return save()
+    except Exception as error:
+        if store_problem(error) is None or not wait_for_store(app, error, store_wait):
+            raise
+    return save()

@@ -44,6 +44,11 @@ class PostgresUrl:
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_LOCK_TIMEOUT": "30",
+            # Seconds to wait for a pooled connection (30 by default). eventsourcing
+            # tries a failed read or write ten times, so a server that is down failed a
+            # command after five minutes; now after ~50 s, and a command's process never
+            # waits that long for one of its own six connections.
+            "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
 

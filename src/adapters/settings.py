@@ -75,6 +75,16 @@ class Settings(CrmConfig):
             "4), none below 10,000 rows; 0: the importing process does it all."
         ),
     )
+    store_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds an import waits for a store that went away (a database server "
+            "restarting, a fail-over) before it stops with the error; it goes on where it "
+            "was when the store answers again."
+        ),
+    )
     actor: str = Field(
         default_factory=_default_actor,
         min_length=1,

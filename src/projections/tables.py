@@ -114,9 +114,15 @@ class HeldReader:
         self._connection: Connection | None = None
 
     def connection(self) -> Connection:
-        if self._connection is None:
-            self._connection = reader(self._engine)
-        return self._connection
+        held = self._connection
+        if held is not None and held.invalidated:
+            # Its database went away under it (a server restart): SQLAlchemy refuses
+            # the connection until it is rolled back; a fresh one reconnects instead.
+            held.close()
+            held = None
+        if held is None:
+            held = self._connection = reader(self._engine)
+        return held
 
     def close(self) -> None:
         if self._connection is not None:

@@ -90,6 +90,7 @@ def import_customers(
                 on_batch=lambda n: progress.advance(task, n),
                 stop=stop,
                 workers=staging_workers(source.row_count, settings.import_workers),
+                store_wait=settings.store_wait_seconds,
             ):
                 write_result(row)
                 tally.add(row)

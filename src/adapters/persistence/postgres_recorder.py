@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import ConnectionPool, PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -83,3 +84,39 @@ class SerialisedPostgresApplicationRecorder(WritesDataKeys, PostgresApplicationR
             cursor.execute(statement, [position or 0])
             row = cursor.fetchone()
             return int(row["n"]) if row else 0
+
+    def server_refusal(self, timeout: int = 2) -> str | None:
+        """Why the server does not take a new connection now (naming it), or None when it
+        does - asked outside the pool, whose
+        reconnection after an outage backs off exponentially (a minute-long outage left
+        it waiting minutes more), and through no retries (eventsourcing retries a failed
+        read ten times, each waiting for the pool)."""
+        settings = {k: v for k, v in (self.datastore.pool.kwargs or {}).items()
+                    if k in ("dbname", "host", "port", "user", "password")}
+        try:
+            psycopg.connect(**settings, connect_timeout=max(1, timeout)).close()
+        except psycopg.Error as error:
+            return " ".join(str(error).split()) or type(error).__name__
+        return None
+
+    def reconnect(self) -> None:
+        """A fresh connection pool in place of the one whose connections the server
+        dropped (and whose reconnection may be backing off): the next command connects
+        at once. Built from the pool's own settings and the datastore's, as eventsourcing
+        built the first."""
+        datastore = self.datastore
+        old = datastore.pool
+        datastore.pool = ConnectionPool(
+            connection_class=old.connection_class,
+            kwargs=old.kwargs,
+            min_size=old.min_size,
+            max_size=old.max_size,
+            open=False,
+            configure=datastore.after_connect_func(),
+            timeout=old.timeout,
+            max_waiting=old.max_waiting,
+            max_lifetime=old.max_lifetime,
+            check=ConnectionPool.check_connection if datastore.pre_ping else None,
+            get_password_func=old.get_password_func,
+        )
+        old.close(timeout=0)

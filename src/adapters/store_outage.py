@@ -1,0 +1,57 @@
+"""Waiting for a store that went away: a database server restarting or failing over.
+
+A bulk path (the import) that loses its store mid-way should neither fail every row
+that follows nor hang: it waits, a bounded time, for the store to answer again, then
+goes on where it was. On PostgreSQL "answers" is asked with a connection of its own and
+the event store's connection pool is then replaced (``SerialisedPostgresApplicationRecorder
+.reconnect``): psycopg's pool backs off exponentially while the server is away and would
+keep the import waiting long after the server is back. SQLite has no server: it is asked
+with a catch-up, which reads the events and the views.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from adapters.store_errors import store_problem
+from crmcore import CrmApplication
+from crmcore.errors import StoreUnavailable
+
+_log = logging.getLogger(__name__)
+
+
+def wait_for_store(app: CrmApplication, error: Exception, seconds: float) -> bool:
+    """After ``error`` (a failure of the store), whether the caller should try again:
+    True once the store answers (and its connections are fresh), False when it answered
+    at once and the failure was not its absence. Raises :class:`StoreUnavailable`, naming
+    the store's last error, when it does not answer within ``seconds``."""
+    recorder = app.recorder
+    server_refusal = getattr(recorder, "server_refusal", None)
+    reconnect = getattr(recorder, "reconnect", None)
+    waited, pause, problem = 0.0, 0.25, store_problem(error)
+    while True:
+        if server_refusal is not None and reconnect is not None:
+            refusal = server_refusal()
+            if refusal is None:
+                reconnect()  # a restart may have come and gone: connections are stale
+                return True
+            problem = StoreUnavailable(f"the database server refuses connections: {refusal}")
+        else:
+            try:
+                app.identity.catch_up()
+            except Exception as failed:
+                problem = store_problem(failed)
+                if problem is None:
+                    raise
+            else:
+                return waited > 0
+        if waited >= seconds:
+            raise StoreUnavailable(
+                f"the store stayed unreachable for {waited:.0f} s: {problem}; "
+                "re-run to complete what was not saved"
+            ) from None
+        _log.warning("the store is unreachable (%s); trying again in %.1f s", problem, pause)
+        time.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 4.0)
