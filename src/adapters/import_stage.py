@@ -171,7 +171,13 @@ def staged_chunks(
         for chunk in chunks:
             yield stage_chunk(chunk, actor, phone_region)
         return
-    started = [_Worker() for _ in range(workers)]
+    started = []
+    for _ in range(workers):
+        try:
+            started.append(_Worker())
+        except OSError as error:  # no process to be had (limits, memory): staged here
+            _log.warning("no import staging worker could start (%s)", error)
+            break
     alive = list(started)
     pending: deque[tuple[Chunk, _Worker | None]] = deque()
     source = iter(chunks)

@@ -150,3 +150,13 @@ def test_an_import_staged_by_a_worker_decides_every_row_as_one_process_does(
     assert outcomes["created"]
     assert outcomes["blocked"] + outcomes["warned"]
     assert _as_compared(results[1]) == _as_compared(results[0])
+
+
+def test_no_worker_to_be_had_stages_every_chunk_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(stage.subprocess, "Popen", refused)
+    chunks = _chunks(3)
+    got = list(staged_chunks(chunks, actor="a", phone_region="CN", workers=2))
+    assert got == [stage_chunk(chunk, "a", "CN") for chunk in chunks]
