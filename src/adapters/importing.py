@@ -13,9 +13,10 @@ saved (a batch is one atomic save), so deciding it again creates nothing twice.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from threading import Event
@@ -108,7 +109,7 @@ def import_rows(
     numbered = enumerate(rows, start=1)
     chunks = iter(lambda: list(islice(numbered, batch_size)), [])
     staged = staged_chunks(chunks, actor=actor, phone_region=phone_region, workers=workers)
-    with closing(staged):
+    with closing(staged), fewer_collections():
         for chunk in staged:
             if stop is not None and stop.is_set():
                 return
@@ -129,6 +130,22 @@ def import_rows(
             if on_batch is not None:
                 on_batch(len(chunk))
             yield from (done[row.number] for row in chunk)
+
+
+@contextmanager
+def fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector run less often while a bulk path works: a batch makes
+    hundreds of thousands of short-lived objects (events, rows, profiles), and with the
+    default threshold (700 allocations) the collector took ~14% of an import's time,
+    each pass walking the name dictionaries and caches that live as long as the process
+    (2-3% at 50,000; ``docs/performance-history.md``). Cycles are still collected; the
+    setting before is put back."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _register(

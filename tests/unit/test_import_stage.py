@@ -160,3 +160,20 @@ def test_no_worker_to_be_had_stages_every_chunk_here(monkeypatch: pytest.MonkeyP
     chunks = _chunks(3)
     got = list(staged_chunks(chunks, actor="a", phone_region="CN", workers=2))
     assert got == [stage_chunk(chunk, "a", "CN") for chunk in chunks]
+
+
+def test_an_import_collects_cycles_less_often_and_puts_the_setting_back(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    rows = [{"company_name": f"测试{n}号贸易有限公司", "phone": f"1380013{n:04d}"}
+            for n in range(3)]
+    with open_application(Settings(db=str(tmp_path / "gc.db"))) as app:
+        for _ in import_rows(app, rows, actor="a", phone_region="CN", batch_size=2):
+            seen.append(gc.get_threshold())
+    assert seen
+    assert all(threshold[0] >= 50_000 for threshold in seen)
+    assert gc.get_threshold() == before
