@@ -22,10 +22,14 @@ _log = logging.getLogger(__name__)
 
 
 def wait_for_store(app: CrmApplication, error: Exception, seconds: float) -> bool:
-    """After ``error`` (a failure of the store), whether the caller should try again:
-    True once the store answers (and its connections are fresh), False when it answered
-    at once and the failure was not its absence. Raises :class:`StoreUnavailable`, naming
-    the store's last error, when it does not answer within ``seconds``."""
+    """After ``error`` (a failure of the store), whether the caller should try again.
+
+    PostgreSQL: True once the server takes a connection, its pool replaced (a restart
+    may have come and gone, leaving every pooled connection dead); a failure that was
+    not the server's absence then simply fails again. SQLite: True once a catch-up
+    works after failing, False when it works at once (the failure was the row's, a
+    full disk's). Raises :class:`StoreUnavailable`, naming the store's last error, when
+    it does not answer within ``seconds``."""
     recorder = app.recorder
     server_refusal = getattr(recorder, "server_refusal", None)
     reconnect = getattr(recorder, "reconnect", None)
