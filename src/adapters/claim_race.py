@@ -16,9 +16,10 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
 
-from adapters.demo_race import run_workers
+from adapters.demo_race import open_racer, run_workers
 from adapters.pii.settings import PiiSettings
-from crmcore import ClaimCustomer, CrmApplication, CrmConfig, ManualClock, parse_command
+from adapters.settings import Settings
+from crmcore import ClaimCustomer, CrmConfig, ManualClock, parse_command
 from crmcore.errors import OwnershipRefused
 
 
@@ -34,6 +35,7 @@ class ClaimEntry:
 def claim_in_rounds(
     env: Mapping[str, str],
     pii: PiiSettings,
+    settings: Settings | None,
     config: dict[str, Any],
     at: datetime | None,
     rep: str,
@@ -43,9 +45,7 @@ def claim_in_rounds(
 ) -> None:
     """A worker: waits for all others at each round, then claims that round's customer."""
     clock = ManualClock(at) if at is not None else None
-    app = CrmApplication(
-        env, config=CrmConfig.model_validate(config), clock=clock, protection=pii.vault()
-    )
+    app = open_racer(env, pii, settings, CrmConfig.model_validate(config), clock)
     entries: list[ClaimEntry] = []
     try:
         for round_no, customer_id in enumerate(customers):
@@ -72,14 +72,16 @@ def claim_race(
     customers: Sequence[UUID],
     at: datetime | None = None,
     pii: PiiSettings | None = None,
+    settings: Settings | None = None,
 ) -> list[ClaimEntry]:
     """One process per rep, all claiming ``customers`` one round at a time; returns every
     entry of every worker. ``at`` pins the workers' clocks (the demo's simulated time);
-    ``pii``: the book's encryption settings."""
+    ``pii``: the book's encryption settings; ``settings``: open the book as ``crm``
+    does, its rules instead of ``config`` (``adapters.demo_race.open_racer``)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(reps))
     results: Queue[list[ClaimEntry]] = ctx.Queue()
-    settings = config.model_dump(mode="json")
+    config_json = config.model_dump(mode="json")
     workers = [
         ctx.Process(
             target=claim_in_rounds,
@@ -87,6 +89,7 @@ def claim_race(
                 dict(env),
                 pii or PiiSettings(),
                 settings,
+                config_json,
                 at,
                 rep,
                 list(customers),

@@ -10,7 +10,7 @@ public command API, and the claim race runs in eight processes on the same file.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,7 @@ from rich.table import Table
 
 from adapters.claim_race import claim_race
 from adapters.cli.output import console
-from adapters.pii.settings import PiiSettings
+from adapters.settings import Settings
 from crmcore import (
     AddRep,
     AssignCustomer,
@@ -48,11 +48,11 @@ DAYS = 36  # the simulated weeks the act spans, ending before the real now
 def run_act(
     app: CrmApplication,
     clock: ManualClock,
-    env: Mapping[str, str],
+    settings: Settings,
     customers: Sequence[UUID],
-    pii: PiiSettings | None = None,
 ) -> dict[str, Any]:
-    """Plays the act on ``customers`` (unowned ones from act one); returns its report."""
+    """Plays the act on ``customers`` (unowned ones from act one); returns its report.
+    ``settings``: the book's, which the claim race's workers open it with."""
     for rep, team, region, supervisor in TEAM:
         app.add_rep(
             parse_command(
@@ -103,7 +103,15 @@ def run_act(
     contested = recycled[0].customer_id
     clock.advance(hours=1)
     racers = [rep for rep, *_ in TEAM]
-    entries = claim_race(env, app.config, racers, [contested], at=clock.now(), pii=pii)
+    entries = claim_race(
+        settings.eventsourcing_env(),
+        app.config,
+        racers,
+        [contested],
+        at=clock.now(),
+        pii=settings.pii,
+        settings=settings,
+    )
     winner = next(e.rep for e in entries if e.outcome == "won")
     return {
         "reps": len(TEAM),

@@ -16,7 +16,15 @@ from multiprocessing.synchronize import Barrier
 from typing import TypeVar
 
 from adapters.pii.settings import PiiSettings
-from crmcore import CrmApplication, DuplicateCustomer, RegisterCustomer, parse_command
+from adapters.settings import Settings
+from crmcore import (
+    Clock,
+    CrmApplication,
+    CrmConfig,
+    DuplicateCustomer,
+    RegisterCustomer,
+    parse_command,
+)
 
 FORMATS = (
     "{p} {a} {b}",
@@ -56,16 +64,35 @@ def race_company(round_no: int) -> str:
 _NAME_CHARACTERS = "安柏辰德恩方高瀚弘景骏凯朗铭楠沛启锐森拓炜翔耀毅泽中卓远青岚"
 
 
+def open_racer(
+    env: Mapping[str, str],
+    pii: PiiSettings,
+    settings: Settings | None,
+    config: CrmConfig | None = None,
+    clock: Clock | None = None,
+) -> CrmApplication:
+    """A race worker's application: on the book's persisted views when ``settings`` are
+    given (as ``crm`` opens it: a worker's start does not depend on the book's size),
+    else on ``env`` with the in-memory index, which folds the log at start (the race
+    tests' small books)."""
+    if settings is not None:
+        from adapters.bootstrap import open_application
+
+        return open_application(settings, clock)
+    return CrmApplication(env, config=config, clock=clock, protection=pii.vault())
+
+
 def register_in_rounds(
     env: Mapping[str, str],
     pii: PiiSettings,
+    settings: Settings | None,
     worker: int,
     rounds: range,
     barrier: Barrier,
     results: Queue[list[RaceEntry]],
 ) -> None:
     """A worker: waits for all others at each round, then registers that round's phone."""
-    app = CrmApplication(env, protection=pii.vault())
+    app = open_racer(env, pii, settings)
     entries: list[RaceEntry] = []
     try:
         for round_no in rounds:
@@ -95,17 +122,22 @@ def _register(
 
 
 def race(
-    env: Mapping[str, str], processes: int, rounds: range, pii: PiiSettings | None = None
+    env: Mapping[str, str],
+    processes: int,
+    rounds: range,
+    pii: PiiSettings | None = None,
+    settings: Settings | None = None,
 ) -> list[RaceEntry]:
     """Runs ``processes`` workers over ``rounds``; returns every entry of every worker.
-    ``pii``: the book's encryption settings (each worker opens the book with them)."""
+    ``pii``: the book's encryption settings (each worker opens the book with them);
+    ``settings``: open the book as ``crm`` does (:func:`open_racer`)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes)
     results: Queue[list[RaceEntry]] = ctx.Queue()
     workers = [
         ctx.Process(
             target=register_in_rounds,
-            args=(dict(env), pii or PiiSettings(), w, rounds, barrier, results),
+            args=(dict(env), pii or PiiSettings(), settings, w, rounds, barrier, results),
         )
         for w in range(processes)
     ]

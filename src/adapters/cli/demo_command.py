@@ -86,9 +86,7 @@ def demo(
                 for d in report["details"]
                 if d["outcome"] in ("created", "warned")
             ]
-            report["ownership"] = run_act(
-                app, clock, settings.eventsourcing_env(), unowned, settings.pii
-            )
+            report["ownership"] = run_act(app, clock, settings, unowned)
             report["leads"] = run_leads_act(app, clock, race_round, unowned)
             converted = report["leads"]["converted"]
             if converted:
@@ -165,7 +163,11 @@ def _register(
 
 def _race(settings: Settings, round_no: int) -> dict[str, Any]:
     entries = race(
-        settings.eventsourcing_env(), RACERS, range(round_no, round_no + 1), settings.pii
+        settings.eventsourcing_env(),
+        RACERS,
+        range(round_no, round_no + 1),
+        settings.pii,
+        settings=settings,
     )
     winners = [e for e in entries if e.outcome == "created"]
     return {
