@@ -8,7 +8,7 @@ each round every worker claims that round's customer for its own rep after a bar
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.queues import Queue
@@ -16,8 +16,7 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
 
-from adapters.demo_race import open_racer, run_workers
-from adapters.pii.settings import PiiSettings
+from adapters.demo_race import Book, open_racer, run_workers
 from adapters.settings import Settings
 from crmcore import ClaimCustomer, CrmConfig, ManualClock, parse_command
 from crmcore.errors import OwnershipRefused
@@ -33,9 +32,7 @@ class ClaimEntry:
 
 
 def claim_in_rounds(
-    env: Mapping[str, str],
-    pii: PiiSettings,
-    settings: Settings | None,
+    book: Book,
     config: dict[str, Any],
     at: datetime | None,
     rep: str,
@@ -45,7 +42,7 @@ def claim_in_rounds(
 ) -> None:
     """A worker: waits for all others at each round, then claims that round's customer."""
     clock = ManualClock(at) if at is not None else None
-    app = open_racer(env, pii, settings, CrmConfig.model_validate(config), clock)
+    app = open_racer(book, CrmConfig.model_validate(config), clock)
     entries: list[ClaimEntry] = []
     try:
         for round_no, customer_id in enumerate(customers):
@@ -66,18 +63,16 @@ def claim_in_rounds(
 
 
 def claim_race(
-    env: Mapping[str, str],
+    book: Book,
     config: CrmConfig,
     reps: Sequence[str],
     customers: Sequence[UUID],
     at: datetime | None = None,
-    pii: PiiSettings | None = None,
-    settings: Settings | None = None,
 ) -> list[ClaimEntry]:
     """One process per rep, all claiming ``customers`` one round at a time; returns every
-    entry of every worker. ``at`` pins the workers' clocks (the demo's simulated time);
-    ``pii``: the book's encryption settings; ``settings``: open the book as ``crm``
-    does, its rules instead of ``config`` (``adapters.demo_race.open_racer``)."""
+    entry of every worker. ``at`` pins the workers' clocks (the demo's simulated time).
+    Each worker opens ``book`` itself (``adapters.demo_race.open_racer``: settings bring
+    their own rules, an environment is given ``config``)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(reps))
     results: Queue[list[ClaimEntry]] = ctx.Queue()
@@ -86,9 +81,7 @@ def claim_race(
         ctx.Process(
             target=claim_in_rounds,
             args=(
-                dict(env),
-                pii or PiiSettings(),
-                settings,
+                book if isinstance(book, Settings) else dict(book),
                 config_json,
                 at,
                 rep,

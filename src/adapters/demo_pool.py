@@ -103,15 +103,7 @@ def run_act(
     contested = recycled[0].customer_id
     clock.advance(hours=1)
     racers = [rep for rep, *_ in TEAM]
-    entries = claim_race(
-        settings.eventsourcing_env(),
-        app.config,
-        racers,
-        [contested],
-        at=clock.now(),
-        pii=settings.pii,
-        settings=settings,
-    )
+    entries = claim_race(settings, app.config, racers, [contested], at=clock.now())
     winner = next(e.rep for e in entries if e.outcome == "won")
     return {
         "reps": len(TEAM),

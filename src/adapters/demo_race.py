@@ -15,7 +15,6 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import TypeVar
 
-from adapters.pii.settings import PiiSettings
 from adapters.settings import Settings
 from crmcore import (
     Clock,
@@ -64,35 +63,33 @@ def race_company(round_no: int) -> str:
 _NAME_CHARACTERS = "安柏辰德恩方高瀚弘景骏凯朗铭楠沛启锐森拓炜翔耀毅泽中卓远青岚"
 
 
+Book = Mapping[str, str] | Settings
+"""How a race worker opens the book: the ``crm`` settings (their store, views, rules and
+encryption), or an event store's environment alone (the race tests' small books)."""
+
+
 def open_racer(
-    env: Mapping[str, str],
-    pii: PiiSettings,
-    settings: Settings | None,
-    config: CrmConfig | None = None,
-    clock: Clock | None = None,
+    book: Book, config: CrmConfig | None = None, clock: Clock | None = None
 ) -> CrmApplication:
-    """A race worker's application: on the book's persisted views when ``settings`` are
-    given (as ``crm`` opens it: a worker's start does not depend on the book's size),
-    else on ``env`` with the in-memory index, which folds the log at start (the race
-    tests' small books)."""
-    if settings is not None:
+    """A race worker's application. From settings, on the book's persisted views as
+    ``crm`` opens it, so a worker's start does not depend on the book's size; from an
+    environment, with ``config`` and the in-memory index, which folds the log at start."""
+    if isinstance(book, Settings):
         from adapters.bootstrap import open_application
 
-        return open_application(settings, clock)
-    return CrmApplication(env, config=config, clock=clock, protection=pii.vault())
+        return open_application(book, clock)
+    return CrmApplication(book, config=config, clock=clock)
 
 
 def register_in_rounds(
-    env: Mapping[str, str],
-    pii: PiiSettings,
-    settings: Settings | None,
+    book: Book,
     worker: int,
     rounds: range,
     barrier: Barrier,
     results: Queue[list[RaceEntry]],
 ) -> None:
     """A worker: waits for all others at each round, then registers that round's phone."""
-    app = open_racer(env, pii, settings)
+    app = open_racer(book)
     entries: list[RaceEntry] = []
     try:
         for round_no in rounds:
@@ -121,23 +118,16 @@ def _register(
         return RaceEntry(round_no, worker, typed, "blocked", str(refusal.existing_customer_id))
 
 
-def race(
-    env: Mapping[str, str],
-    processes: int,
-    rounds: range,
-    pii: PiiSettings | None = None,
-    settings: Settings | None = None,
-) -> list[RaceEntry]:
+def race(book: Book, processes: int, rounds: range) -> list[RaceEntry]:
     """Runs ``processes`` workers over ``rounds``; returns every entry of every worker.
-    ``pii``: the book's encryption settings (each worker opens the book with them);
-    ``settings``: open the book as ``crm`` does (:func:`open_racer`)."""
+    Each worker opens ``book`` itself (:func:`open_racer`)."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes)
     results: Queue[list[RaceEntry]] = ctx.Queue()
     workers = [
         ctx.Process(
             target=register_in_rounds,
-            args=(dict(env), pii or PiiSettings(), settings, w, rounds, barrier, results),
+            args=(book if isinstance(book, Settings) else dict(book), w, rounds, barrier, results),
         )
         for w in range(processes)
     ]

@@ -25,7 +25,7 @@ from uuid import UUID
 
 from adapters.import_stage import staged_chunks
 from adapters.store_errors import failure_reason, store_problem
-from adapters.store_outage import wait_for_store
+from adapters.store_outage import STORE_WAIT_SECONDS, wait_for_store
 from crmcore import CrmApplication, RegisterCustomer
 from crmcore.config import DedupMode, EntryPath
 from crmcore.errors import StoreUnavailable
@@ -33,11 +33,6 @@ from crmcore.records import RegistrationResult
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-
-STORE_WAIT_SECONDS = 60.0
-"""How long an import waits for a store that went away before it stops: a database
-server's restart or fail-over takes seconds, an outage longer than this needs a person
-(the setting ``store_wait_seconds``)."""
 
 
 @dataclass(frozen=True)

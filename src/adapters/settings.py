@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, field_validator
 from adapters.pii.settings import PiiSettings
 from adapters.postgres_url import PostgresUrl, postgres_url
 from adapters.relay.relay_settings import KAFKA_TOPIC, RelaySettings
+from adapters.store_outage import STORE_WAIT_SECONDS
 from crmcore.config import CrmConfig
 from crmcore.disclosure import Role, Viewer
 from crmcore.errors import ValidationFailed
@@ -76,7 +77,7 @@ class Settings(CrmConfig):
         ),
     )
     store_wait_seconds: float = Field(
-        default=60.0,
+        default=STORE_WAIT_SECONDS,
         ge=0,
         le=3600,
         description=(

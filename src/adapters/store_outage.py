@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from adapters.store_errors import store_problem
-from crmcore import CrmApplication
 from crmcore.errors import StoreUnavailable
 
+if TYPE_CHECKING:  # the settings import this module's default: no application at start-up
+    from crmcore import CrmApplication
+
 _log = logging.getLogger(__name__)
+
+STORE_WAIT_SECONDS = 60.0
+"""How long a bulk path waits for a store that went away before it stops (the setting
+``store_wait_seconds``): a database server's restart or fail-over takes seconds, an
+outage longer than this needs a person."""
 
 
 def wait_for_store(app: CrmApplication, error: Exception, seconds: float) -> bool:

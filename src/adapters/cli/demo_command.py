@@ -162,13 +162,7 @@ def _register(
 
 
 def _race(settings: Settings, round_no: int) -> dict[str, Any]:
-    entries = race(
-        settings.eventsourcing_env(),
-        RACERS,
-        range(round_no, round_no + 1),
-        settings.pii,
-        settings=settings,
-    )
+    entries = race(settings, RACERS, range(round_no, round_no + 1))
     winners = [e for e in entries if e.outcome == "created"]
     return {
         "phone": typed_phone(round_no, 0),
