@@ -21,7 +21,7 @@ matches them and every report groups by them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -51,6 +51,10 @@ KEY_FIELDS = {
 """The field whose rule governs an identity key of each kind."""
 
 PERSONAL_FIELDS_SET = frozenset(PERSONAL_FIELDS)
+
+KeyRead = tuple[str | None, bytes | None]
+"""A subject's row of the data keys' table as a view read it beside its own rows: the
+master key's id and the wrapped data key (both None once the subject is erased)."""
 
 PERSONAL_KINDS = frozenset(kind for kind, field in KEY_FIELDS.items() if field in PERSONAL_FIELDS)
 """Kinds of identity key that are personal data (phone, e-mail, WeChat, a lead form's
@@ -172,9 +176,13 @@ class PersonalDataProtection(Protocol):
         """A value ``seal_value`` sealed, readable again (ERASED once erased)."""
         ...
 
-    def open_values(self, items: Sequence[tuple[UUID, str]]) -> list[str]:
+    def open_values(
+        self, items: Sequence[tuple[UUID, str]], keys: Mapping[UUID, KeyRead] | None = None
+    ) -> list[str]:
         """:meth:`open_value` of each (subject, value), in order: a check opens the
-        personal halves of dozens of candidates at once."""
+        personal halves of dozens of candidates at once. ``keys``: the subjects' rows
+        of :attr:`key_table` read with the values (a subject without one is looked up
+        as :meth:`open_value` does)."""
         ...
 
     def prefetch(self, subjects: Collection[UUID]) -> None:
@@ -187,12 +195,6 @@ class PersonalDataProtection(Protocol):
         (the subject's id as 32 hex digits), ``master_key_id``, ``wrapped`` (both NULL
         once erased). A view in the same database reads its rows' keys in the query
         that reads the rows, instead of a second round trip."""
-        ...
-
-    def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
-        """Takes key rows a view read from :attr:`key_table` (subject, master key id,
-        wrapped key), as :meth:`prefetch` would have read them; subjects already known
-        are left as they are."""
         ...
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
+from crmcore.personal_data import KeyRead
 from projections.identity_blocks import BlockReader
 from projections.identity_contents import whole_view
 from projections.identity_index import IDENTITY_VIEW
@@ -158,16 +159,17 @@ class SqlCandidateSource:
                     profiles[row.entry_no] = kept[1]
                 else:
                     fresh.append(row)
+            keys: dict[UUID, KeyRead] | None = None
             if self._sql.with_keys:
-                personal.keep_keys(
-                    (customer_ids[r.customer_id], r.master_key_id, r.wrapped)
+                keys = {
+                    customer_ids[r.customer_id]: (r.master_key_id, r.wrapped)
                     for r in fresh
                     if r.key_subject is not None
-                )
+                }
             else:
                 personal.prefetch({customer_ids[r.customer_id] for r in fresh})
             opened = personal.decode_profiles(
-                [(row.profile, customer_ids[row.customer_id]) for row in fresh]
+                [(row.profile, customer_ids[row.customer_id]) for row in fresh], keys
             )
             for row, profile in zip(fresh, opened, strict=True):
                 profiles[row.entry_no] = profile

@@ -16,7 +16,7 @@ One :class:`PersonalSeal` per process and store; the runner hands it to the hand
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from crmcore.identity import profile_codec
 from crmcore.identity.blocking import Blocks
 from crmcore.identity.keys import PLAIN_KEY_IDS, KeyIds
 from crmcore.identity.profile import MatchProfile
-from crmcore.personal_data import ERASED, PersonalDataProtection
+from crmcore.personal_data import ERASED, KeyRead, PersonalDataProtection
 
 
 class PersonalSeal:
@@ -86,16 +86,19 @@ class PersonalSeal:
         without one once the subject is erased)."""
         return self.decode_profiles([(text, subject)])[0]
 
-    def decode_profiles(self, rows: Sequence[tuple[str, UUID]]) -> list[MatchProfile]:
+    def decode_profiles(
+        self, rows: Sequence[tuple[str, UUID]], keys: Mapping[UUID, KeyRead] | None = None
+    ) -> list[MatchProfile]:
         """The stored profiles of (stored text, subject) pairs, in order; their personal
-        halves opened together."""
+        halves opened together (``keys``: the subjects' key rows, read with the rows
+        from :attr:`key_table` by a view in the store's own database)."""
         if self._protection is None:
             return [profile_codec.decode_profile(text) for text, _ in rows]
         split = [profile_codec.split_sealed(text) for text, _ in rows]
         halves = [
             (subject, half) for (_, subject), (_, half) in zip(rows, split, strict=True) if half
         ]
-        opened = iter(self._protection.open_values(halves))
+        opened = iter(self._protection.open_values(halves, keys))
         return [
             profile_codec.profile_of(
                 profile_codec.with_half(values, next(opened))
@@ -129,13 +132,9 @@ class PersonalSeal:
     @property
     def key_table(self) -> str | None:
         """The data keys' table (None when nothing is sealed): a view in the store's
-        own database joins it to read a row's key with the row."""
+        own database joins it to read a row's key with the row, and hands the keys to
+        :meth:`decode_profiles`."""
         return None if self._protection is None else self._protection.key_table
-
-    def keep_keys(self, rows: Iterable[tuple[UUID, str | None, bytes | None]]) -> None:
-        """Key rows read with the view's rows: (subject, master key id, wrapped key)."""
-        if self._protection is not None:
-            self._protection.keep_keys(rows)
 
 
 PLAIN = PersonalSeal(None)

@@ -47,6 +47,14 @@ its own key, so nothing links two subjects); SIV keeps the fixed nonce safe."""
 
 _NONCE = 12
 _FIXED_NONCE = bytes(_NONCE)
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _unb64(text: str) -> bytes:
+    """``base64.urlsafe_b64decode`` of an ASCII text, without its Python-level steps:
+    a check opens a hundred candidates' values, and the stdlib's wrapper cost a third
+    of each open."""
+    return binascii.a2b_base64(text.encode("ascii").translate(_FROM_URLSAFE))
 
 
 class KeyUnusable(Exception):
@@ -142,10 +150,10 @@ class Sealer:
         """A value ``seal`` or ``seal_stable`` sealed, in clear."""
         try:
             if text.startswith(STABLE):
-                raw = base64.urlsafe_b64decode(text[len(STABLE) :])
+                raw = _unb64(text[len(STABLE) :])
                 plain = self._stable().decrypt(_FIXED_NONCE, raw, self._aad)
             else:
-                raw = base64.urlsafe_b64decode(text[len(SEALED) :])
+                raw = _unb64(text[len(SEALED) :])
                 plain = self._random().decrypt(raw[:_NONCE], raw[_NONCE:], self._aad)
         except (InvalidTag, binascii.Error, ValueError):
             raise KeyUnusable("a sealed value does not open with its subject's data key") from None
