@@ -11,9 +11,12 @@ blocks change. Profiles are built as filing builds them; nothing is written.
     python scripts/bench_blocks.py --customers 1000000     # ~8 min, ~3 GiB here
 
 Schemes: ``now`` (``crmcore.identity.blocking``: typo keys qualified by province, a
-record with no region filed in every province); ``typo-unqualified`` (the typo keys as
-they were before, one block across the country); ``no-typo-keys`` (dropped: what they
-alone reach).
+record with no region filed in every province, and a sound crowded in the probe's
+provinces - more than ``typo_block_size`` - read through its surname block);
+``province-only`` (the same without the surname blocks: every typo sound read in its
+provinces, as before issue 34's second item); ``typo-unqualified`` (the typo keys as
+they were before that, one block across the country); ``no-typo-keys`` (dropped: what
+they alone reach).
 """
 
 from __future__ import annotations
@@ -27,27 +30,54 @@ from collections.abc import Callable
 from adapters.demo_data import DemoRecord, generate
 from crmcore import RegisterCustomer, ValidationFailed, parse_command
 from crmcore.config import IdentityConfig
-from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.blocking import blocking_keys, blocks_of, crowded
 from crmcore.identity.filing import record_profile
 from crmcore.identity.profile import MatchProfile
+
+
+def _province_only(profile: MatchProfile) -> set[str]:
+    """The keys without the surname blocks (before issue 34's second item)."""
+    return {k for k in blocking_keys(profile) if not k.startswith("s:")}
 
 
 def _unqualified(profile: MatchProfile) -> set[str]:
     """The keys as they were before typo keys were qualified by province (issue 34):
     every ``t:`` key back in the ``n:`` namespace, once."""
     return {f"n:{k[2:].rpartition('@')[0]}" if k.startswith("t:") else k
-            for k in blocking_keys(profile)}
+            for k in _province_only(profile)}
 
 
 def _without_typo_keys(profile: MatchProfile) -> set[str]:
-    return {k for k in blocking_keys(profile) if not k.startswith("t:")}
+    return {k for k in blocking_keys(profile) if not k.startswith(("t:", "s:"))}
 
 
 SCHEMES: dict[str, Callable[[MatchProfile], set[str]]] = {
     "now": lambda profile: set(blocking_keys(profile)),
+    "province-only": _province_only,
     "typo-unqualified": _unqualified,
     "no-typo-keys": _without_typo_keys,
 }
+
+
+def _readable(name: str, profile: MatchProfile, keys: set[str],
+              counts: collections.Counter[str], cap: int, typo_cap: int) -> set[str]:
+    """The blocks a probe reads: every exact key's, the others up to ``cap``; ``now``
+    reads each typo sound as the check does (``crmcore.identity.blocking.crowded``)."""
+    readable = {k for k in keys if k.startswith("k:") or counts[k] <= cap}
+    if name != "now":
+        return readable
+    readable = {k for k in readable if not k.startswith(("t:", "s:"))}
+    blocks = blocks_of(profile)
+    for sound in blocks.sounds:
+        province_keys = blocks.province_keys(sound)
+        read = [k for k in province_keys if counts[k] <= cap]
+        # Entries, each once: a record that says nowhere is in every province's block.
+        size = sum(counts[k] for k in read) - max(0, len(read) - 1) * counts[f"*{sound}"]
+        if not crowded(size, typo_cap):
+            readable.update(k for k in province_keys if counts[k] <= cap)
+        elif (surname_key := blocks.surname_key(sound)) and counts[surname_key] <= cap:
+            readable.add(surname_key)
+    return readable
 
 
 def main() -> None:
@@ -57,8 +87,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261123)
     args = parser.parse_args()
     cap = IdentityConfig().max_block_size
+    typo_cap = IdentityConfig().typo_block_size
     print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}"
-          f" | customers {args.customers:,} | seed {args.seed} | block cap {cap}")
+          f" | customers {args.customers:,} | seed {args.seed} | block cap {cap}"
+          f" | typo block size {typo_cap}")
     began = time.perf_counter()
     share = min(0.5, args.queries / args.customers)
     data = generate(args.customers, args.seed, duplicate_share=share, negative_share=share / 4)
@@ -77,6 +109,8 @@ def main() -> None:
             for name, scheme in SCHEMES.items():
                 keys = scheme(profile)
                 counts[name].update(keys)
+                if name == "now" and (filed := blocks_of(profile)).everywhere:
+                    counts[name].update(f"*{sound}" for sound in filed.sounds)
                 of_entity[name][record.entity] |= keys
         elif len(probes) < args.queries:
             probes.append((record, profile))
@@ -88,8 +122,7 @@ def main() -> None:
         duplicates = 0
         missed: collections.Counter[str] = collections.Counter()
         for record, profile in probes:
-            readable = {k for k in scheme(profile)
-                        if k.startswith("k:") or counts[name][k] <= cap}
+            readable = _readable(name, profile, scheme(profile), counts[name], cap, typo_cap)
             postings.append(sum(counts[name][k] for k in readable))
             if profile.company is not None and not profile.region:
                 regionless.append(postings[-1])

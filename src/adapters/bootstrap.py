@@ -48,6 +48,7 @@ def open_application(settings: Settings, clock: Clock | None = None) -> CrmAppli
             engine,
             rules.identity.max_block_size,
             dispose=True,
+            typo_block_size=rules.identity.typo_block_size,
             keys_beside=settings.read_models_beside_events,
         )
 

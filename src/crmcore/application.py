@@ -100,7 +100,12 @@ class CrmApplication(AuditQueries):
 
     def _memory_index(self) -> CandidateSource:
         identity = self.config.identity
-        return MemoryIndex(identity.max_block_size, identity.group_brand_chars, self)
+        return MemoryIndex(
+            identity.max_block_size,
+            identity.group_brand_chars,
+            self,
+            typo_block_size=identity.typo_block_size,
+        )
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """eventsourcing's hook after a save: hands what was just recorded to the

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from crmcore.audit.config import AuditConfig
 from crmcore.config_section import Section, rule_digest
+from crmcore.identity.blocking import TYPO_BLOCK_SIZE
 from crmcore.identity.features import FEATURES, ComparisonWeights
 from crmcore.leads.config import LeadConfig
 from crmcore.opportunities.config import OpportunityConfig
@@ -217,6 +218,17 @@ class IdentityConfig(Section):
             "A blocking key shared by more customers than this is skipped at look-up "
             "(like a stop word): it says nothing and would cost a long scan. Exact keys "
             "are never skipped."
+        ),
+    )
+    typo_block_size: int = Field(
+        default=TYPO_BLOCK_SIZE,
+        ge=1,
+        le=100_000,
+        description=(
+            "A typo sound (a company name's sound with one syllable left out) shared by "
+            "more customers than this in a record's provinces is looked up through the "
+            "block of the sound and the contact's surname instead, so a check's "
+            "candidates do not grow with the book (docs/identity.md)."
         ),
     )
 

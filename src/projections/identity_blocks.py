@@ -12,27 +12,53 @@ look-up a sound. Postings are kept until the batch that read them ends.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from crmcore.identity.blocking import blocks_of
+from crmcore.identity.blocking import TYPO_BLOCK_SIZE, blocks_of, crowded
 from crmcore.identity.keys import KeyIds, slotted, typo_base_of
 from crmcore.identity.profile import MatchProfile
 from crmcore.identity.regions import every_province
 from projections.identity_statements import Statements, chunks, whole_block
 
 
+@dataclass(frozen=True, slots=True)
+class _Sound:
+    """A typo sound's look-ups: its blocks in the record's provinces (``base``: the
+    first hash of their range, when they are all 34), and its surname block's hash."""
+
+    blocks: list[int]
+    base: int | None
+    surname: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """A profile's look-ups: plain blocks (hash -> whether an exact key's), typo sounds."""
+
+    points: dict[int, bool]
+    sounds: dict[str, _Sound]
+
+
 class BlockReader:
     """Postings of the blocks checks look in, read once a batch."""
 
-    def __init__(self, key_ids: KeyIds, sql: Statements, max_block_size: int) -> None:
+    def __init__(
+        self,
+        key_ids: KeyIds,
+        sql: Statements,
+        max_block_size: int,
+        typo_block_size: int = TYPO_BLOCK_SIZE,
+    ) -> None:
         self._ids = key_ids
         self._sql = sql
         self._limit = max_block_size + 1
+        self._typo_block_size = typo_block_size
         self._postings: dict[int, list[int]] = {}
         # A batch's profiles are looked up twice (prepared together, then checked one
         # by one): their hashes worked out once. Keyed by identity, the profile kept.
-        self._hashed: dict[int, tuple[MatchProfile, dict[int, bool], set[int]]] = {}
+        self._hashed: dict[int, tuple[MatchProfile, _Lookups]] = {}
 
     def forget(self) -> None:
         """The batch is over: the next reads what the view holds then."""
@@ -43,43 +69,67 @@ class BlockReader:
         self, profiles: Sequence[MatchProfile], connection: Connection
     ) -> list[int]:
         """Entry numbers under the profiles' blocks, oversized ones left out (exact keys'
-        never are), each once."""
-        points, ranges = self._lookups(profiles)
-        everywhere = {base: slotted(base, every_province()) for base in ranges}
-        unread = {base: values for base, values in everywhere.items()
+        never are), each once; a typo sound crowded in the profile's provinces read
+        through its surname block (:func:`crmcore.identity.blocking.crowded`)."""
+        lookups = [self._lookups_of(profile) for profile in profiles]
+        points: dict[int, bool] = {}
+        ranges: set[int] = set()
+        for lookup in lookups:
+            points.update(lookup.points)
+            for sound in lookup.sounds.values():
+                if sound.base is None:
+                    points.update(dict.fromkeys(sound.blocks, False))
+                else:
+                    ranges.add(sound.base)
+        unread = {base: slotted(base, every_province()) for base in ranges}
+        unread = {base: values for base, values in unread.items()
                   if any(value not in self._postings for value in values)}
         self._read_ranges(connection, unread, points)
         self._read_points(connection, points)
+        # Second round: the surname blocks of the sounds crowded in their provinces.
+        chosen = [self._chosen(lookup) for lookup in lookups]
+        self._read_points(connection, {v: False for c in chosen for v in c[1]})
         found: dict[int, None] = {}
-        for value in points:
-            found.update(dict.fromkeys(self._postings[value]))
-        for values in everywhere.values():
-            for value in values:
+        for values, surnames in chosen:
+            for value in (*values, *surnames):
                 found.update(dict.fromkeys(self._postings[value]))
         return list(found)
 
-    def _lookups(self, profiles: Sequence[MatchProfile]) -> tuple[dict[int, bool], set[int]]:
-        """The block hashes the profiles look in (hash -> whether an exact key's), and
-        the typo sounds read in every province at once (their range's first hash)."""
-        points: dict[int, bool] = {}
-        ranges: set[int] = set()
-        for profile in profiles:
-            hashed = self._hashed.get(id(profile))
-            if hashed is None or hashed[0] is not profile:
-                hashed = self._hashed[id(profile)] = (profile, *self._hash(profile))
-            points.update(hashed[1])
-            ranges.update(hashed[2])
-        return points, ranges
+    def _chosen(self, lookup: _Lookups) -> tuple[list[int], list[int]]:
+        """The blocks a profile reads: its plain ones and the province blocks of its
+        quiet typo sounds; and the surname blocks of its crowded ones."""
+        values = list(lookup.points)
+        surnames: list[int] = []
+        for typo in lookup.sounds.values():
+            # Entries, not postings: a record that says nowhere is in all 34 blocks.
+            size = len(set().union(*(self._postings[value] for value in typo.blocks)))
+            if not crowded(size, self._typo_block_size):
+                values.extend(typo.blocks)
+            elif typo.surname is not None:
+                surnames.append(typo.surname)
+        return values, surnames
 
-    def _hash(self, profile: MatchProfile) -> tuple[dict[int, bool], set[int]]:
+    def _lookups_of(self, profile: MatchProfile) -> _Lookups:
+        hashed = self._hashed.get(id(profile))
+        if hashed is None or hashed[0] is not profile:
+            hashed = self._hashed[id(profile)] = (profile, self._hash(profile))
+        return hashed[1]
+
+    def _hash(self, profile: MatchProfile) -> _Lookups:
         ids = self._ids
         blocks = blocks_of(profile)
         points = {ids.block_hash(key): key.startswith("k:") for key in blocks.plain}
-        if blocks.everywhere:
-            return points, {ids.typo_block_base(sound) for sound in blocks.sounds}
+        sounds: dict[str, _Sound] = {}
         for sound in blocks.sounds:
-            points.update(dict.fromkeys(ids.typo_block_hashes(sound, blocks.provinces), False))
-        return points, set()
+            surname_key = blocks.surname_key(sound)
+            surname = None if surname_key is None else ids.block_hash(surname_key)
+            if blocks.everywhere:
+                base = ids.typo_block_base(sound)
+                sounds[sound] = _Sound(slotted(base, every_province()), base, surname)
+            else:
+                hashes = ids.typo_block_hashes(sound, blocks.provinces)
+                sounds[sound] = _Sound(hashes, None, surname)
+        return _Lookups(points, sounds)
 
     def _keep(self, value: int, numbers: list[int]) -> None:
         # A key shared by too many entries says nothing (like a stop word).

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Integer,
     String,
@@ -60,6 +61,10 @@ blocks = Table(
     views,
     Column("key_hash", BigInteger, primary_key=True, autoincrement=False),
     Column("entry_no", Integer, primary_key=True, autoincrement=False),
+    # A typo sound's block under the contact's surname (``s:``): read by a check only
+    # when the sound is crowded in its provinces, so a whole-book scan, which pairs
+    # entries sharing a block, leaves these out (crmcore.identity.blocking).
+    Column("by_surname", Boolean, nullable=False, default=False),
     sqlite_with_rowid=False,  # the primary key is the table: one B-tree, not two
 )
 merges = Table(
@@ -83,8 +88,12 @@ groups = Table(
 )
 
 
-def _hashes(personal: PersonalSeal, profile: MatchProfile) -> set[int]:
-    return set(personal.block_hashes(blocks_of(profile)))
+def _hashes(personal: PersonalSeal, profile: MatchProfile) -> dict[int, bool]:
+    """The profile's block hashes, each with whether it is a surname block."""
+    found = blocks_of(profile)
+    hashes = dict.fromkeys(personal.block_hashes(found), False)
+    hashes.update(dict.fromkeys(personal.surname_hashes(found), True))
+    return hashes
 
 
 class SqlIndexStore:
@@ -115,7 +124,9 @@ class SqlIndexStore:
                 old = personal.decode_profile(found.profile, subject)
                 gone = _hashes(personal, old)
                 writer.execute(
-                    delete(blocks).where(blocks.c.entry_no == number, blocks.c.key_hash.in_(gone))
+                    delete(blocks).where(
+                        blocks.c.entry_no == number, blocks.c.key_hash.in_(list(gone))
+                    )
                 )
             writer.execute(
                 update(entries)
@@ -133,8 +144,10 @@ class SqlIndexStore:
                     "profile": stored,
                 },
             )
-        for hashed in _hashes(personal, profile):
-            writer.insert(blocks, {"key_hash": hashed, "entry_no": number})
+        for hashed, by_surname in _hashes(personal, profile).items():
+            writer.insert(
+                blocks, {"key_hash": hashed, "entry_no": number, "by_surname": by_surname}
+            )
 
     def _next_number(self) -> int:
         """The id of the event filing the entry: one new entry per event at most (a
@@ -210,7 +223,9 @@ IDENTITY_VIEW = Projection(
     # 3: with personal-data protection, the personal half of each profile is sealed
     # under its customer's data key and the block hashes are keyed (projections.personal).
     # 4: typo keys qualified by province (crmcore.identity.blocking: ``t:`` keys).
-    layout=4,
+    # 5: each typo sound also filed under the contact's surname (``s:`` keys), read
+    # when the sound is crowded in a record's provinces.
+    layout=5,
     tables=(entries, blocks, merges, generic_keys, groups),
     handlers=dict.fromkeys(FILED_EVENTS, _file),
 )

@@ -16,6 +16,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
 from sqlalchemy.engine import Engine
 
+from crmcore.identity.blocking import TYPO_BLOCK_SIZE
 from crmcore.identity.candidates import IndexContents, IndexEntry, follow_merges, standing_for
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
@@ -58,6 +59,7 @@ class SqlCandidateSource:
         *,
         dispose: bool,
         keys_beside: bool = False,
+        typo_block_size: int = TYPO_BLOCK_SIZE,
     ) -> None:
         """``keys_beside``: the view lives in the store's own database (the default
         deployment), so a sealed candidate's data key is read in the query that reads
@@ -73,7 +75,9 @@ class SqlCandidateSource:
         # meanwhile is not a candidate either way (fuzzy matches are best effort under
         # concurrency; exact keys are decided by the key-index aggregates).
         self._rare = RareTables()  # outlives batches: re-read when the view moves
-        self._blocks = BlockReader(self._personal.key_ids, self._sql, max_block_size)
+        self._blocks = BlockReader(
+            self._personal.key_ids, self._sql, max_block_size, typo_block_size
+        )
         self._entries_by_number: dict[int, IndexEntry] = {}
         # Profiles decoded by earlier batches, by entry number, with the stored text they
         # were decoded from: a popular block's entries are candidates of many checks,

@@ -53,12 +53,22 @@ class PersonalSeal:
 
     def block_hashes(self, blocks: Blocks) -> list[int]:
         """Every hash ``blocks`` are filed under: :meth:`block_hash` of each key, the
-        typo sounds' hashed once each."""
+        typo sounds' hashed once each, in each province (the surname blocks apart:
+        :meth:`surname_hashes`)."""
         ids = self.key_ids
         hashes = [ids.block_hash(key) for key in blocks.plain]
         for sound in blocks.sounds:
             hashes.extend(ids.typo_block_hashes(sound, blocks.provinces))
         return hashes
+
+    def surname_hashes(self, blocks: Blocks) -> list[int]:
+        """The hashes of ``blocks``' surname blocks (``s:`` keys), one a typo sound."""
+        ids = self.key_ids
+        return [
+            ids.block_hash(key)
+            for sound in blocks.sounds
+            if (key := blocks.surname_key(sound)) is not None
+        ]
 
     def seal(self, subject: UUID, value: str | None) -> str | None:
         """``value`` as a view stores it: sealed under ``subject``'s key when protected

@@ -263,13 +263,65 @@ def test_a_sound_read_in_every_province_skips_only_its_oversized_blocks(store: s
     )
     app.identity.catch_up()
     probe = build_profile(company_name="某科技有限公司", contact_name=None, keys=[])
+    # The sound is not treated as crowded here (typo_block_size): the blocks alone.
     for limit in (1, 100):
-        source = SqlCandidateSource(app, engine, max_block_size=limit, dispose=False)
-        memory = MemoryIndex(limit, 2, app)
+        source = SqlCandidateSource(
+            app, engine, max_block_size=limit, dispose=False, typo_block_size=1000
+        )
+        memory = MemoryIndex(limit, 2, app, typo_block_size=1000)
         memory.catch_up()
         found = {entry.entry_id for entry in source.candidates(probe)}
         assert found == {entry.entry_id for entry in memory.candidates(probe)}
         assert len(found) == (1 if limit == 1 else 71)
+        source.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_crowded_typo_sound_is_read_through_the_contacts_surname(store: str) -> None:
+    """A typo sound holding more than typo_block_size customers in the record's
+    provinces is read through its surname block: the candidates are those of the same
+    surname sound (张 and 章 alike) in any province; a record naming no contact reads
+    no typo block of that sound. Below the size, the province blocks as before."""
+    engine = open_read_models("sqlite://" if store == "sqlite" else postgres_views_url())
+    app = _new_app(engine)
+    contacts = ["王芳", "李娜", "刘洋", "陈静"]
+    beijing = [
+        registration(company_name=f"北京{chr(0x4E00 + 7 * n)}科技有限公司",
+                     contact_name=contacts[n % 4])
+        for n in range(40)
+    ]
+    elsewhere = [
+        registration(company_name="广州鑫科技有限公司", contact_name="章伟"),
+        registration(company_name="广州淼科技有限公司", contact_name="王强"),
+    ]
+    app.register_customers(beijing + elsewhere, mode=DedupMode.WARN)
+    app.identity.catch_up()
+
+    def found(source: Any, company: str, contact: str | None) -> set[UUID]:
+        probe = build_profile(company_name=company, contact_name=contact, keys=[])
+        return {entry.customer_id for entry in source.candidates(probe)}
+
+    for cap, crowded in ((10, True), (100, False)):
+        source = SqlCandidateSource(
+            app, engine, max_block_size=300, dispose=False, typo_block_size=cap
+        )
+        memory = MemoryIndex(300, 2, app, typo_block_size=cap)
+        memory.catch_up()
+        for company, contact in (("北京某科技有限公司", "汪明"), ("北京某科技有限公司", None),
+                                 ("某科技有限公司", "张三"), ("北京某科技有限公司", "李雷")):
+            persisted = found(source, company, contact)
+            assert persisted == found(memory, company, contact)
+            if not crowded:
+                # Beijing's 40 (the region-less one: every province's, 42).
+                assert len(persisted) == (42 if company.startswith("某") else 40)
+            elif contact is None:
+                assert persisted == set()
+            elif contact == "汪明":  # wang: 王芳 x10 in Beijing, 王强 in Guangzhou
+                assert len(persisted) == 11
+            elif contact == "张三":  # zhang: 章伟 in Guangzhou only
+                assert len(persisted) == 1
+            else:  # li: 李娜 x10
+                assert len(persisted) == 10
         source.close()
 
 

@@ -124,7 +124,9 @@ def exact_among(
 
 def block_pages(connection: Connection) -> Iterator[Page]:
     """``identity_blocks`` as stored, a page of (key_hash, entry_no) at a time."""
-    query = f"SELECT key_hash, entry_no FROM {blocks.name}"
+    # Not the surname blocks: a check reads those only for a crowded typo sound, and
+    # pairing every entry sharing one would add pairs no check looks at.
+    query = f"SELECT key_hash, entry_no FROM {blocks.name} WHERE NOT by_surname"
     for rows in _pages(connection, query, BLOCK_PAGE):
         flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows))
         pairs = flat.reshape(-1, 2)

@@ -27,7 +27,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
-from crmcore.identity.blocking import blocking_keys
+from crmcore.identity.blocking import TYPO_BLOCK_SIZE, blocking_keys, blocks_of, crowded
 from crmcore.identity.company import HAN_CHARACTER
 from crmcore.identity.keys import IdentityKey
 from crmcore.identity.profile import MatchProfile
@@ -157,8 +157,9 @@ def group_brand(core: str | None, brand_chars: int) -> str | None:
 class CandidateIndex:
     """Blocking key -> entries, with the customers each entry stands for."""
 
-    def __init__(self, max_block_size: int) -> None:
+    def __init__(self, max_block_size: int, typo_block_size: int = TYPO_BLOCK_SIZE) -> None:
         self.max_block_size = max_block_size
+        self.typo_block_size = typo_block_size
         self._entries: list[IndexEntry | None] = []
         self._postings: dict[int, int | list[int]] = {}
         self._by_entry_id: dict[UUID, int] = {}
@@ -199,9 +200,17 @@ class CandidateIndex:
         return [entry for entry in self._entries if entry is not None]
 
     def candidates(self, profile: MatchProfile) -> list[IndexEntry]:
-        """Entries sharing a blocking key with ``profile``; oversized blocks are skipped."""
-        keys = blocking_keys(profile)
+        """Entries sharing a blocking key with ``profile``; oversized blocks are skipped,
+        typo blocks read as :func:`~crmcore.identity.blocking.crowded` says."""
+        blocks = blocks_of(profile)
         found: dict[int, None] = {}
+        keys = list(blocks.plain)
+        for sound in blocks.sounds:
+            province_keys = blocks.province_keys(sound)
+            if not crowded(len(self._readable(province_keys)), self.typo_block_size):
+                keys.extend(province_keys)
+            elif (surname_key := blocks.surname_key(sound)) is not None:
+                keys.append(surname_key)
         for key in keys:
             posting = self._postings.get(hash(key))
             if posting is None:
@@ -211,6 +220,18 @@ class CandidateIndex:
             elif len(posting) <= self.max_block_size or key.startswith("k:"):
                 found.update(dict.fromkeys(posting))
         return [entry for n in found if (entry := self._entries[n]) is not None]
+
+    def _readable(self, keys: Iterable[str]) -> set[int]:
+        """The entries a look-up reads under non-exact ``keys`` (an oversized block's
+        none), each once: a record that says nowhere is in every province's block."""
+        found: set[int] = set()
+        for key in keys:
+            posting = self._postings.get(hash(key))
+            if isinstance(posting, int):
+                found.add(posting)
+            elif posting is not None and len(posting) <= self.max_block_size:
+                found.update(posting)
+        return found
 
 
 def _hashes(profile: MatchProfile) -> set[int]:

@@ -35,7 +35,7 @@ class IdentityChecker:
         self.source = source
         self._rule_set_version = config.rule_set_version
         self.judge = PairJudge(config)
-        self._batch = CandidateIndex(config.max_block_size)
+        self._batch = CandidateIndex(config.max_block_size, config.typo_block_size)
         self._batch_generic: set[IdentityKey] = set()
 
     @property
@@ -80,7 +80,7 @@ class IdentityChecker:
         """Forgets the batch's own entries: saved, the log has them; failed, nobody does."""
         self.source.release()
         if len(self._batch) or self._batch_generic:
-            self._batch = CandidateIndex(self.config.max_block_size)
+            self._batch = CandidateIndex(self.config.max_block_size, self.config.typo_block_size)
             self._batch_generic = set()
 
     # -- deciding ------------------------------------------------------------------

@@ -147,7 +147,10 @@ def scan_duplicates(checker: IdentityChecker) -> ScanOutcome:
     checker.catch_up()
     config = checker.config
     index = MemoryIndex.loaded(
-        checker.source.contents(), config.max_block_size, config.group_brand_chars
+        checker.source.contents(),
+        config.max_block_size,
+        config.group_brand_chars,
+        config.typo_block_size,
     )
     whole = IdentityChecker(config, index)
     best: dict[tuple[UUID, UUID], CandidateMatch] = {}

@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Recording
 
 from crmcore.event_log import follow
+from crmcore.identity.blocking import TYPO_BLOCK_SIZE
 from crmcore.identity.candidates import (
     CandidateIndex,
     IndexContents,
@@ -35,9 +36,14 @@ class MemoryIndex:
     :class:`~crmcore.identity.candidates.CandidateSource` in one, over dictionaries."""
 
     def __init__(
-        self, max_block_size: int, brand_chars: int, app: Application[UUID] | None = None
+        self,
+        max_block_size: int,
+        brand_chars: int,
+        app: Application[UUID] | None = None,
+        *,
+        typo_block_size: int = TYPO_BLOCK_SIZE,
     ) -> None:
-        self.index = CandidateIndex(max_block_size)
+        self.index = CandidateIndex(max_block_size, typo_block_size)
         self._app = app
         self._position: int | None = None
         self._brand_chars = brand_chars
@@ -48,9 +54,15 @@ class MemoryIndex:
         self._by_brand: dict[str, set[UUID]] = {}
 
     @classmethod
-    def loaded(cls, contents: IndexContents, max_block_size: int, brand_chars: int) -> MemoryIndex:
+    def loaded(
+        cls,
+        contents: IndexContents,
+        max_block_size: int,
+        brand_chars: int,
+        typo_block_size: int = TYPO_BLOCK_SIZE,
+    ) -> MemoryIndex:
         """An index holding what another source holds (not following any log)."""
-        index = cls(max_block_size, brand_chars)
+        index = cls(max_block_size, brand_chars, typo_block_size=typo_block_size)
         for entry in contents.entries:
             index.put(entry, new=True)
         for tombstone, survivor in contents.merged_into.items():
