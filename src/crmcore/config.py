@@ -228,7 +228,8 @@ class IdentityConfig(Section):
             "A typo sound (a company name's sound with one syllable left out) shared by "
             "more customers than this in a record's provinces is looked up through the "
             "block of the sound and the contact's surname instead, so a check's "
-            "candidates do not grow with the book (docs/identity.md)."
+            "candidates do not grow with the book (docs/identity.md). Taken as at most "
+            "max_block_size."
         ),
     )
 

@@ -5,8 +5,8 @@ The persisted identity view (SQLite here, both stores in ``test_identity_view``)
 in-memory index decide by one rule (``crmcore.identity.blocking.crowded``) whether a
 typo sound is read in the record's provinces or through the contact's surname block.
 Random books of look-alike names, contacts and regions, read with small
-``typo_block_size`` values so most sounds are crowded: both indexes give every probe the
-same candidates.
+``typo_block_size`` values so most sounds are crowded, and small block limits so some
+blocks are oversized: both indexes give every probe the same candidates.
 """
 
 from __future__ import annotations
@@ -64,15 +64,16 @@ def _book(rows: list[tuple[tuple[str, str | None], str | None]]) -> tuple[CrmApp
     st.lists(records, min_size=1, max_size=25),
     st.lists(records, min_size=1, max_size=5),
     st.sampled_from([1, 2, 3, IdentityConfig().typo_block_size]),
+    st.sampled_from([2, 4, 300]),
 )
 def test_the_view_and_the_memory_index_read_crowded_sounds_alike(
-    book: list[Any], probes: list[Any], typo_block_size: int
+    book: list[Any], probes: list[Any], typo_block_size: int, max_block_size: int
 ) -> None:
     app, engine = _book(book)
     view = SqlCandidateSource(
-        app, engine, max_block_size=300, dispose=False, typo_block_size=typo_block_size
+        app, engine, max_block_size, dispose=False, typo_block_size=typo_block_size
     )
-    memory = MemoryIndex(300, 2, app, typo_block_size=typo_block_size)
+    memory = MemoryIndex(max_block_size, 2, app, typo_block_size=typo_block_size)
     memory.catch_up()
     for (name, region), contact in probes:
         probe = build_profile(company_name=name, contact_name=contact, region=region, keys=[])

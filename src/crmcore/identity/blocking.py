@@ -102,9 +102,9 @@ class Blocks:
 
 def crowded(province_size: int, typo_block_size: int) -> bool:
     """Whether a typo sound holding ``province_size`` entries in a record's provinces
-    (each once, in the blocks a look-up reads: an oversized one's none) is read through its
+    (each once: a record that says nowhere is in all 34 blocks) is read through its
     surname block instead (none without a contact surname). Every index reads typo
-    blocks by this one rule."""
+    blocks by this one rule; a sound with an oversized block is crowded."""
     return province_size > typo_block_size
 
 

@@ -159,7 +159,9 @@ class CandidateIndex:
 
     def __init__(self, max_block_size: int, typo_block_size: int = TYPO_BLOCK_SIZE) -> None:
         self.max_block_size = max_block_size
-        self.typo_block_size = typo_block_size
+        # Above the stop-word size a crowded sound could not be told (its oversized
+        # blocks are not read whole): the persisted view clamps it the same way.
+        self.typo_block_size = min(typo_block_size, max_block_size)
         self._entries: list[IndexEntry | None] = []
         self._postings: dict[int, int | list[int]] = {}
         self._by_entry_id: dict[UUID, int] = {}
@@ -207,7 +209,7 @@ class CandidateIndex:
         keys = list(blocks.plain)
         for sound in blocks.sounds:
             province_keys = blocks.province_keys(sound)
-            if not crowded(len(self._readable(province_keys)), self.typo_block_size):
+            if not crowded(self._entries_under(province_keys), self.typo_block_size):
                 keys.extend(province_keys)
             elif (surname_key := blocks.surname_key(sound)) is not None:
                 keys.append(surname_key)
@@ -221,17 +223,23 @@ class CandidateIndex:
                 found.update(dict.fromkeys(posting))
         return [entry for n in found if (entry := self._entries[n]) is not None]
 
-    def _readable(self, keys: Iterable[str]) -> set[int]:
-        """The entries a look-up reads under non-exact ``keys`` (an oversized block's
-        none), each once: a record that says nowhere is in every province's block."""
+    def _entries_under(self, keys: Iterable[str]) -> int:
+        """How many entries ``keys``' blocks hold, each once (a record that says
+        nowhere is in every province's block) - counted only up to one past the typo
+        block size: past that the number does not matter."""
         found: set[int] = set()
+        over = self.typo_block_size + 1
         for key in keys:
             posting = self._postings.get(hash(key))
             if isinstance(posting, int):
                 found.add(posting)
-            elif posting is not None and len(posting) <= self.max_block_size:
+            elif posting is not None:
+                if len(posting) >= over:
+                    return len(posting)
                 found.update(posting)
-        return found
+            if len(found) >= over:
+                break
+        return len(found)
 
 
 def _hashes(profile: MatchProfile) -> set[int]:
