@@ -97,7 +97,7 @@ class BlockReader:
         unread = {base: values for base, values in unread.items()
                   if base not in self._crowded
                   and any(value not in self._postings for value in values)}
-        self._read_ranges(connection, unread, points)
+        self._read_ranges(connection, unread)
         self._read_points(connection, points)
         found: dict[int, None] = {}
         for lookup in lookups:
@@ -155,28 +155,20 @@ class BlockReader:
             self._postings[value] = []
             self._oversized.add(value)
 
-    def _read_ranges(
-        self, connection: Connection, unread: dict[int, list[int]], points: dict[int, bool]
-    ) -> None:
+    def _read_ranges(self, connection: Connection, unread: dict[int, list[int]]) -> None:
         """One range a sound (``unread``: its first hash -> its blocks' hashes) instead
-        of 34 look-ups. A range holding more rows than its 34 blocks could each be read
-        with is read block by block instead (added to ``points``); one holding more rows
-        than 34 blocks of ``typo_block_size`` entries each is crowded (an entry is in a
-        province's block once), so no more of it is read: a sound like ``ke ji`` read
-        in every province was ten thousand rows."""
-        provinces = len(every_province())
-        whole = self._limit * provinces
-        crowd = (self._typo_block_size + 1) * provinces
+        of 34 look-ups. A range holding more rows than 34 blocks of ``typo_block_size``
+        entries each is crowded (an entry is in a province's block once), so no more
+        of it is read: a sound like ``ke ji`` read in every province was ten thousand
+        rows."""
+        crowd = (self._typo_block_size + 1) * len(every_province())
         for chunk in chunks(list(unread), self._sql.arms):
             rows: dict[int, list[tuple[int, int]]] = {base: [] for base in chunk}
-            for value, number in self._sql.ranges(connection, chunk, min(whole, crowd)):
+            for value, number in self._sql.ranges(connection, chunk, crowd):
                 rows[typo_base_of(value)].append((value, number))
             for base, found in rows.items():
                 if len(found) >= crowd:
                     self._crowded.add(base)
-                    continue
-                if len(found) >= whole:
-                    points.update(dict.fromkeys(unread[base], False))
                     continue
                 postings: dict[int, list[int]] = {value: [] for value in unread[base]}
                 for value, number in found:

@@ -254,8 +254,8 @@ def test_a_sound_read_in_every_province_skips_only_its_oversized_blocks(store: s
     engine = open_read_models("sqlite://" if store == "sqlite" else postgres_views_url())
     app = _new_app(engine)
     # 70 Beijing X科技 share the typo block "ke ji" in Beijing; one in Guangzhou has it
-    # alone. With a limit of one entry a block, a range read of the sound holds more rows
-    # than its 34 blocks could each be read with: it is read block by block instead.
+    # alone. With a limit of one entry a block, the range read of the sound stops once
+    # it holds more rows than 34 blocks of that size: the sound is crowded.
     app.register_customers(
         [registration(company_name=f"北京{chr(0x4E00 + 7 * n)}科技有限公司") for n in range(70)]
         + [registration(company_name="广州鑫科技有限公司")],

@@ -90,8 +90,8 @@ class Blocks:
     def keys(self) -> tuple[str, ...]:
         """Every key the profile is filed under (a look-up reads the typo ones as
         :func:`crowded` says)."""
-        surnames = () if self.surname is None else tuple(
-            f"s:{sound[2:]}~{self.surname}" for sound in self.sounds
+        surnames = tuple(
+            key for sound in self.sounds if (key := self.surname_key(sound)) is not None
         )
         return (
             self.plain
