@@ -70,8 +70,9 @@ def _readable(name: str, profile: MatchProfile, keys: set[str],
     blocks = blocks_of(profile)
     for sound in blocks.sounds:
         province_keys = blocks.province_keys(sound)
-        read = [k for k in province_keys if counts[k] <= cap]
-        # Entries, each once: a record that says nowhere is in every province's block.
+        read = [k for k in province_keys if counts[k]]
+        # Entries, each once: a record that says nowhere is in every province's block
+        # (an oversized block's count alone makes the sound crowded, as in the check).
         size = sum(counts[k] for k in read) - max(0, len(read) - 1) * counts[f"*{sound}"]
         if not crowded(size, typo_cap):
             readable.update(k for k in province_keys if counts[k] <= cap)
